@@ -1,0 +1,129 @@
+"""The activation table: Keras 3 name -> kernel code, plus the NumPy formula.
+
+The names are those ``keras.activations.get`` accepts that an RNN layer can
+use (keras/src/activations/__init__.py). ``glu`` (halves the units) and
+``threshold`` (needs two extra arguments) are rejected by Keras RNN layers
+too. The NumPy formulas state the maths readably; the test suite checks the
+kernels against them.
+"""
+import numpy as np
+
+from ._kernels import Activation
+
+__all__ = ["get", "serialize", "NAMES", "numpy_function"]
+
+_SELU_ALPHA = 1.6732632423543772848170429916717
+_SELU_SCALE = 1.0507009873554804934193349852946
+
+
+def _sigmoid(x):
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _softplus(x):
+    return np.logaddexp(0.0, x)
+
+
+def _hard_sigmoid(x):
+    # Keras 3: relu6(x + 3) / 6. (Keras 2 used clip(0.2 * x + 0.5, 0, 1).)
+    return np.clip(x + 3.0, 0.0, 6.0) / 6.0
+
+
+def _gelu(x):
+    from scipy.special import erf  # only the tests need it
+
+    return 0.5 * x * (1 + erf(x / np.sqrt(2)))
+
+
+def _softmax(x):
+    e = np.exp(x - x.max(axis=-1, keepdims=True))
+    return e / e.sum(axis=-1, keepdims=True)
+
+
+def _log_softmax(x):
+    shifted = x - x.max(axis=-1, keepdims=True)
+    return shifted - np.log(np.exp(shifted).sum(axis=-1, keepdims=True))
+
+
+def _sparsemax(x):
+    z = np.sort(x, axis=-1)[..., ::-1]
+    k = np.arange(1, x.shape[-1] + 1)
+    cumsum = np.cumsum(z, axis=-1)
+    support = 1 + k * z > cumsum
+    k_z = support.sum(axis=-1, keepdims=True)
+    tau = (np.take_along_axis(cumsum, k_z - 1, axis=-1) - 1) / k_z
+    return np.maximum(x - tau, 0.0)
+
+
+# name -> (kernel code, NumPy formula)
+_TABLE = {
+    "linear": (Activation.LINEAR, lambda x: x),
+    "tanh": (Activation.TANH, np.tanh),
+    "sigmoid": (Activation.SIGMOID, _sigmoid),
+    "hard_sigmoid": (Activation.HARD_SIGMOID, _hard_sigmoid),
+    "relu": (Activation.RELU, lambda x: np.maximum(x, 0.0)),
+    "relu6": (Activation.RELU6, lambda x: np.clip(x, 0.0, 6.0)),
+    "leaky_relu": (Activation.LEAKY_RELU, lambda x: np.where(x < 0, 0.2 * x, x)),
+    "elu": (Activation.ELU, lambda x: np.where(x < 0, np.expm1(np.minimum(x, 0)), x)),
+    "selu": (
+        Activation.SELU,
+        lambda x: _SELU_SCALE * np.where(x < 0, _SELU_ALPHA * np.expm1(np.minimum(x, 0)), x),
+    ),
+    "celu": (Activation.CELU, lambda x: np.maximum(x, 0) + np.expm1(np.minimum(x, 0))),
+    "softplus": (Activation.SOFTPLUS, _softplus),
+    "softsign": (Activation.SOFTSIGN, lambda x: x / (1 + np.abs(x))),
+    "silu": (Activation.SILU, lambda x: x * _sigmoid(x)),
+    "hard_silu": (Activation.HARD_SILU, lambda x: x * _hard_sigmoid(x)),
+    "gelu": (Activation.GELU, _gelu),
+    "mish": (Activation.MISH, lambda x: x * np.tanh(_softplus(x))),
+    "exponential": (Activation.EXPONENTIAL, np.exp),
+    "hard_tanh": (Activation.HARD_TANH, lambda x: np.clip(x, -1.0, 1.0)),
+    "tanh_shrink": (Activation.TANH_SHRINK, lambda x: x - np.tanh(x)),
+    "soft_shrink": (
+        Activation.SOFT_SHRINK,
+        lambda x: np.where(x > 0.5, x - 0.5, np.where(x < -0.5, x + 0.5, 0.0)),
+    ),
+    "hard_shrink": (Activation.HARD_SHRINK, lambda x: np.where(np.abs(x) > 0.5, x, 0.0)),
+    "sparse_plus": (
+        Activation.SPARSE_PLUS,
+        lambda x: np.where(x <= -1, 0.0, np.where(x < 1, 0.25 * (x + 1) ** 2, x)),
+    ),
+    "sparse_sigmoid": (Activation.SPARSE_SIGMOID, lambda x: np.clip(0.5 * (x + 1), 0.0, 1.0)),
+    "squareplus": (Activation.SQUAREPLUS, lambda x: 0.5 * (x + np.sqrt(x * x + 4.0))),
+    "log_sigmoid": (Activation.LOG_SIGMOID, lambda x: -_softplus(-x)),
+    "softmax": (Activation.SOFTMAX, _softmax),
+    "log_softmax": (Activation.LOG_SOFTMAX, _log_softmax),
+    "sparsemax": (Activation.SPARSEMAX, _sparsemax),
+}
+
+# Keras registers these aliases; get_config reports the canonical name.
+_ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}
+
+NAMES = tuple(sorted(set(_TABLE) | set(_ALIASES)))
+
+
+def serialize(identifier):
+    """The canonical Keras name for an activation identifier (None -> "linear").
+
+    Raises ValueError, listing the accepted names, for anything else.
+    """
+    if identifier is None:
+        return "linear"
+    if isinstance(identifier, str):
+        name = _ALIASES.get(identifier, identifier)
+        if name in _TABLE:
+            return name
+    raise ValueError(
+        f"Unknown activation {identifier!r}. fastrnn accepts None or one of the "
+        f"Keras 3 names: {', '.join(NAMES)}."
+    )
+
+
+def get(identifier):
+    """Kernel code for an activation identifier (a Keras name or None)."""
+    return int(_TABLE[serialize(identifier)][0])
+
+
+def numpy_function(identifier):
+    """The NumPy formula of an activation, applied over the last axis."""
+    return _TABLE[serialize(identifier)][1]

@@ -1,0 +1,451 @@
+"""SimpleRNN, LSTM and GRU with the Keras 3 interface.
+
+``_RNN`` holds what the three layers share: argument handling, validation,
+weights in Keras layout, stateful state and the return conventions of
+keras/src/layers/rnn/rnn.py. Each subclass states its weight layout and
+which kernel runs it.
+"""
+import itertools
+import re
+
+import numpy as np
+
+from . import _kernels, activations, initializers
+
+__all__ = ["SimpleRNN", "LSTM", "GRU"]
+
+# Arguments Keras accepts that only matter for training or graph building.
+_TRAINING_ARGS = {
+    "kernel_regularizer": None, "recurrent_regularizer": None, "bias_regularizer": None,
+    "activity_regularizer": None, "kernel_constraint": None, "recurrent_constraint": None,
+    "bias_constraint": None, "dropout": 0.0, "recurrent_dropout": 0.0, "unroll": False,
+    "trainable": True, "autocast": True,
+}
+# Also accepted by LSTM and GRU only.
+_CUDNN_ARGS = {"use_cudnn": "auto", "implementation": 2}
+
+_name_counters = {}
+
+
+def _default_name(cls_name):
+    # Keras names layers "lstm", "lstm_1", "lstm_2", ...
+    base = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", cls_name)
+    base = re.sub("([a-z])([A-Z])", r"\1_\2", base).lower()
+    counter = _name_counters.setdefault(base, itertools.count())
+    n = next(counter)
+    return base if n == 0 else f"{base}_{n}"
+
+
+def _as_dtype(dtype):
+    if isinstance(dtype, dict):  # a Keras DTypePolicy config
+        dtype = dtype.get("config", {}).get("name")
+    if dtype is None:
+        return np.dtype(np.float32)
+    try:
+        dt = np.dtype(dtype)
+    except TypeError:
+        dt = None
+    if dt not in (np.dtype(np.float32), np.dtype(np.float64)):
+        raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
+    return dt
+
+
+def _check_units(units):
+    if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
+        raise ValueError(
+            "Received an invalid value for argument `units`, expected a positive "
+            f"integer, got {units!r}."
+        )
+    return int(units)
+
+
+class _RNN:
+    """Shared machinery of the recurrent layers (not public)."""
+
+    _gates = 1            # gate blocks in the kernel's columns
+    _state_names = ("h",)
+
+    def __init__(self, units, *, activation, use_bias, kernel_initializer,
+                 recurrent_initializer, bias_initializer, return_sequences,
+                 return_state, go_backwards, stateful, seed, dtype, name,
+                 zero_output_for_mask, cell_args, ignored):
+        cls = type(self).__name__
+        unknown = set(ignored) - set(_TRAINING_ARGS) - set(self._extra_accepted) - {
+            "input_shape", "input_dim"}
+        if unknown:
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {cls}: "
+                f"{ {k: ignored[k] for k in sorted(unknown)} }"
+            )
+        self.units = _check_units(units)
+        self.activation = activations.serialize(activation)
+        self.use_bias = bool(use_bias)
+        self.kernel_initializer = initializers.get(kernel_initializer)
+        self.recurrent_initializer = initializers.get(recurrent_initializer)
+        self.bias_initializer = initializers.get(bias_initializer)
+        self.return_sequences = bool(return_sequences)
+        self.return_state = bool(return_state)
+        self.go_backwards = bool(go_backwards)
+        self.stateful = bool(stateful)
+        self.zero_output_for_mask = bool(zero_output_for_mask)
+        self.seed = seed
+        self.dtype = _as_dtype(dtype).name
+        self.name = name if name is not None else _default_name(cls)
+        self._cell_args = cell_args
+        self._training_args = {k: ignored.get(k, v) for k, v in _TRAINING_ARGS.items()}
+        self._training_args.update(
+            {k: ignored.get(k, v) for k, v in _CUDNN_ARGS.items() if k in self._extra_accepted})
+        self._weights = None
+        self._states = None
+        self._activation_code = activations.get(self.activation)
+
+    _extra_accepted = ()
+
+    # ------------------------------------------------------------ weights
+    @property
+    def built(self):
+        return self._weights is not None
+
+    @property
+    def input_dim(self):
+        return None if self._weights is None else self._weights[0].shape[0]
+
+    def _weight_shapes(self, input_dim):
+        """[(name, shape)] in Keras order for this cell and input_dim."""
+        width = self._gates * self.units
+        shapes = [("kernel", (input_dim, width)), ("recurrent_kernel", (self.units, width))]
+        if self.use_bias:
+            shapes.append(("bias", self._bias_shape()))
+        return shapes
+
+    def _bias_shape(self):
+        return (self._gates * self.units,)
+
+    def _initial_bias(self, rng):
+        return self.bias_initializer(self._bias_shape(), self.dtype, rng)
+
+    def build(self, input_shape):
+        """Create the weights with the initializers.
+
+        ``input_shape`` is the number of input features, or a shape whose last
+        entry is (as Keras's ``build(sequences_shape)``).
+        """
+        input_dim = input_shape[-1] if isinstance(input_shape, (tuple, list)) else input_shape
+        if isinstance(input_dim, bool) or not isinstance(input_dim, (int, np.integer)) or input_dim < 0:
+            raise ValueError(f"{type(self).__name__}.build expected a feature count, got {input_shape!r}")
+        input_dim = int(input_dim)
+        rng = np.random.default_rng(self.seed)
+        width = self._gates * self.units
+        weights = [self.kernel_initializer((input_dim, width), self.dtype, rng),
+                   self.recurrent_initializer((self.units, width), self.dtype, rng)]
+        if self.use_bias:
+            weights.append(self._initial_bias(rng))
+        self._set_weights_unchecked(weights)
+        if self.stateful:
+            self._states = None
+
+    def _set_weights_unchecked(self, weights):
+        self._weights = [np.ascontiguousarray(w, dtype=self.dtype) for w in weights]
+        kernel_width = self._gates * self.units
+        if self.use_bias:
+            bias = self._weights[2].reshape(-1, kernel_width)
+            self._input_bias = bias[0]
+            self._recurrent_bias = bias[1] if bias.shape[0] > 1 else np.zeros(kernel_width, self.dtype)
+        else:
+            self._input_bias = self._recurrent_bias = np.zeros(kernel_width, self.dtype)
+
+    def get_weights(self):
+        """Copies of the weights in Keras layout: [kernel, recurrent_kernel, (bias)]."""
+        return [] if self._weights is None else [w.copy() for w in self._weights]
+
+    @property
+    def weights(self):
+        return self.get_weights()
+
+    def set_weights(self, weights):
+        """Set the weights from a list in Keras layout (see get_weights)."""
+        weights = list(weights)
+        cls = type(self).__name__
+        first = np.asarray(weights[0]) if weights else None
+        if first is None or first.ndim != 2:
+            input_dim = self.input_dim if self.built else 0
+        else:
+            input_dim = self.input_dim if self.built else first.shape[0]
+        expected = self._weight_shapes(input_dim)
+        if len(weights) != len(expected):
+            raise ValueError(
+                f"{cls} expected {len(expected)} weights "
+                f"({', '.join(n for n, _ in expected)}), got {len(weights)}"
+            )
+        arrays = []
+        for (wname, shape), w in zip(expected, weights):
+            w = np.asarray(w)
+            if w.shape != shape:
+                raise ValueError(
+                    f"{cls} weight '{wname}' expected shape {shape}, got shape {w.shape}"
+                )
+            if not (np.issubdtype(w.dtype, np.floating) or np.issubdtype(w.dtype, np.integer)):
+                raise ValueError(f"{cls} weight '{wname}' must be real numbers, got dtype {w.dtype}")
+            arrays.append(w)
+        self._set_weights_unchecked(arrays)
+
+    # ------------------------------------------------------------ state
+    @property
+    def states(self):
+        return None if self._states is None else [s.copy() for s in self._states]
+
+    def reset_states(self):
+        """Zero the states of a stateful layer (Keras's reset_states)."""
+        if self._states is not None:
+            for s in self._states:
+                s[...] = 0
+
+    reset_state = reset_states
+
+    # ------------------------------------------------------------ calling
+    def __call__(self, x, mask=None, initial_state=None, training=None):
+        cls = type(self).__name__
+        x = self._prepare_x(x)
+        batch, steps, features = x.shape
+        if not self.built:
+            self.build(features)
+        elif features != self.input_dim:
+            raise ValueError(
+                f"{cls} expected x with {self.input_dim} features (built input_dim), "
+                f"got shape {x.shape}"
+            )
+        mask = self._prepare_mask(mask, batch, steps)
+        states = self._prepare_states(initial_state, batch)
+
+        last_output = np.zeros((batch, self.units), self.dtype)
+        sequence_output = (np.empty((batch, steps, self.units), self.dtype)
+                           if self.return_sequences else None)
+        self._run(x, mask, states, last_output, sequence_output)
+
+        if self.stateful:
+            self._states = [s.copy() for s in states]
+        output = sequence_output if self.return_sequences else last_output
+        if self.return_state:
+            return [output, *states]
+        return output
+
+    def _prepare_x(self, x):
+        cls = type(self).__name__
+        try:
+            arr = np.asarray(x)
+        except (TypeError, ValueError) as e:
+            raise ValueError(f"{cls} could not convert x to an array: {e}") from None
+        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool) \
+                or np.issubdtype(arr.dtype, np.complexfloating):
+            raise ValueError(f"{cls} expected x of real numbers, got dtype {arr.dtype}")
+        if arr.ndim != 3:
+            raise ValueError(
+                f"{cls} expected x of rank 3 (batch, timesteps, features), "
+                f"got shape {arr.shape}"
+            )
+        return np.ascontiguousarray(arr, dtype=self.dtype)
+
+    def _prepare_mask(self, mask, batch, steps):
+        if mask is None:
+            return None
+        cls = type(self).__name__
+        m = np.asarray(mask)
+        if m.shape != (batch, steps):
+            raise ValueError(
+                f"{cls} expected mask of shape (batch, timesteps) = {(batch, steps)}, "
+                f"got shape {m.shape}"
+            )
+        if not (m.dtype == bool or np.issubdtype(m.dtype, np.number)):
+            raise ValueError(f"{cls} expected a bool, int or float mask, got dtype {m.dtype}")
+        # Keras casts the mask to bool: any nonzero value is a valid step.
+        return np.ascontiguousarray(m != 0).view(np.uint8)
+
+    def _prepare_states(self, initial_state, batch):
+        """Fresh C-contiguous state arrays; the kernel updates them in place."""
+        cls = type(self).__name__
+        n = len(self._state_names)
+        shape = (batch, self.units)
+        if initial_state is None:
+            if self.stateful and self._states is not None:
+                if self._states[0].shape[0] != batch:
+                    raise ValueError(
+                        f"{cls} is stateful with batch size {self._states[0].shape[0]}; "
+                        f"got x with batch size {batch}. Call reset_states() does not "
+                        "change the batch size; build a new layer for another batch size."
+                    )
+                return [s.copy() for s in self._states]
+            return [np.zeros(shape, self.dtype) for _ in range(n)]
+        if not isinstance(initial_state, (list, tuple)):
+            initial_state = [initial_state]
+        if len(initial_state) != n:
+            raise ValueError(
+                f"{cls} expected initial_state as a list of {n} array(s) "
+                f"({', '.join(self._state_names)}), each of shape {shape}; "
+                f"got {len(initial_state)}"
+            )
+        states = []
+        for sname, s in zip(self._state_names, initial_state):
+            s = np.asarray(s)
+            if s.shape != shape:
+                raise ValueError(
+                    f"{cls} expected initial_state '{sname}' of shape (batch, units) = "
+                    f"{shape}, got shape {s.shape}"
+                )
+            if not (np.issubdtype(s.dtype, np.number) and not np.issubdtype(s.dtype, np.complexfloating)):
+                raise ValueError(f"{cls} expected a real initial_state '{sname}', got dtype {s.dtype}")
+            states.append(np.array(s, dtype=self.dtype, order="C"))
+        return states
+
+    def _projection(self, x):
+        return np.empty(x.shape[:2] + (self._gates * self.units,), self.dtype)
+
+    # ------------------------------------------------------------ config
+    def get_config(self):
+        config = {
+            "name": self.name,
+            "trainable": self._training_args["trainable"],
+            "dtype": self.dtype,
+            "return_sequences": self.return_sequences,
+            "return_state": self.return_state,
+            "go_backwards": self.go_backwards,
+            "stateful": self.stateful,
+            "unroll": self._training_args["unroll"],
+            "zero_output_for_mask": self.zero_output_for_mask,
+            "units": self.units,
+            "activation": self.activation,
+            **self._cell_args,
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+            "seed": self.seed,
+        }
+        for k, v in self._training_args.items():
+            config.setdefault(k, v)
+        return config
+
+    @classmethod
+    def from_config(cls, config):
+        return cls(**config)
+
+    def __repr__(self):
+        return f"<fastrnn.{type(self).__name__} name={self.name!r} units={self.units}>"
+
+
+class SimpleRNN(_RNN):
+    """Fully connected RNN: ``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``.
+
+    Arguments, defaults and weight layout are those of ``keras.layers.SimpleRNN``.
+    """
+
+    def __init__(self, units, activation="tanh", use_bias=True,
+                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
+                 bias_initializer="zeros", return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, zero_output_for_mask=False,
+                 seed=None, dtype=None, name=None, **kwargs):
+        super().__init__(
+            units, activation=activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer, return_sequences=return_sequences,
+            return_state=return_state, go_backwards=go_backwards, stateful=stateful,
+            seed=seed, dtype=dtype, name=name, zero_output_for_mask=zero_output_for_mask,
+            cell_args={}, ignored=kwargs)
+
+    def _run(self, x, mask, states, last_output, sequence_output):
+        kernel, recurrent = self._weights[0], self._weights[1]
+        _kernels.simple_rnn(x, kernel, recurrent, self._input_bias, states[0], mask,
+                            self.go_backwards, self._activation_code,
+                            self.zero_output_for_mask, last_output, sequence_output,
+                            self._projection(x))
+
+
+class LSTM(_RNN):
+    """Long Short-Term Memory layer, gates i, f, c, o (Keras order).
+
+    Arguments, defaults and weight layout are those of ``keras.layers.LSTM``;
+    the states are ``[h, c]``.
+    """
+
+    _gates = 4
+    _state_names = ("h", "c")
+    _extra_accepted = tuple(_CUDNN_ARGS)
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
+                 use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 unit_forget_bias=True, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, zero_output_for_mask=False,
+                 seed=None, dtype=None, name=None, **kwargs):
+        self.recurrent_activation = activations.serialize(recurrent_activation)
+        self.unit_forget_bias = bool(unit_forget_bias)
+        super().__init__(
+            units, activation=activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer, return_sequences=return_sequences,
+            return_state=return_state, go_backwards=go_backwards, stateful=stateful,
+            seed=seed, dtype=dtype, name=name, zero_output_for_mask=zero_output_for_mask,
+            cell_args={"recurrent_activation": self.recurrent_activation,
+                       "unit_forget_bias": self.unit_forget_bias},
+            ignored=kwargs)
+        self._recurrent_activation_code = activations.get(self.recurrent_activation)
+
+    def _initial_bias(self, rng):
+        if not self.unit_forget_bias:
+            return super()._initial_bias(rng)
+        # keras/src/layers/rnn/lstm.py: the forget gate's bias starts at one.
+        h = self.units
+        return np.concatenate([self.bias_initializer((h,), self.dtype, rng),
+                               np.ones(h, self.dtype),
+                               self.bias_initializer((2 * h,), self.dtype, rng)])
+
+    def _run(self, x, mask, states, last_output, sequence_output):
+        kernel, recurrent = self._weights[0], self._weights[1]
+        _kernels.lstm(x, kernel, recurrent, self._input_bias, states[0], states[1], mask,
+                      self.go_backwards, self._activation_code,
+                      self._recurrent_activation_code, self.zero_output_for_mask,
+                      last_output, sequence_output, self._projection(x),
+                      np.empty((x.shape[0], self.units), self.dtype))
+
+
+class GRU(_RNN):
+    """Gated Recurrent Unit layer, gates z, r, h (Keras order).
+
+    Arguments, defaults and weight layout are those of ``keras.layers.GRU``.
+    With ``reset_after=True`` (the default, and PyTorch's formulation) the
+    bias has shape (2, 3*units): row 0 is added to the input projection,
+    row 1 to the recurrent one.
+    """
+
+    _gates = 3
+    _extra_accepted = tuple(_CUDNN_ARGS)
+
+    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
+                 use_bias=True, kernel_initializer="glorot_uniform",
+                 recurrent_initializer="orthogonal", bias_initializer="zeros",
+                 return_sequences=False, return_state=False, go_backwards=False,
+                 stateful=False, reset_after=True, zero_output_for_mask=False,
+                 seed=None, dtype=None, name=None, **kwargs):
+        self.recurrent_activation = activations.serialize(recurrent_activation)
+        self.reset_after = bool(reset_after)
+        super().__init__(
+            units, activation=activation, use_bias=use_bias,
+            kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
+            bias_initializer=bias_initializer, return_sequences=return_sequences,
+            return_state=return_state, go_backwards=go_backwards, stateful=stateful,
+            seed=seed, dtype=dtype, name=name, zero_output_for_mask=zero_output_for_mask,
+            cell_args={"recurrent_activation": self.recurrent_activation,
+                       "reset_after": self.reset_after},
+            ignored=kwargs)
+        self._recurrent_activation_code = activations.get(self.recurrent_activation)
+
+    def _bias_shape(self):
+        width = 3 * self.units
+        return (2, width) if self.reset_after else (width,)
+
+    def _run(self, x, mask, states, last_output, sequence_output):
+        kernel, recurrent = self._weights[0], self._weights[1]
+        _kernels.gru(x, kernel, recurrent, self._input_bias, self._recurrent_bias,
+                     states[0], mask, self.go_backwards, self.reset_after,
+                     self._activation_code, self._recurrent_activation_code,
+                     self.zero_output_for_mask, last_output, sequence_output,
+                     self._projection(x), np.empty((x.shape[0], 3 * self.units), self.dtype))
