@@ -164,22 +164,25 @@ cdef void _softmax(floating* v, Py_ssize_t n, bint take_log) noexcept nogil:
 
 
 cdef void _sparsemax(floating* v, Py_ssize_t n) noexcept nogil:
-    # Sparsemax without a sort (no scratch memory): z_i is in the support
-    # when 1 + k_i * z_i > s_i, k_i and s_i being the count and sum of the
-    # z_j >= z_i. O(n^2) per row, which is fine for the units of an RNN.
+    # Keras's TensorFlow sparsemax (keras/src/backend/tensorflow/nn.py):
+    # with z sorted descending and S_k its prefix sums, the support is the
+    # k with 1 + k * z_k > S_k, and tau = (sum of S_k over the support - 1)
+    # / |support| -- a sum of prefix sums, not the textbook S_kmax; Keras is
+    # the reference. No sort, so no scratch memory: the rank of z_i is the
+    # count of z_j >= z_i and S at that rank their sum. O(n^2) per row.
     cdef Py_ssize_t i, j, support = 0
-    cdef double k, s, support_sum = 0.0, tau
+    cdef double k, prefix_sum, sum_of_prefix_sums = 0.0, tau
     for i in range(n):
         k = 0.0
-        s = 0.0
+        prefix_sum = 0.0
         for j in range(n):
             if v[j] >= v[i]:
                 k += 1.0
-                s += v[j]
-        if 1.0 + k * v[i] > s:
+                prefix_sum += v[j]
+        if 1.0 + k * v[i] > prefix_sum:
             support += 1
-            support_sum += v[i]
-    tau = (support_sum - 1.0) / support if support > 0 else 0.0
+            sum_of_prefix_sums += prefix_sum
+    tau = (sum_of_prefix_sums - 1.0) / support if support > 0 else 0.0
     for i in range(n):
         v[i] = <floating>(v[i] - tau if v[i] - tau > 0 else 0.0)
 

@@ -46,12 +46,14 @@ def _log_softmax(x):
 
 
 def _sparsemax(x):
+    # As Keras's TensorFlow backend computes it: tau sums the prefix sums
+    # over the support (see _kernels.pyx).
     z = np.sort(x, axis=-1)[..., ::-1]
     k = np.arange(1, x.shape[-1] + 1)
     cumsum = np.cumsum(z, axis=-1)
     support = 1 + k * z > cumsum
     k_z = support.sum(axis=-1, keepdims=True)
-    tau = (np.take_along_axis(cumsum, k_z - 1, axis=-1) - 1) / k_z
+    tau = (np.where(support, cumsum, 0.0).sum(axis=-1, keepdims=True) - 1) / k_z
     return np.maximum(x - tau, 0.0)
 
 

@@ -13,8 +13,9 @@ The Keras rules followed here (keras/src/layers/rnn/bidirectional.py):
   steps of a returned sequence are zeros;
 - with ``return_sequences`` the backward output is flipped back to input
   time order, whatever the layers' ``go_backwards``;
-- the merged output is cast to the Bidirectional's own ``dtype`` (float32
-  unless given), the states keep their layers' dtype.
+- floating inputs are cast to the Bidirectional's own ``dtype`` (float32
+  unless given) before the layers see them, and so is the merged output;
+  the states keep their layers' dtype.
 """
 import numpy as np
 
@@ -150,6 +151,7 @@ class Bidirectional:
 
     # ------------------------------------------------------------ calling
     def __call__(self, x, mask=None, initial_state=None, training=None):
+        x = self._autocast(x)
         forward_state = backward_state = None
         if initial_state is not None:
             if not isinstance(initial_state, (list, tuple)):
@@ -157,6 +159,7 @@ class Bidirectional:
                     "Bidirectional expected initial_state as a list: the forward layer's "
                     "states followed by the backward layer's"
                 )
+            initial_state = [self._autocast(s) for s in initial_state]
             half = len(initial_state) // 2
             forward_state, backward_state = initial_state[:half], initial_state[half:]
         y = self.forward_layer(x, mask=mask, initial_state=forward_state)
@@ -173,6 +176,14 @@ class Bidirectional:
         if self.return_state:
             return output + states if self.merge_mode is None else [output, *states]
         return output
+
+    def _autocast(self, value):
+        # Keras's Layer.__call__ casts floating inputs to the wrapper's own
+        # dtype before the wrapped layers see them (and cast them again).
+        value = np.asarray(value)
+        if np.issubdtype(value.dtype, np.floating):
+            return value.astype(self.dtype, copy=False)
+        return value
 
     def _merge(self, y, y_rev):
         mode = self.merge_mode
