@@ -1,7 +1,7 @@
 """Property tests: the kernels, through the public layers, against tests/reference.py."""
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import fastrnn
@@ -42,21 +42,25 @@ def test_layers_match_reference(case):
     cell, config, features, batch, steps, rng, use_mask, use_initial = case
     layer = getattr(fastrnn, cell)(**config)
     layer.build(features)
-    weights = [rng.uniform(-0.6, 0.6, w.shape) for w in layer.get_weights()]
-    layer.set_weights(weights)
-    x = rng.normal(size=(batch, steps, features))
+    layer.set_weights([rng.uniform(-0.6, 0.6, w.shape) for w in layer.get_weights()])
+    weights = layer.get_weights()  # rounded to the layer's dtype, as the kernel sees them
+    x = rng.normal(size=(batch, steps, features)).astype(config["dtype"])
     mask = rng.random((batch, steps)) < 0.7 if use_mask else None
     n_states = 2 if cell == "LSTM" else 1
     initial = [rng.normal(size=(batch, config["units"])) for _ in range(n_states)] if use_initial else None
 
     out = layer(x, mask=mask, initial_state=initial)
-    last, sequence, states = rnn(
-        cell, weights, x, units=config["units"], mask=mask, initial_state=initial,
-        go_backwards=config["go_backwards"], activation=config["activation"],
-        recurrent_activation=config.get("recurrent_activation", "sigmoid"),
-        reset_after=config.get("reset_after", True),
-        zero_output_for_mask=config["zero_output_for_mask"])
+    with np.errstate(over="ignore", invalid="ignore"):
+        last, sequence, states = rnn(
+            cell, weights, x, units=config["units"], mask=mask, initial_state=initial,
+            go_backwards=config["go_backwards"], activation=config["activation"],
+            recurrent_activation=config.get("recurrent_activation", "sigmoid"),
+            reset_after=config.get("reset_after", True),
+            zero_output_for_mask=config["zero_output_for_mask"])
 
+    # Unbounded activations (exponential, relu, ...) can blow up; float32 and
+    # the float64 reference then part ways by rounding alone, so stay in range.
+    assume(np.abs(sequence).max(initial=0) < 1e3)
     tol = dict(rtol=2e-4, atol=2e-5) if config["dtype"] == "float32" else dict(rtol=1e-9, atol=1e-12)
     assert [o.dtype for o in out] == [np.dtype(config["dtype"])] * len(out)
     np.testing.assert_allclose(out[0], sequence, **tol)
