@@ -52,9 +52,10 @@ def test_every_return_combination_has_keras_shapes(cls):
         assert [o.shape for o in out] == [(1, 4, 3) if rs else (1, 3)] + [(1, 3)] * n_states
 
 
-def test_demo_prints_the_notebook_numbers():
+def test_demo_prints_the_notebook_numbers(tmp_path):
+    # Run outside the checkout so the installed package is what runs.
     run = subprocess.run([sys.executable, "-m", "fastrnn"], capture_output=True, text=True,
-                         check=True, timeout=120)
+                         check=True, timeout=120, cwd=tmp_path)
     assert "forward h [[0.6303139 0.6303139 0.6303139]] shape (1, 3)" in run.stdout
     assert "backward c [[1.6402445 1.6402445 1.6402445]] shape (1, 3)" in run.stdout
     assert "shape (1, 4, 6)" in run.stdout
