@@ -420,12 +420,22 @@ def build_cases(accepted_act, accepted_ract):
                       dict(stateful=True), None,
                       [Call(mask="mixed"), Call(mask="mixed"),
                        Call(reset_before=True)]))
-        for suffix, feat, over, mm, calls in extra:
+        # The wrapper's own dtype: Keras casts inputs and the merged output
+        # to it, so float64 layers stay float64 only in a float64 wrapper.
+        for mm in ("concat", None):
+            extra.append((f"f64-wrapper_rs1_st1_mask-mixed_merge-{mm or 'none'}",
+                          "dtype=float64 layers in Bidirectional(dtype=float64)",
+                          dict(dtype="float64", return_sequences=True,
+                               return_state=True),
+                          mm, [Call(mask="mixed", init=True)], "float64"))
+        for suffix, feat, over, mm, calls, *wrapper_dtype in extra:
             _, cfg = cell_config(slug, **over)
+            bidi = {"merge_mode": mm, "backward_layer": None}
+            if wrapper_dtype:
+                bidi["dtype"] = wrapper_dtype[0]
             add(Case("8-bidirectional-extra", f"bidi-{slug}_{suffix}",
                      f"Bidirectional({CELL_DESC[slug]}) {feat}", layer, cfg,
-                     bidirectional={"merge_mode": mm, "backward_layer": None},
-                     calls=calls))
+                     bidirectional=bidi, calls=calls))
 
     # 9. explicit backward_layer
     for slug, (layer, _) in CELLS.items():
@@ -625,9 +635,11 @@ def run_case(case, keras, np, zlib, scale):
         if case.bidirectional is not None:
             bl = case.bidirectional["backward_layer"]
             bl = make(bl["layer"], dict(bl["config"])) if bl else None
+            wrapper = ({"dtype": case.bidirectional["dtype"]}
+                       if case.bidirectional.get("dtype") else {})
             outer = layers.Bidirectional(
                 inner, merge_mode=case.bidirectional["merge_mode"],
-                backward_layer=bl)
+                backward_layer=bl, **wrapper)
         else:
             outer = inner
     except ValueError as e:
@@ -693,6 +705,8 @@ def run_case(case, keras, np, zlib, scale):
     if case.bidirectional is not None:
         bidi = {"merge_mode": case.bidirectional["merge_mode"],
                 "backward_layer": case.bidirectional["backward_layer"]}
+        if case.bidirectional.get("dtype"):
+            bidi["dtype"] = case.bidirectional["dtype"]
     spec = {
         "id": case.id,
         "feature": case.feature,
