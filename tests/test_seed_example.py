@@ -1,6 +1,8 @@
 """The notebook example fastrnn reproduces, to the notebook's printed precision."""
+import os
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -53,9 +55,10 @@ def test_every_return_combination_has_keras_shapes(cls):
 
 
 def test_demo_prints_the_notebook_numbers(tmp_path):
-    # Run outside the checkout so the installed package is what runs.
+    # Run outside the checkout, on the same fastrnn these tests imported.
+    env = {**os.environ, "PYTHONPATH": str(Path(fastrnn.__file__).parent.parent)}
     run = subprocess.run([sys.executable, "-m", "fastrnn"], capture_output=True, text=True,
-                         check=True, timeout=120, cwd=tmp_path)
+                         check=True, timeout=120, cwd=tmp_path, env=env)
     assert "forward h [[0.6303139 0.6303139 0.6303139]] shape (1, 3)" in run.stdout
     assert "backward c [[1.6402445 1.6402445 1.6402445]] shape (1, 3)" in run.stdout
     assert "shape (1, 4, 6)" in run.stdout
