@@ -223,5 +223,13 @@ class Bidirectional:
             config["backward_layer"] = make(config["backward_layer"])
         return cls(**config)
 
+    def __eq__(self, other):
+        return (type(self) is type(other) and self.merge_mode == other.merge_mode
+                and self.dtype == other.dtype and self.name == other.name
+                and self.forward_layer == other.forward_layer
+                and self.backward_layer == other.backward_layer)
+
+    __hash__ = None
+
     def __repr__(self):
         return f"<fastrnn.Bidirectional name={self.name!r} layer={self.forward_layer!r}>"

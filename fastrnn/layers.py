@@ -328,8 +328,23 @@ class _RNN:
     def from_config(cls, config):
         return cls(**config)
 
+    def __eq__(self, other):
+        """Equal class, config, weights and stateful state (as after unpickling)."""
+        if type(self) is not type(other) or self.get_config() != other.get_config():
+            return False
+        return (_arrays_equal(self.get_weights(), other.get_weights())
+                and _arrays_equal(self.states or [], other.states or []))
+
+    __hash__ = None
+
     def __repr__(self):
         return f"<fastrnn.{type(self).__name__} name={self.name!r} units={self.units}>"
+
+
+def _arrays_equal(a, b):
+    return len(a) == len(b) and all(
+        x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True)
+        for x, y in zip(a, b))
 
 
 class SimpleRNN(_RNN):

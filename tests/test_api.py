@@ -243,3 +243,21 @@ def test_stateful_bidirectional_reset():
 def test_empty_batch_or_sequence_does_not_crash(shape):
     out = fastrnn.LSTM(3, return_sequences=True, return_state=True)(np.zeros(shape))
     assert out[0].shape == (shape[0], shape[1], 3)
+
+
+@pytest.mark.parametrize("make", [
+    lambda: fastrnn.LSTM(3, seed=0, stateful=True),
+    lambda: fastrnn.GRU(3, reset_after=False, kernel_initializer=initializers.Orthogonal(seed=2)),
+    lambda: fastrnn.Bidirectional(fastrnn.SimpleRNN(3, return_sequences=True), merge_mode="mul"),
+])
+def test_pickle_round_trip_is_equal(make):
+    import pickle
+    layer = make()
+    layer(X)
+    clone = pickle.loads(pickle.dumps(layer))
+    assert clone == layer and clone is not layer
+    np.testing.assert_array_equal(clone(X)[0] if isinstance(clone(X), list) else clone(X),
+                                  layer(X)[0] if isinstance(layer(X), list) else layer(X))
+    other = make()
+    other.build(4)
+    assert other != layer
