@@ -1,5 +1,6 @@
 """Build the Cython kernels; all metadata lives in pyproject.toml."""
 import os
+import platform
 
 import numpy
 from Cython.Build import cythonize
@@ -8,14 +9,25 @@ from setuptools import Extension, setup
 # FASTRNN_BOUNDSCHECK=1 builds with bounds and wraparound checks, for debugging.
 checks = os.environ.get("FASTRNN_BOUNDSCHECK", "0") == "1"
 
+# One kernel source, built for baseline x86-64 and, on x86-64, for two
+# newer instruction sets; fastrnn/_dispatch.py picks at import time, so the
+# wheel runs on any x86-64 CPU and uses AVX2 / AVX-512 where present.
+builds = {"fastrnn._kernels": []}
+if platform.machine().lower() in ("x86_64", "amd64"):
+    builds["fastrnn._kernels_avx2"] = ["-march=x86-64-v3"]
+    builds["fastrnn._kernels_avx512"] = ["-march=x86-64-v4", "-mprefer-vector-width=512"]
+
 extensions = [
     Extension(
-        "fastrnn._kernels",
-        ["fastrnn/_kernels.pyx"],
-        include_dirs=[numpy.get_include()],
+        name,
+        [name.replace(".", "/") + ".pyx"],
+        include_dirs=[numpy.get_include(), "fastrnn"],
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
-        extra_compile_args=["-O3"],
+        extra_compile_args=["-O3", "-fopenmp"] + flags,
+        extra_link_args=["-fopenmp"],
+        depends=["fastrnn/_recurrence.pxi", "fastrnn/_simd.h"],
     )
+    for name, flags in builds.items()
 ]
 
 setup(

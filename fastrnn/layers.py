@@ -10,7 +10,8 @@ import re
 
 import numpy as np
 
-from . import _kernels, activations, initializers
+from . import _dispatch, activations, initializers
+from ._kernels import Cell
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
@@ -64,6 +65,9 @@ class _RNN:
 
     _gates = 1            # gate blocks in the kernel's columns
     _state_names = ("h",)
+    _cell = Cell.SIMPLE_RNN
+    _recurrent_activation_code = 0
+    reset_after = False
 
     def __init__(self, units, *, activation, use_bias, kernel_initializer,
                  recurrent_initializer, bias_initializer, return_sequences,
@@ -96,6 +100,7 @@ class _RNN:
         self._training_args.update(
             {k: ignored.get(k, v) for k, v in _CUDNN_ARGS.items() if k in self._extra_accepted})
         self._weights = None
+        self._recurrence = None
         self._states = None
         self._activation_code = activations.get(self.activation)
 
@@ -145,14 +150,30 @@ class _RNN:
             self._states = None
 
     def _set_weights_unchecked(self, weights):
-        self._weights = [np.ascontiguousarray(w, dtype=self.dtype) for w in weights]
-        kernel_width = self._gates * self.units
-        if self.use_bias:
-            bias = self._weights[2].reshape(-1, kernel_width)
-            self._input_bias = bias[0]
-            self._recurrent_bias = bias[1] if bias.shape[0] > 1 else np.zeros(kernel_width, self.dtype)
-        else:
-            self._input_bias = self._recurrent_bias = np.zeros(kernel_width, self.dtype)
+        self._weights = [np.array(w, dtype=self.dtype, order="C") for w in weights]
+        self._make_recurrence()
+
+    def _make_recurrence(self):
+        """Hand the weights to the kernel once; every call reuses them."""
+        width = self._gates * self.units
+        zeros = np.zeros(width, self.dtype)
+        bias = self._weights[2].reshape(-1, width) if self.use_bias else zeros[None]
+        # GRU(reset_after=True) keeps a second, recurrent bias row.
+        recurrent_bias = bias[1] if bias.shape[0] > 1 else zeros
+        self._recurrence = _dispatch.kernels.Recurrence(
+            self._cell, self._weights[0], self._weights[1], bias[0], recurrent_bias,
+            self._activation_code, self._recurrent_activation_code, self.reset_after)
+
+    def __getstate__(self):
+        # The kernel object belongs to this CPU's build; rebuild it on load.
+        state = self.__dict__.copy()
+        state["_recurrence"] = None
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        if self._weights is not None:
+            self._make_recurrence()
 
     def get_weights(self):
         """Copies of the weights in Keras layout: [kernel, recurrent_kernel, (bias)]."""
@@ -204,6 +225,22 @@ class _RNN:
 
     # ------------------------------------------------------------ calling
     def __call__(self, x, mask=None, initial_state=None, training=None):
+        if (mask is None and initial_state is None and not self.stateful
+                and type(x) is np.ndarray and self._recurrence is not None):
+            # Fast path: the kernel entry checks dtype, contiguity and shape
+            # itself and raises ValueError when x needs converting first.
+            try:
+                last, sequence, states = self._recurrence(
+                    x, None, None, self.go_backwards, self.return_sequences,
+                    self.zero_output_for_mask)
+            except ValueError:
+                pass
+            else:
+                output = sequence if self.return_sequences else last
+                return [output, *states] if self.return_state else output
+        return self._call_checked(x, mask, initial_state)
+
+    def _call_checked(self, x, mask, initial_state):
         cls = type(self).__name__
         x = self._prepare_x(x)
         batch, steps, features = x.shape
@@ -216,15 +253,12 @@ class _RNN:
             )
         mask = self._prepare_mask(mask, batch, steps)
         states = self._prepare_states(initial_state, batch)
-
-        last_output = np.zeros((batch, self.units), self.dtype)
-        sequence_output = (np.empty((batch, steps, self.units), self.dtype)
-                           if self.return_sequences else None)
-        self._run(x, mask, states, last_output, sequence_output)
-
+        last, sequence, states = self._recurrence(
+            x, mask, states, self.go_backwards, self.return_sequences,
+            self.zero_output_for_mask)
         if self.stateful:
             self._states = [s.copy() for s in states]
-        output = sequence_output if self.return_sequences else last_output
+        output = sequence if self.return_sequences else last
         if self.return_state:
             return [output, *states]
         return output
@@ -261,7 +295,8 @@ class _RNN:
         return np.ascontiguousarray(m != 0).view(np.uint8)
 
     def _prepare_states(self, initial_state, batch):
-        """Fresh C-contiguous state arrays; the kernel updates them in place."""
+        """The initial states as C-contiguous arrays of the layer's dtype, or
+        None for zeros. The kernel copies them."""
         cls = type(self).__name__
         n = len(self._state_names)
         shape = (batch, self.units)
@@ -273,8 +308,8 @@ class _RNN:
                         f"got x with batch size {batch}. Call reset_states() does not "
                         "change the batch size; build a new layer for another batch size."
                     )
-                return [s.copy() for s in self._states]
-            return [np.zeros(shape, self.dtype) for _ in range(n)]
+                return self._states
+            return None
         if not isinstance(initial_state, (list, tuple)):
             initial_state = [initial_state]
         if len(initial_state) != n:
@@ -293,11 +328,8 @@ class _RNN:
                 )
             if not (np.issubdtype(s.dtype, np.number) and not np.issubdtype(s.dtype, np.complexfloating)):
                 raise ValueError(f"{cls} expected a real initial_state '{sname}', got dtype {s.dtype}")
-            states.append(np.array(s, dtype=self.dtype, order="C"))
+            states.append(np.ascontiguousarray(s, dtype=self.dtype))
         return states
-
-    def _projection(self, x):
-        return np.empty(x.shape[:2] + (self._gates * self.units,), self.dtype)
 
     # ------------------------------------------------------------ config
     def get_config(self):
@@ -366,12 +398,6 @@ class SimpleRNN(_RNN):
             seed=seed, dtype=dtype, name=name, zero_output_for_mask=zero_output_for_mask,
             cell_args={}, ignored=kwargs)
 
-    def _run(self, x, mask, states, last_output, sequence_output):
-        kernel, recurrent = self._weights[0], self._weights[1]
-        _kernels.simple_rnn(x, kernel, recurrent, self._input_bias, states[0], mask,
-                            self.go_backwards, self._activation_code,
-                            self.zero_output_for_mask, last_output, sequence_output,
-                            self._projection(x))
 
 
 class LSTM(_RNN):
@@ -383,6 +409,7 @@ class LSTM(_RNN):
 
     _gates = 4
     _state_names = ("h", "c")
+    _cell = Cell.LSTM_CELL
     _extra_accepted = tuple(_CUDNN_ARGS)
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
@@ -413,13 +440,6 @@ class LSTM(_RNN):
                                np.ones(h, self.dtype),
                                self.bias_initializer((2 * h,), self.dtype, rng)])
 
-    def _run(self, x, mask, states, last_output, sequence_output):
-        kernel, recurrent = self._weights[0], self._weights[1]
-        _kernels.lstm(x, kernel, recurrent, self._input_bias, states[0], states[1], mask,
-                      self.go_backwards, self._activation_code,
-                      self._recurrent_activation_code, self.zero_output_for_mask,
-                      last_output, sequence_output, self._projection(x),
-                      np.empty((x.shape[0], self.units), self.dtype))
 
 
 class GRU(_RNN):
@@ -432,6 +452,7 @@ class GRU(_RNN):
     """
 
     _gates = 3
+    _cell = Cell.GRU_CELL
     _extra_accepted = tuple(_CUDNN_ARGS)
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
@@ -457,10 +478,3 @@ class GRU(_RNN):
         width = 3 * self.units
         return (2, width) if self.reset_after else (width,)
 
-    def _run(self, x, mask, states, last_output, sequence_output):
-        kernel, recurrent = self._weights[0], self._weights[1]
-        _kernels.gru(x, kernel, recurrent, self._input_bias, self._recurrent_bias,
-                     states[0], mask, self.go_backwards, self.reset_after,
-                     self._activation_code, self._recurrent_activation_code,
-                     self.zero_output_for_mask, last_output, sequence_output,
-                     self._projection(x), np.empty((x.shape[0], 3 * self.units), self.dtype))

@@ -3,6 +3,7 @@ import numpy as np
 import pytest
 
 import fastrnn
+import fastrnn._dispatch
 
 X = np.zeros((2, 5, 3), np.float32)
 
@@ -175,12 +176,32 @@ def test_build_with_bad_input_shape():
         fastrnn.LSTM(3).build("3")
 
 
-def test_kernel_refuses_mismatched_dtypes():
-    # The fused kernels dispatch on the buffers' dtype: a float64 state with
-    # float32 weights is a TypeError, not a misread buffer.
-    from fastrnn import _kernels
-    f32 = np.zeros((1, 1, 1), np.float32)
-    with pytest.raises((TypeError, ValueError)):
-        _kernels.simple_rnn(f32, np.zeros((1, 1), np.float32), np.zeros((1, 1), np.float32),
-                            np.zeros(1, np.float32), np.zeros((1, 1), np.float64), None, False, 0,
-                            False, np.zeros((1, 1), np.float32), None, np.zeros((1, 1, 1), np.float32))
+@pytest.mark.parametrize("build", fastrnn._dispatch.available())
+def test_kernel_entry_refuses_what_it_cannot_read(build):
+    # The last line of defence before raw pointers: wrong dtype, byte order,
+    # layout or shape is a ValueError from the kernel entry itself.
+    kernels = fastrnn._dispatch.load(build)
+    f32 = np.float32
+    w = dict(kernel=np.zeros((3, 8), f32), recurrent=np.zeros((2, 8), f32),
+             bias=np.zeros(8, f32), recurrent_bias=np.zeros(8, f32))
+    with pytest.raises(ValueError):
+        kernels.Recurrence(kernels.Cell.LSTM_CELL, w["kernel"], w["recurrent"].astype(np.float64),
+                           w["bias"], w["recurrent_bias"], 0, 0, False)
+    with pytest.raises(ValueError):
+        kernels.Recurrence(kernels.Cell.GRU_CELL, w["kernel"], w["recurrent"], w["bias"],
+                           w["recurrent_bias"], 0, 0, True)  # LSTM-sized weights for a GRU
+    run = kernels.Recurrence(kernels.Cell.LSTM_CELL, w["kernel"], w["recurrent"], w["bias"],
+                             w["recurrent_bias"], 0, 0, False)
+    good = np.zeros((2, 4, 3), f32)
+    for x in [good.astype(np.float64), good.astype(">f4"), np.asfortranarray(good)[:, ::2],
+              np.zeros((2, 4, 2), f32), np.zeros((2, 4), f32), [[[0.0] * 3]]]:
+        with pytest.raises((ValueError, TypeError)):
+            run(x, None, None, False, False, False)
+    with pytest.raises(ValueError):
+        run(good, np.ones((2, 3), np.uint8), None, False, False, False)
+    with pytest.raises(ValueError):
+        run(good, None, [np.zeros((2, 2), f32)], False, False, False)  # LSTM needs h and c
+    with pytest.raises(ValueError):
+        run(good, None, [np.zeros((2, 2), f32), np.zeros((3, 2), f32)], False, False, False)
+    last, seq, states = run(good, None, None, False, True, False)
+    assert last.shape == (2, 2) and seq.shape == (2, 4, 2) and len(states) == 2

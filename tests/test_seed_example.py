@@ -59,7 +59,11 @@ def test_demo_prints_the_notebook_numbers(tmp_path):
     env = {**os.environ, "PYTHONPATH": str(Path(fastrnn.__file__).parent.parent)}
     run = subprocess.run([sys.executable, "-m", "fastrnn"], capture_output=True, text=True,
                          check=True, timeout=120, cwd=tmp_path, env=env)
-    assert "forward h [[0.6303139 0.6303139 0.6303139]] shape (1, 3)" in run.stdout
-    assert "backward c [[1.6402445 1.6402445 1.6402445]] shape (1, 3)" in run.stdout
+    for label, value in [("forward h", FORWARD_H), ("forward c", FORWARD_C),
+                         ("backward h", BACKWARD_H), ("backward c", BACKWARD_C)]:
+        line = next(l for l in run.stdout.splitlines() if l.startswith(label))
+        numbers = [float(v) for v in line[len(label):].split("shape")[0].strip(" []").split()]
+        np.testing.assert_allclose(numbers, [value] * 3, rtol=0, atol=1e-6)
+        assert line.endswith("shape (1, 3)")
     assert "shape (1, 4, 6)" in run.stdout
     assert run.stdout.rstrip().splitlines()[-1].startswith("speed: LSTM(units=128)")

@@ -1,0 +1,948 @@
+# The recurrence kernels. This file is included by _kernels.pyx and by the
+# per-instruction-set copies (_kernels_avx2.pyx, _kernels_avx512.pyx) that
+# setup.py compiles with -mavx2 -mfma / -mavx512f; fastrnn/_dispatch.py
+# imports the best one the CPU runs. One source, several builds: the loops
+# below are written so that GCC vectorizes them for whichever target.
+#
+# Layout (Keras's): x (batch, T, D); kernel (D, G*H); recurrent (H, G*H);
+# bias (G*H,); gates in Keras order (LSTM i f c o, GRU z r h). All arrays
+# are C-contiguous. Sequence outputs are written in processing order
+# (reversed time with go_backwards), as Keras returns them.
+cimport numpy as cnp
+from cython cimport floating
+from libc.math cimport erf, exp, expm1, fabs, log, log1p, sqrt, tanh
+from libc.stdlib cimport free, malloc
+from libc.string cimport memcpy, memset
+from scipy.linalg.cython_blas cimport dgemm, sgemm
+from cython.parallel cimport parallel, prange, threadid
+cimport openmp
+
+cnp.import_array()
+
+
+cpdef enum Activation:
+    # Keras 3 names map to these in fastrnn/activations.py.
+    LINEAR
+    TANH
+    SIGMOID
+    HARD_SIGMOID
+    RELU
+    RELU6
+    LEAKY_RELU
+    ELU
+    SELU
+    CELU
+    SOFTPLUS
+    SOFTSIGN
+    SILU
+    HARD_SILU
+    GELU
+    MISH
+    EXPONENTIAL
+    HARD_TANH
+    TANH_SHRINK
+    SOFT_SHRINK
+    HARD_SHRINK
+    SPARSE_PLUS
+    SPARSE_SIGMOID
+    SQUAREPLUS
+    LOG_SIGMOID
+    SOFTMAX
+    LOG_SOFTMAX
+    SPARSEMAX
+
+
+cpdef enum Cell:
+    SIMPLE_RNN
+    LSTM_CELL
+    GRU_CELL
+
+
+# Below this many multiply-adds a product runs in the loops here; above it,
+# BLAS's packing and threads pay for their call overhead (measured: see the
+# README's benchmark notes). Exposed so tests can cross it.
+cdef Py_ssize_t _blas_threshold = 32768
+
+
+def set_blas_threshold(Py_ssize_t multiply_adds):
+    """Products of more multiply-adds than this go to BLAS (tests use it)."""
+    global _blas_threshold
+    previous = _blas_threshold
+    _blas_threshold = multiply_adds
+    return previous
+
+
+# ---------------------------------------------------------------- float32 SIMD
+cdef extern from "_simd.h" nogil:
+    const int FR_VL     # floats per vector register in this build
+    const int FR_MR     # rows per register tile
+    ctypedef void (*fr_tile_fn)(const float*, Py_ssize_t, Py_ssize_t, const float*,
+                                const float*, float*, Py_ssize_t) noexcept nogil
+    fr_tile_fn fr_tile(int m, int nv)
+    float fr_expf(float)
+    float fr_sigmoidf(float)
+    float fr_tanhf(float)
+    void fr_barrier()
+
+VECTOR_FLOATS = FR_VL
+TILE_ROWS = FR_MR
+
+
+# ---------------------------------------------------------------- activations
+# The general case is computed in double with libm and rounded once. The
+# common float32 activations use the vectorized forms above.
+
+cdef inline double _sigmoid(double v) noexcept nogil:
+    return 1.0 / (1.0 + exp(-v))
+
+
+cdef inline double _softplus(double v) noexcept nogil:
+    # log(1 + e^v) without overflow for large v.
+    if v > 0:
+        return v + log1p(exp(-v))
+    return log1p(exp(v))
+
+
+cdef inline double _hard_sigmoid(double v) noexcept nogil:
+    # Keras 3: relu6(x + 3) / 6 (Keras 2 used 0.2 * x + 0.5).
+    v = v + 3.0
+    if v < 0:
+        v = 0.0
+    elif v > 6:
+        v = 6.0
+    return v / 6.0
+
+
+cdef inline double _scalar(int kind, double v) noexcept nogil:
+    # Comparisons are written so that a NaN input gives a NaN output, as in
+    # TensorFlow.
+    if kind == TANH:
+        return tanh(v)
+    if kind == SIGMOID:
+        return _sigmoid(v)
+    if kind == HARD_SIGMOID:
+        return _hard_sigmoid(v)
+    if kind == RELU:
+        return 0.0 if v < 0 else v
+    if kind == RELU6:
+        return 0.0 if v < 0 else (6.0 if v > 6 else v)
+    if kind == LEAKY_RELU:
+        return 0.2 * v if v < 0 else v
+    if kind == ELU:
+        return expm1(v) if v < 0 else v
+    if kind == SELU:
+        if v < 0:
+            return 1.0507009873554804934193349852946 * 1.6732632423543772848170429916717 * expm1(v)
+        return 1.0507009873554804934193349852946 * v
+    if kind == CELU:
+        return expm1(v) if v < 0 else v
+    if kind == SOFTPLUS:
+        return _softplus(v)
+    if kind == SOFTSIGN:
+        return v / (1.0 + fabs(v))
+    if kind == SILU:
+        return v * _sigmoid(v)
+    if kind == HARD_SILU:
+        return v * _hard_sigmoid(v)
+    if kind == GELU:
+        # keras.activations.gelu defaults to the exact (erf) form.
+        return 0.5 * v * (1.0 + erf(v * 0.70710678118654752440))
+    if kind == MISH:
+        return v * tanh(_softplus(v))
+    if kind == EXPONENTIAL:
+        return exp(v)
+    if kind == HARD_TANH:
+        return -1.0 if v < -1 else (1.0 if v > 1 else v)
+    if kind == TANH_SHRINK:
+        return v - tanh(v)
+    if kind == SOFT_SHRINK:
+        if v > 0.5:
+            return v - 0.5
+        if v < -0.5:
+            return v + 0.5
+        return 0.0 if v == v else v
+    if kind == HARD_SHRINK:
+        return v if (fabs(v) > 0.5 or v != v) else 0.0
+    if kind == SPARSE_PLUS:
+        if v <= -1:
+            return 0.0
+        if v < 1:
+            return 0.25 * (v + 1.0) * (v + 1.0)
+        return v
+    if kind == SPARSE_SIGMOID:
+        if v <= -1:
+            return 0.0
+        if v >= 1:
+            return 1.0
+        return 0.5 * (v + 1.0)
+    if kind == SQUAREPLUS:
+        return 0.5 * (v + sqrt(v * v + 4.0))
+    if kind == LOG_SIGMOID:
+        return -_softplus(-v)
+    return v  # LINEAR
+
+
+cdef void _softmax(floating* v, Py_ssize_t n, bint take_log) noexcept nogil:
+    cdef Py_ssize_t i
+    cdef double top = v[0], total = 0.0
+    for i in range(1, n):
+        if v[i] > top:
+            top = v[i]
+    for i in range(n):
+        total += exp(v[i] - top)
+    if take_log:
+        for i in range(n):
+            v[i] = <floating>(v[i] - top - log(total))
+    else:
+        for i in range(n):
+            v[i] = <floating>(exp(v[i] - top) / total)
+
+
+cdef void _sparsemax(floating* v, Py_ssize_t n) noexcept nogil:
+    # Keras's TensorFlow sparsemax (keras/src/backend/tensorflow/nn.py):
+    # with z sorted descending and S_k its prefix sums, the support is the
+    # k with 1 + k * z_k > S_k, and tau = (sum of S_k over the support - 1)
+    # / |support| -- a sum of prefix sums, not the textbook S_kmax; Keras is
+    # the reference. No sort, so no scratch memory: the rank of z_i is the
+    # count of z_j >= z_i and S at that rank their sum. O(n^2) per row.
+    cdef Py_ssize_t i, j, support = 0
+    cdef double k, prefix_sum, sum_of_prefix_sums = 0.0, tau
+    for i in range(n):
+        k = 0.0
+        prefix_sum = 0.0
+        for j in range(n):
+            if v[j] >= v[i]:
+                k += 1.0
+                prefix_sum += v[j]
+        if 1.0 + k * v[i] > prefix_sum:
+            support += 1
+            sum_of_prefix_sums += prefix_sum
+    tau = (sum_of_prefix_sums - 1.0) / support if support > 0 else 0.0
+    for i in range(n):
+        v[i] = <floating>(v[i] - tau if v[i] - tau > 0 else 0.0)
+
+
+cdef void _activate(int kind, floating* v, Py_ssize_t n) noexcept nogil:
+    """Apply activation ``kind`` in place to the n values of one gate."""
+    cdef Py_ssize_t i
+    if kind == LINEAR:
+        return
+    if floating is float:
+        # The common float32 cases, as loops GCC vectorizes.
+        if kind == SIGMOID:
+            for i in range(n):
+                v[i] = fr_sigmoidf(v[i])
+            return
+        if kind == TANH:
+            for i in range(n):
+                v[i] = fr_tanhf(v[i])
+            return
+        if kind == RELU:
+            for i in range(n):
+                v[i] = 0.0 if v[i] < 0 else v[i]
+            return
+    if kind == SOFTMAX or kind == LOG_SOFTMAX:
+        _softmax(v, n, kind == LOG_SOFTMAX)
+    elif kind == SPARSEMAX:
+        _sparsemax(v, n)
+    else:
+        for i in range(n):
+            v[i] = <floating>_scalar(kind, v[i])
+
+
+cdef inline void _activate_gates(int kind, floating* v, Py_ssize_t gates,
+                                 Py_ssize_t units) noexcept nogil:
+    """Apply ``kind`` to adjacent gates: in one pass when it is elementwise,
+    gate by gate when it normalizes over the units (softmax and kin)."""
+    cdef Py_ssize_t k
+    if kind == SOFTMAX or kind == LOG_SOFTMAX or kind == SPARSEMAX:
+        for k in range(gates):
+            _activate(kind, v + k * units, units)
+    else:
+        _activate(kind, v, gates * units)
+
+
+# ---------------------------------------------------------------- products
+cdef extern from *:
+    """
+    /* Register tile widths for the product loops: as many columns per row
+       as keep 4 rows of accumulators in this target's vector registers
+       (16 AVX-512 zmm, 8 AVX2 ymm or 8 SSE xmm of the 16 / 32 there are). */
+    #if defined(__AVX512F__)
+    #define FR_COLS_FLOAT 32
+    #define FR_COLS_DOUBLE 16
+    #elif defined(__AVX__)
+    #define FR_COLS_FLOAT 16
+    #define FR_COLS_DOUBLE 8
+    #else
+    #define FR_COLS_FLOAT 8
+    #define FR_COLS_DOUBLE 4
+    #endif
+    """
+    const int FR_COLS_FLOAT
+    const int FR_COLS_DOUBLE
+
+
+cdef inline void _tile4(const floating* a, Py_ssize_t lda, Py_ssize_t depth,
+                        const floating* w, Py_ssize_t ldw, floating* out,
+                        Py_ssize_t ldo) noexcept nogil:
+    """out[0:4, 0:C] += a[0:4, :depth] @ w[:depth, 0:C], C the tile width:
+    4 x C accumulators stay in registers while the rows of w stream by."""
+    cdef floating acc0[32]
+    cdef floating acc1[32]
+    cdef floating acc2[32]
+    cdef floating acc3[32]
+    cdef const floating* wk
+    cdef floating a0, a1, a2, a3
+    cdef Py_ssize_t k, j
+    cdef Py_ssize_t cols = FR_COLS_FLOAT if floating is float else FR_COLS_DOUBLE
+    for j in range(cols):
+        acc0[j] = out[j]
+        acc1[j] = out[ldo + j]
+        acc2[j] = out[2 * ldo + j]
+        acc3[j] = out[3 * ldo + j]
+    for k in range(depth):
+        wk = w + k * ldw
+        a0, a1, a2, a3 = a[k], a[lda + k], a[2 * lda + k], a[3 * lda + k]
+        for j in range(cols):
+            acc0[j] = acc0[j] + a0 * wk[j]
+            acc1[j] = acc1[j] + a1 * wk[j]
+            acc2[j] = acc2[j] + a2 * wk[j]
+            acc3[j] = acc3[j] + a3 * wk[j]
+    for j in range(cols):
+        out[j] = acc0[j]
+        out[ldo + j] = acc1[j]
+        out[2 * ldo + j] = acc2[j]
+        out[3 * ldo + j] = acc3[j]
+
+
+cdef inline void _tile1(const floating* a, Py_ssize_t depth, const floating* w,
+                        Py_ssize_t ldw, floating* out) noexcept nogil:
+    """out[0, 0:4C] += a[0, :depth] @ w[:depth, 0:4C]: one row, four tiles wide."""
+    cdef floating acc[128]
+    cdef const floating* wk
+    cdef floating ak
+    cdef Py_ssize_t k, j
+    cdef Py_ssize_t cols = 4 * (FR_COLS_FLOAT if floating is float else FR_COLS_DOUBLE)
+    for j in range(cols):
+        acc[j] = out[j]
+    for k in range(depth):
+        wk = w + k * ldw
+        ak = a[k]
+        for j in range(cols):
+            acc[j] = acc[j] + ak * wk[j]
+    for j in range(cols):
+        out[j] = acc[j]
+
+
+cdef inline void _axpy_rows(const floating* a, Py_ssize_t depth, const floating* w,
+                            Py_ssize_t ldw, Py_ssize_t width, floating* out) noexcept nogil:
+    """out[0, :width] += a[0, :depth] @ w[:depth, :width], any width."""
+    cdef Py_ssize_t k, j
+    cdef floating ak
+    cdef const floating* wk
+    for k in range(depth):
+        ak = a[k]
+        wk = w + k * ldw
+        for j in range(width):
+            out[j] = out[j] + ak * wk[j]
+
+
+cdef void _product(const floating* a, Py_ssize_t rows, Py_ssize_t depth, Py_ssize_t lda,
+                   const floating* w, Py_ssize_t ldw, Py_ssize_t width,
+                   floating* out, Py_ssize_t ldo) noexcept nogil:
+    """out[r, :width] += a[r, :depth] @ w[:depth, :width] for r < rows.
+
+    Row strides lda, ldw, ldo. Small products run in register-tiled loops
+    that GCC vectorizes for the build's target; large ones in BLAS, whose
+    column-major view of the row-major product is out^T += w^T a^T, so no
+    copies. The crossover is _blas_threshold multiply-adds.
+    """
+    cdef Py_ssize_t r, j, cols = FR_COLS_FLOAT if floating is float else FR_COLS_DOUBLE
+    cdef char no = b'N'
+    cdef int m, n, kk, lw, la, lo
+    cdef floating one = 1.0
+    if rows == 0 or depth == 0 or width == 0:
+        return
+    if rows * depth * width > _blas_threshold:
+        m, n, kk = <int>width, <int>rows, <int>depth
+        lw, la, lo = <int>ldw, <int>lda, <int>ldo
+        if floating is float:
+            sgemm(&no, &no, &m, &n, &kk, &one, <float*>w, &lw, <float*>a, &la, &one, out, &lo)
+        else:
+            dgemm(&no, &no, &m, &n, &kk, &one, <double*>w, &lw, <double*>a, &la, &one, out, &lo)
+        return
+    r = 0
+    while r + 4 <= rows:
+        j = 0
+        while j + cols <= width:
+            _tile4(a + r * lda, lda, depth, w + j, ldw, out + r * ldo + j, ldo)
+            j = j + cols
+        if j < width:
+            for n in range(4):
+                _axpy_rows(a + (r + n) * lda, depth, w + j, ldw, width - j,
+                           out + (r + n) * ldo + j)
+        r = r + 4
+    while r < rows:
+        j = 0
+        while j + 4 * cols <= width:
+            _tile1(a + r * lda, depth, w + j, ldw, out + r * ldo + j)
+            j = j + 4 * cols
+        if j < width:
+            _axpy_rows(a + r * lda, depth, w + j, ldw, width - j, out + r * ldo + j)
+        r = r + 1
+
+
+cdef void _project_inputs(const floating* x, Py_ssize_t rows, Py_ssize_t depth,
+                          const floating* kernel, const floating* bias, Py_ssize_t width,
+                          floating* projection) noexcept nogil:
+    """projection = x @ kernel + bias for every (row, timestep), as one product."""
+    cdef Py_ssize_t r
+    for r in range(rows):
+        memcpy(projection + r * width, bias, width * sizeof(floating))
+    _product(x, rows, depth, depth, kernel, width, width, projection, width)
+
+
+cdef inline void _emit(const floating* h, floating* last_output, floating* sequence_output,
+                       Py_ssize_t units, bint valid, bint zero_output_for_mask) noexcept nogil:
+    """Record one row's output at one step, as keras.backend.rnn does.
+
+    A valid step outputs h; a masked step repeats the previous output (zeros
+    before the first valid step), or outputs zeros with zero_output_for_mask.
+    ``sequence_output`` is this row's slot at this step, or NULL.
+    """
+    if valid:
+        memcpy(last_output, h, units * sizeof(floating))
+    elif zero_output_for_mask:
+        memset(last_output, 0, units * sizeof(floating))
+    if sequence_output != NULL:
+        memcpy(sequence_output, last_output, units * sizeof(floating))
+
+
+# ---------------------------------------------------------------- the recurrence
+cdef struct Plan:
+    # What one call runs: sizes, weights, flags; pointers into caller-owned
+    # arrays. The kernel allocates only its scratch, once, before the loop.
+    int cell
+    bint reset_after
+    int activation
+    int recurrent_activation
+    Py_ssize_t batch, steps, depth, units, gates
+    void* x
+    void* kernel
+    void* recurrent
+    void* bias
+    void* recurrent_bias
+    const unsigned char* mask      # NULL: every step valid
+    void* h
+    void* c                        # LSTM only
+    void* last_output
+    void* sequence_output          # NULL unless return_sequences
+    bint go_backwards
+    bint zero_output_for_mask
+    # The packed float32 path (see Recurrence._pack): weights in panels of
+    # nv vectors, each panel covering units_per_panel units.
+    const float* packed_kernel      # (panels, depth, panel width)
+    const float* packed_recurrent   # (panels, units, panel width)
+    const float* packed_bias        # (panels * panel width,)
+    const float* packed_recurrent_bias
+    int panels
+    int nv
+    Py_ssize_t units_per_panel
+
+
+cdef int _run(Plan* p, floating* dtype_tag) noexcept nogil:
+    """Run the whole sequence. Returns 0, or -1 if scratch memory ran out."""
+    cdef Py_ssize_t batch = p.batch, steps = p.steps, units = p.units
+    cdef Py_ssize_t width = p.gates * units, ldp = steps * width
+    cdef Py_ssize_t s, t, b, j
+    cdef const floating* x = <const floating*>p.x
+    cdef const floating* kernel = <const floating*>p.kernel
+    cdef const floating* recurrent = <const floating*>p.recurrent
+    cdef const floating* bias = <const floating*>p.bias
+    cdef const floating* rbias = <const floating*>p.recurrent_bias
+    cdef floating* h = <floating*>p.h
+    cdef floating* c = <floating*>p.c
+    cdef floating* last = <floating*>p.last_output
+    cdef floating* seq = <floating*>p.sequence_output
+    cdef floating* projection
+    cdef floating* work
+    cdef floating* g
+    cdef floating* hb
+    cdef floating* inner
+    cdef floating* cb
+    cdef bint valid
+    if batch == 0 or steps == 0:
+        return 0
+    projection = <floating*>malloc(batch * steps * width * sizeof(floating))
+    work = <floating*>malloc(batch * width * sizeof(floating))
+    if projection == NULL or work == NULL:
+        free(projection)
+        free(work)
+        return -1
+    _project_inputs(x, batch * steps, p.depth, kernel, bias, width, projection)
+
+    for s in range(steps):
+        t = steps - 1 - s if p.go_backwards else s
+        g = projection + t * width          # row b's gates at step t: g + b * ldp
+        if p.cell == GRU_CELL and p.reset_after:
+            # work = h @ recurrent + recurrent_bias, for all three gates.
+            for b in range(batch):
+                memcpy(work + b * width, rbias, width * sizeof(floating))
+            _product(h, batch, units, units, recurrent, width, width, work, width)
+        elif p.cell == GRU_CELL:
+            # z and r take h @ recurrent[:, :2H]; h's gate waits for r.
+            _product(h, batch, units, units, recurrent, width, 2 * units, g, ldp)
+            for b in range(batch):
+                _activate_gates(p.recurrent_activation, g + b * ldp, 2, units)
+                for j in range(units):
+                    work[b * units + j] = g[b * ldp + units + j] * h[b * units + j]
+            _product(work, batch, units, units, recurrent + 2 * units, width, units,
+                     g + 2 * units, ldp)
+        else:
+            # SimpleRNN, LSTM: accumulate h @ recurrent into the projection.
+            _product(h, batch, units, units, recurrent, width, width, g, ldp)
+
+        for b in range(batch):
+            valid = p.mask == NULL or p.mask[b * steps + t] != 0
+            if valid:
+                hb = h + b * units
+                if p.cell == SIMPLE_RNN:
+                    _activate(p.activation, g + b * ldp, units)
+                    memcpy(hb, g + b * ldp, units * sizeof(floating))
+                elif p.cell == LSTM_CELL:
+                    _lstm_update(g + b * ldp, hb, c + b * units, work + b * width, units,
+                                 p.activation, p.recurrent_activation)
+                elif p.reset_after:
+                    _gru_update_reset_after(g + b * ldp, work + b * width, hb, units,
+                                            p.activation, p.recurrent_activation)
+                else:
+                    _gru_update(g + b * ldp, hb, units, p.activation)
+            _emit(h + b * units, last + b * units,
+                  seq + (b * steps + s) * units if seq != NULL else NULL,
+                  units, valid, p.zero_output_for_mask)
+    free(projection)
+    free(work)
+    return 0
+
+
+cdef inline void _lstm_update(floating* g, floating* h, floating* c, floating* tmp,
+                              Py_ssize_t units, int act, int ract) noexcept nogil:
+    """Keras LSTM, gates i, f, c, o in g:
+    c = f * c + i * act(z_c);  h = o * act(c)."""
+    cdef Py_ssize_t j
+    _activate_gates(ract, g, 2, units)       # i and f are adjacent
+    _activate(act, g + 2 * units, units)
+    _activate(ract, g + 3 * units, units)
+    for j in range(units):
+        c[j] = g[units + j] * c[j] + g[j] * g[2 * units + j]
+        tmp[j] = c[j]
+    _activate(act, tmp, units)
+    for j in range(units):
+        h[j] = g[3 * units + j] * tmp[j]
+
+
+cdef inline void _gru_update_reset_after(floating* g, const floating* inner, floating* h,
+                                         Py_ssize_t units, int act, int ract) noexcept nogil:
+    """Keras GRU, reset_after=True; inner = h @ U + recurrent_bias:
+    z, r = ract(x_zr + inner_zr);  hh = act(x_h + r * inner_h);
+    h = z * h + (1 - z) * hh."""
+    cdef Py_ssize_t j
+    for j in range(2 * units):
+        g[j] = g[j] + inner[j]
+    _activate_gates(ract, g, 2, units)
+    for j in range(units):
+        g[2 * units + j] = g[2 * units + j] + g[units + j] * inner[2 * units + j]
+    _activate(act, g + 2 * units, units)
+    for j in range(units):
+        h[j] = g[j] * h[j] + (1 - g[j]) * g[2 * units + j]
+
+
+cdef inline void _gru_update(floating* g, floating* h, Py_ssize_t units, int act) noexcept nogil:
+    """Keras GRU, reset_after=False; z and r are already activated in g and
+    g's h-part already holds x_h + (r * h) @ U_h:  h = z * h + (1 - z) * act(.)"""
+    cdef Py_ssize_t j
+    _activate(act, g + 2 * units, units)
+    for j in range(units):
+        h[j] = g[j] * h[j] + (1 - g[j]) * g[2 * units + j]
+
+
+
+# ---------------------------------------------------------------- packed float32 path
+# For float32 with elementwise activations (and GRU with reset_after), the
+# weights are packed once so that each panel of the recurrent product holds
+# every gate of a block of units: the gate update runs right after the
+# panel's register tile, on data still in L1, and the product streams each
+# panel's weights sequentially.
+
+cdef inline void _lstm_epilogue(float* g, const float* px, float* c, float* h_next,
+                                Py_ssize_t n, int act, int ract) noexcept nogil:
+    cdef float cell[16]
+    cdef Py_ssize_t l, vl = FR_VL
+    for l in range(4 * vl):
+        g[l] = g[l] + px[l]
+    _activate(ract, g, 2 * vl)               # i and f
+    _activate(act, g + 2 * vl, vl)
+    _activate(ract, g + 3 * vl, vl)
+    for l in range(n):
+        c[l] = g[vl + l] * c[l] + g[l] * g[2 * vl + l]
+        cell[l] = c[l]
+    _activate(act, cell, n)
+    for l in range(n):
+        h_next[l] = g[3 * vl + l] * cell[l]
+
+
+cdef inline void _gru_epilogue(float* g, const float* px, const float* h_cur, float* h_next,
+                               Py_ssize_t n, int act, int ract) noexcept nogil:
+    # g = h @ U + recurrent_bias (reset_after), px = x @ W + input_bias.
+    cdef Py_ssize_t l, vl = FR_VL
+    for l in range(2 * vl):
+        g[l] = g[l] + px[l]
+    _activate(ract, g, 2 * vl)               # z and r
+    for l in range(vl):
+        g[2 * vl + l] = px[2 * vl + l] + g[vl + l] * g[2 * vl + l]
+    _activate(act, g + 2 * vl, vl)
+    for l in range(n):
+        h_next[l] = g[l] * h_cur[l] + (1 - g[l]) * g[2 * vl + l]
+
+
+cdef inline void _simple_epilogue(float* g, const float* px, float* h_next, Py_ssize_t n,
+                                  int act) noexcept nogil:
+    cdef Py_ssize_t l, vl = FR_VL
+    for l in range(4 * vl):
+        g[l] = g[l] + px[l]
+    _activate(act, g, 4 * vl)
+    memcpy(h_next, g, n * sizeof(float))
+
+
+cdef void _run_packed(Plan* p, Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t q0, Py_ssize_t q1,
+                      float* projection, float* spare, bint sync) noexcept nogil:
+    """Rows b0..b1 and panels q0..q1 of the whole sequence, on the packed weights.
+
+    Threads split the work either by rows (independent: sync=False) or by
+    panels, i.e. by units (sync=True: every step needs all of h from the
+    step before, so the threads meet at a barrier). ``projection`` (batch,
+    T, panels * panel width) and ``spare`` (batch, H) are shared scratch.
+    """
+    cdef Py_ssize_t steps = p.steps, units = p.units, depth = p.depth
+    cdef int nv = p.nv
+    cdef Py_ssize_t panel = nv * FR_VL, wide = p.panels * panel, per = p.units_per_panel
+    cdef Py_ssize_t r, mr, q, i, b, s, t, u0, n, row_end
+    cdef const float* x = <const float*>p.x
+    cdef float* h_out = <float*>p.h
+    cdef float* c = <float*>p.c
+    cdef float* last = <float*>p.last_output
+    cdef float* seq = <float*>p.sequence_output
+    cdef const unsigned char* mask = p.mask
+    cdef float* h_cur = h_out
+    cdef float* h_next = spare
+    cdef float* swap
+    cdef float* g
+    cdef float* px
+    cdef float tile[6 * 64]
+    cdef bint valid
+    cdef bint is_gru = p.cell == GRU_CELL
+    if b1 <= b0 or q1 <= q0:
+        # Nothing of our own, but the others still count us at each barrier.
+        if sync:
+            for s in range(steps):
+                fr_barrier()
+        return
+    r = b0 * steps
+    row_end = b1 * steps
+    while r < row_end:
+        mr = min(<Py_ssize_t>FR_MR, row_end - r)
+        for q in range(q0, q1):
+            fr_tile(<int>mr, nv)(x + r * depth, depth, depth, p.packed_kernel + q * depth * panel,
+                                 p.packed_bias + q * panel, projection + r * wide + q * panel, wide)
+        r = r + mr
+
+    for s in range(steps):
+        t = steps - 1 - s if p.go_backwards else s
+        r = b0
+        while r < b1:
+            mr = min(<Py_ssize_t>FR_MR, b1 - r)
+            for q in range(q0, q1):
+                fr_tile(<int>mr, nv)(h_cur + r * units, units, units,
+                                     p.packed_recurrent + q * units * panel,
+                                     p.packed_recurrent_bias + q * panel if is_gru else NULL,
+                                     tile, panel)
+                u0 = q * per
+                n = min(per, units - u0)
+                for i in range(mr):
+                    b = r + i
+                    valid = mask == NULL or mask[b * steps + t] != 0
+                    g = tile + i * panel
+                    px = projection + (b * steps + t) * wide + q * panel
+                    if not valid:
+                        memcpy(h_next + b * units + u0, h_cur + b * units + u0, n * sizeof(float))
+                    elif p.cell == LSTM_CELL:
+                        _lstm_epilogue(g, px, c + b * units + u0, h_next + b * units + u0, n,
+                                       p.activation, p.recurrent_activation)
+                    elif is_gru:
+                        _gru_epilogue(g, px, h_cur + b * units + u0, h_next + b * units + u0, n,
+                                      p.activation, p.recurrent_activation)
+                    else:
+                        _simple_epilogue(g, px, h_next + b * units + u0, n, p.activation)
+                    _emit(h_next + b * units + u0, last + b * units + u0,
+                          seq + (b * steps + s) * units + u0 if seq != NULL else NULL,
+                          n, valid, p.zero_output_for_mask)
+            r = r + mr
+        if sync:
+            fr_barrier()
+        swap = h_cur
+        h_cur = h_next
+        h_next = swap
+    if h_cur != h_out:
+        u0 = q0 * per
+        n = min(q1 * per, units) - u0
+        for b in range(b0, b1):
+            memcpy(h_out + b * units + u0, h_cur + b * units + u0, n * sizeof(float))
+
+
+cdef int _run_packed_parallel(Plan* p, int threads) noexcept nogil:
+    """The packed path on ``threads`` threads: split the batch when each
+    thread gets at least a register tile of rows, else split the units."""
+    cdef Py_ssize_t batch = p.batch, units = p.units
+    cdef Py_ssize_t wide = p.panels * p.nv * FR_VL
+    cdef float* projection
+    cdef float* spare
+    cdef int part, tid
+    cdef bint by_rows = batch >= threads * FR_MR
+    if batch == 0 or p.steps == 0:
+        return 0
+    projection = <float*>malloc(batch * p.steps * wide * sizeof(float))
+    spare = <float*>malloc(batch * units * sizeof(float))
+    if projection == NULL or spare == NULL:
+        free(projection)
+        free(spare)
+        return -1
+    if threads > p.panels and not by_rows:
+        threads = p.panels
+    if threads <= 1:
+        _run_packed(p, 0, batch, 0, p.panels, projection, spare, False)
+    elif by_rows:
+        for part in prange(threads, num_threads=threads, schedule="static"):
+            _run_packed(p, batch * part // threads, batch * (part + 1) // threads,
+                        0, p.panels, projection, spare, False)
+    else:
+        with parallel(num_threads=threads):
+            tid = threadid()
+            _run_packed(p, 0, batch, p.panels * tid // threads,
+                        p.panels * (tid + 1) // threads, projection, spare, True)
+    free(projection)
+    free(spare)
+    return 0
+
+
+# Threads for one call: 0 follows OpenMP's default (OMP_NUM_THREADS, which
+# threadpoolctl also sets); set_num_threads overrides.
+cdef int _num_threads = 0
+# Below this many multiply-adds per step, threads cost more than they save.
+cdef Py_ssize_t _parallel_threshold = 32768
+
+
+def set_num_threads(int n):
+    """Use n threads per call (0: follow OpenMP / threadpoolctl)."""
+    global _num_threads
+    if n < 0:
+        raise ValueError(f"the number of threads must be >= 0, got {n}")
+    _num_threads = n
+
+
+def get_num_threads():
+    """Threads a large call uses."""
+    return _num_threads if _num_threads > 0 else openmp.omp_get_max_threads()
+
+
+cdef int _threads_for(Plan* p) noexcept nogil:
+    cdef int n = _num_threads if _num_threads > 0 else openmp.omp_get_max_threads()
+    cdef Py_ssize_t per_step = p.batch * p.units * p.gates * (p.units + p.depth)
+    if n <= 1 or per_step < _parallel_threshold:
+        return 1
+    return n
+
+
+# ---------------------------------------------------------------- Python entry
+cdef inline void* _data(cnp.ndarray a) noexcept:
+    return cnp.PyArray_DATA(a)
+
+
+cdef cnp.ndarray _checked(object a, str name, int typenum, int ndim, Py_ssize_t d0,
+                          Py_ssize_t d1, Py_ssize_t d2):
+    """The last line of defence before raw pointers: exact type, dtype,
+    contiguity and shape (d < 0: any). The layers validate with friendlier
+    messages first; this keeps a bad internal call from touching memory."""
+    cdef cnp.ndarray arr
+    if not isinstance(a, cnp.ndarray):
+        raise TypeError(f"{name} must be a numpy array")
+    arr = <cnp.ndarray>a
+    # (The type number says nothing of byte order or alignment: check both.)
+    if (cnp.PyArray_TYPE(arr) != typenum or arr.ndim != ndim
+            or not cnp.PyArray_IS_C_CONTIGUOUS(arr) or not cnp.PyArray_ISNOTSWAPPED(arr)
+            or not cnp.PyArray_ISALIGNED(arr)):
+        raise ValueError(f"{name}: expected an aligned, native-order, C-contiguous "
+                         f"{ndim}-d array of the layer dtype")
+    if (d0 >= 0 and arr.shape[0] != d0) or (ndim > 1 and d1 >= 0 and arr.shape[1] != d1) \
+            or (ndim > 2 and d2 >= 0 and arr.shape[2] != d2):
+        raise ValueError(f"{name}: unexpected shape {(<object>arr).shape}")
+    return arr
+
+
+cdef class Recurrence:
+    """A cell's weights, checked once, and the call that runs a sequence.
+
+    ``kernel`` (D, G*H), ``recurrent`` (H, G*H), ``bias`` and
+    ``recurrent_bias`` (G*H,) (zeros when unused) in Keras layout, all
+    C-contiguous float32 or float64.
+    """
+    cdef readonly int cell, activation, recurrent_activation
+    cdef readonly bint reset_after
+    cdef readonly Py_ssize_t input_dim, units, gates
+    cdef int typenum
+    cdef cnp.ndarray kernel, recurrent, bias, recurrent_bias
+    cdef readonly bint packed
+    cdef int nv, panels
+    cdef Py_ssize_t units_per_panel
+    cdef cnp.ndarray packed_kernel, packed_recurrent, packed_bias, packed_recurrent_bias
+
+    def __init__(self, int cell, kernel, recurrent, bias, recurrent_bias,
+                 int activation, int recurrent_activation, bint reset_after):
+        if cell not in (SIMPLE_RNN, LSTM_CELL, GRU_CELL):
+            raise ValueError(f"unknown cell {cell}")
+        if not (0 <= activation <= SPARSEMAX and 0 <= recurrent_activation <= SPARSEMAX):
+            raise ValueError("unknown activation code")
+        self.cell, self.reset_after = cell, reset_after
+        self.activation, self.recurrent_activation = activation, recurrent_activation
+        self.gates = {SIMPLE_RNN: 1, LSTM_CELL: 4, GRU_CELL: 3}[cell]
+        if not isinstance(recurrent, cnp.ndarray) or (<cnp.ndarray>recurrent).ndim != 2:
+            raise ValueError("recurrent must be a 2-d array")
+        self.typenum = cnp.PyArray_TYPE(<cnp.ndarray>recurrent)
+        if self.typenum not in (cnp.NPY_FLOAT32, cnp.NPY_FLOAT64):
+            raise ValueError("weights must be float32 or float64")
+        self.units = recurrent.shape[0]
+        width = self.gates * self.units
+        self.recurrent = _checked(recurrent, "recurrent", self.typenum, 2, self.units, width, -1)
+        self.kernel = _checked(kernel, "kernel", self.typenum, 2, -1, width, -1)
+        self.input_dim = self.kernel.shape[0]
+        self.bias = _checked(bias, "bias", self.typenum, 1, width, -1, -1)
+        self.recurrent_bias = _checked(recurrent_bias, "recurrent_bias", self.typenum, 1,
+                                       width, -1, -1)
+        rowwise = (SOFTMAX, LOG_SOFTMAX, SPARSEMAX)
+        self.packed = (self.typenum == cnp.NPY_FLOAT32 and activation not in rowwise
+                       and recurrent_activation not in rowwise
+                       and (cell != GRU_CELL or reset_after))
+        if self.packed:
+            self._pack()
+
+    def _pack(self):
+        """Reorder the weights into panels of nv vectors of FR_VL columns.
+
+        LSTM and GRU: panel q holds every gate of units q*VL .. q*VL+VL-1, one
+        vector per gate; SimpleRNN: four vectors of consecutive units.
+        Columns past the last unit are zeros.
+        """
+        import numpy as np
+        units, vl = self.units, FR_VL
+        if self.cell == SIMPLE_RNN:
+            self.nv, self.units_per_panel = 4, 4 * vl
+        else:
+            self.nv, self.units_per_panel = self.gates, vl
+        self.panels = -(-units // self.units_per_panel)
+        panel = self.nv * vl
+        q, v, l = np.meshgrid(np.arange(self.panels), np.arange(self.nv), np.arange(vl),
+                              indexing="ij")
+        if self.cell == SIMPLE_RNN:
+            unit, gate = q * self.units_per_panel + v * vl + l, 0
+        else:
+            unit, gate = q * vl + l, v
+        source = (gate * units + unit).reshape(-1)     # Keras column of each packed column
+        present = unit.reshape(-1) < units
+
+        def pack_matrix(w):
+            out = np.zeros((w.shape[0], self.panels * panel), np.float32)
+            out[:, present] = w[:, source[present]]
+            return np.ascontiguousarray(out.reshape(w.shape[0], self.panels, panel).transpose(1, 0, 2))
+
+        def pack_vector(b):
+            out = np.zeros(self.panels * panel, np.float32)
+            out[present] = b[source[present]]
+            return out
+
+        self.packed_kernel = pack_matrix(self.kernel)
+        self.packed_recurrent = pack_matrix(self.recurrent)
+        self.packed_bias = pack_vector(self.bias)
+        self.packed_recurrent_bias = pack_vector(self.recurrent_bias)
+
+    @property
+    def dtype(self):
+        return "float64" if self.typenum == cnp.NPY_FLOAT64 else "float32"
+
+    def __call__(self, x, mask, initial_state, bint go_backwards, bint return_sequences,
+                 bint zero_output_for_mask):
+        """Run x (batch, T, D). Returns (last_output, sequence_output or None,
+        [h] or [h, c]), all new arrays.
+
+        ``mask`` is None or a C-contiguous uint8 (batch, T) array, nonzero
+        for valid steps; ``initial_state`` is None or a sequence of
+        (batch, H) arrays, which are copied, not modified.
+        """
+        cdef Plan p
+        cdef cnp.ndarray xa = _checked(x, "x", self.typenum, 3, -1, -1, self.input_dim)
+        cdef cnp.npy_intp batch = xa.shape[0], steps = xa.shape[1], units = self.units
+        cdef cnp.npy_intp dims[3]
+        cdef cnp.ndarray last, seq = None, h, c = None, ma
+        cdef int status
+        cdef Py_ssize_t n_states = 2 if self.cell == LSTM_CELL else 1
+        memset(&p, 0, sizeof(Plan))
+        dims[0], dims[1], dims[2] = batch, units, 0
+        if initial_state is None:
+            h = cnp.PyArray_ZEROS(2, dims, self.typenum, 0)
+            if n_states == 2:
+                c = cnp.PyArray_ZEROS(2, dims, self.typenum, 0)
+        else:
+            if len(initial_state) != n_states:
+                raise ValueError(f"expected {n_states} initial state(s)")
+            h = _checked(initial_state[0], "h", self.typenum, 2, batch, units, -1).copy()
+            if n_states == 2:
+                c = _checked(initial_state[1], "c", self.typenum, 2, batch, units, -1).copy()
+        last = cnp.PyArray_ZEROS(2, dims, self.typenum, 0)
+        if return_sequences:
+            dims[1], dims[2] = steps, units
+            seq = cnp.PyArray_EMPTY(3, dims, self.typenum, 0)
+
+        p.cell, p.reset_after = self.cell, self.reset_after
+        p.activation, p.recurrent_activation = self.activation, self.recurrent_activation
+        p.batch, p.steps, p.depth, p.units, p.gates = batch, steps, self.input_dim, units, self.gates
+        p.x, p.kernel, p.recurrent = _data(xa), _data(self.kernel), _data(self.recurrent)
+        p.bias, p.recurrent_bias = _data(self.bias), _data(self.recurrent_bias)
+        p.mask = NULL
+        if mask is not None:
+            ma = _checked(mask, "mask", cnp.NPY_UINT8, 2, batch, steps, -1)
+            p.mask = <const unsigned char*>_data(ma)
+        p.h = _data(h)
+        p.c = _data(c) if c is not None else NULL
+        p.last_output = _data(last)
+        p.sequence_output = _data(seq) if seq is not None else NULL
+        p.go_backwards, p.zero_output_for_mask = go_backwards, zero_output_for_mask
+        if self.packed:
+            p.packed_kernel = <const float*>_data(self.packed_kernel)
+            p.packed_recurrent = <const float*>_data(self.packed_recurrent)
+            p.packed_bias = <const float*>_data(self.packed_bias)
+            p.packed_recurrent_bias = <const float*>_data(self.packed_recurrent_bias)
+            p.panels, p.nv, p.units_per_panel = self.panels, self.nv, self.units_per_panel
+        with nogil:
+            if self.packed:
+                status = _run_packed_parallel(&p, _threads_for(&p))
+            elif self.typenum == cnp.NPY_FLOAT64:
+                status = _run(&p, <double*>NULL)
+            else:
+                status = _run(&p, <float*>NULL)
+        if status != 0:
+            raise MemoryError("fastrnn: not enough memory for the input projection")
+        return last, seq, ([h, c] if n_states == 2 else [h])
+
+    def __reduce__(self):
+        return (Recurrence, (self.cell, self.kernel, self.recurrent, self.bias,
+                             self.recurrent_bias, self.activation,
+                             self.recurrent_activation, self.reset_after))

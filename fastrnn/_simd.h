@@ -1,0 +1,127 @@
+/* fastrnn: the register-tiled float32 product and vectorizable float32 math.
+ *
+ * Written with GCC vector extensions, not intrinsics: the same source builds
+ * for SSE2, AVX2 and AVX-512 (setup.py compiles the kernels once per target
+ * and fastrnn/_dispatch.py picks at import time).
+ *
+ * The product works on weights packed in panels (see _recurrence.pxi):
+ * panel p holds FR_VL * nv columns, stored row after row, so the kernel
+ * streams the panel sequentially while an m x nv tile of vector
+ * accumulators stays in registers.
+ */
+#ifndef FASTRNN_SIMD_H
+#define FASTRNN_SIMD_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#if defined(__AVX512F__)
+#define FR_VL 16   /* floats per vector */
+#define FR_MR 6    /* rows per tile: 6 x 4 accumulators of the 32 zmm */
+#elif defined(__AVX__)
+#define FR_VL 8
+#define FR_MR 3    /* 3 x 4 accumulators of the 16 ymm */
+#else
+#define FR_VL 4
+#define FR_MR 3
+#endif
+
+typedef float fr_vf __attribute__((vector_size(FR_VL * sizeof(float))));
+
+static inline fr_vf fr_load(const float *p) { fr_vf v; memcpy(&v, p, sizeof v); return v; }
+static inline void fr_store(float *p, fr_vf v) { memcpy(p, &v, sizeof v); }
+
+/* out[i * ldo + c] = init[c] + sum_k a[i * lda + k] * w[k * nv * FR_VL + c]
+   for i < M, c < nv * FR_VL; init may be NULL (zeros). */
+#define FR_TILE(M, NV)                                                         \
+static void fr_tile_##M##_##NV(const float *a, ptrdiff_t lda, ptrdiff_t depth, \
+                               const float *w, const float *init, float *out,  \
+                               ptrdiff_t ldo) {                                \
+    fr_vf acc[M][NV];                                                          \
+    for (int i = 0; i < M; i++)                                                \
+        for (int v = 0; v < NV; v++)                                           \
+            acc[i][v] = init ? fr_load(init + v * FR_VL) : (fr_vf){0};         \
+    for (ptrdiff_t k = 0; k < depth; k++) {                                    \
+        const float *wk = w + k * (NV * FR_VL);                                \
+        fr_vf wv[NV];                                                          \
+        for (int v = 0; v < NV; v++) wv[v] = fr_load(wk + v * FR_VL);          \
+        for (int i = 0; i < M; i++) {                                          \
+            float s = a[i * lda + k];                                          \
+            for (int v = 0; v < NV; v++) acc[i][v] += s * wv[v];               \
+        }                                                                      \
+    }                                                                          \
+    for (int i = 0; i < M; i++)                                                \
+        for (int v = 0; v < NV; v++)                                           \
+            fr_store(out + i * ldo + v * FR_VL, acc[i][v]);                    \
+}
+
+#define FR_TILES(NV) FR_TILE(1, NV) FR_TILE(2, NV) FR_TILE(3, NV) \
+    FR_TILE(4, NV) FR_TILE(5, NV) FR_TILE(6, NV)
+FR_TILES(1) FR_TILES(2) FR_TILES(3) FR_TILES(4)
+
+typedef void (*fr_tile_fn)(const float *, ptrdiff_t, ptrdiff_t, const float *,
+                           const float *, float *, ptrdiff_t);
+
+/* The tile for m rows (1 <= m <= FR_MR) and nv vectors (1 <= nv <= 4). */
+static inline fr_tile_fn fr_tile(int m, int nv) {
+    static const fr_tile_fn table[6][4] = {
+        {fr_tile_1_1, fr_tile_1_2, fr_tile_1_3, fr_tile_1_4},
+        {fr_tile_2_1, fr_tile_2_2, fr_tile_2_3, fr_tile_2_4},
+        {fr_tile_3_1, fr_tile_3_2, fr_tile_3_3, fr_tile_3_4},
+        {fr_tile_4_1, fr_tile_4_2, fr_tile_4_3, fr_tile_4_4},
+        {fr_tile_5_1, fr_tile_5_2, fr_tile_5_3, fr_tile_5_4},
+        {fr_tile_6_1, fr_tile_6_2, fr_tile_6_3, fr_tile_6_4},
+    };
+    return table[m - 1][nv - 1];
+}
+
+/* The barrier of the enclosing OpenMP team (an orphaned directive). */
+static inline void fr_barrier(void) {
+#ifdef _OPENMP
+#pragma omp barrier
+#endif
+}
+
+/* exp, tanh and sigmoid in float32, branch-free so that GCC vectorizes
+   loops calling them (libm calls do not vectorize). Cephes's expf
+   polynomial after Cody-Waite range reduction: max error ~2 ulp.
+   Comparisons are written so that NaN propagates. */
+static inline float fr_expf(float x) {
+    x = x > 88.3762626647949f ? 88.3762626647949f : x;
+    x = x < -87.3365447504f ? -87.3365447504f : x;
+    /* round to nearest with the 1.5 * 2^23 trick: vectorizes without SSE4.1 */
+    float n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    float r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    float p = 1.9875691500E-4f;
+    p = p * r + 1.3981999507E-3f;
+    p = p * r + 8.3334519073E-3f;
+    p = p * r + 4.1665795894E-2f;
+    p = p * r + 1.6666665459E-1f;
+    p = p * r + 5.0000001201E-1f;
+    p = p * r * r + r + 1.0f;
+    int32_t bits = ((int32_t)n + 127) << 23;
+    float scale;
+    memcpy(&scale, &bits, sizeof scale);
+    return p * scale;
+}
+
+static inline float fr_sigmoidf(float x) {
+    return 1.0f / (1.0f + fr_expf(-x));
+}
+
+static inline float fr_tanhf(float x) {
+    /* |x| < 0.625: Cephes's odd polynomial; else 1 - 2 / (e^2|x| + 1). */
+    float a = x < 0 ? -x : x;
+    float e = fr_expf(2.0f * a);
+    float big = 1.0f - 2.0f / (e + 1.0f);
+    big = x < 0 ? -big : big;
+    float z = x * x;
+    float small = ((((-5.70498872745E-3f * z + 2.06390887954E-2f) * z
+                     - 5.37397155531E-2f) * z + 1.33314422036E-1f) * z
+                   - 3.33332819422E-1f) * z * x + x;
+    return a < 0.625f ? small : big;
+}
+
+#endif
