@@ -750,6 +750,14 @@ def set_num_threads(int n):
     _num_threads = n
 
 
+def set_parallel_threshold(Py_ssize_t multiply_adds):
+    """Calls with fewer multiply-adds per step run on one thread (tests use it)."""
+    global _parallel_threshold
+    previous = _parallel_threshold
+    _parallel_threshold = multiply_adds
+    return previous
+
+
 def get_num_threads():
     """Threads a large call uses."""
     return _num_threads if _num_threads > 0 else openmp.omp_get_max_threads()

@@ -1,0 +1,125 @@
+"""Every kernel path against tests/reference.py, across the size thresholds.
+
+The kernels choose a path by build (baseline / AVX2 / AVX-512), dtype,
+activation, size and thread count: the packed float32 path with its
+register tiles (FR_MR rows x vectors of FR_VL floats), split by rows or by
+units across threads; the generic path with its own loops or BLAS above a
+size threshold. Each test pins a path and checks it on sizes just below,
+at and above the thresholds where the path changes.
+"""
+import numpy as np
+import pytest
+
+import fastrnn
+from fastrnn import _dispatch
+from reference import rnn
+
+BUILDS = _dispatch.available()
+
+
+@pytest.fixture(params=BUILDS)
+def kernels(request, monkeypatch):
+    module = _dispatch.load(request.param)
+    monkeypatch.setattr(_dispatch, "kernels", module)
+    yield module
+    module.set_num_threads(0)
+    module.set_parallel_threshold(32768)
+    module.set_blas_threshold(32768)
+
+
+def check(cell, units, batch, steps=4, features=5, dtype="float32", seed=0,
+          activation="tanh", recurrent_activation="sigmoid", reset_after=True,
+          go_backwards=False, use_mask=True, packed=None):
+    rng = np.random.default_rng(seed)
+    config = dict(units=units, dtype=dtype, activation=activation, go_backwards=go_backwards,
+                  return_sequences=True, return_state=True)
+    if cell != "SimpleRNN":
+        config["recurrent_activation"] = recurrent_activation
+    if cell == "GRU":
+        config["reset_after"] = reset_after
+    layer = getattr(fastrnn, cell)(**config)
+    layer.build(features)
+    # Scaled so that wide layers stay out of the chaotic regime, where float32
+    # rounding alone would part from the float64 reference.
+    scale = 0.5 / max(1.0, np.sqrt(units / 8))
+    layer.set_weights([rng.uniform(-scale, scale, w.shape) for w in layer.get_weights()])
+    if packed is not None:
+        assert layer._recurrence.packed == packed
+    weights = layer.get_weights()
+    x = rng.normal(size=(batch, steps, features)).astype(dtype)
+    mask = rng.random((batch, steps)) < 0.75 if use_mask else None
+    n_states = 2 if cell == "LSTM" else 1
+    initial = [rng.normal(size=(batch, units)).astype(dtype) for _ in range(n_states)]
+    out = layer(x, mask=mask, initial_state=initial)
+    _, sequence, states = rnn(cell, weights, x, units=units, mask=mask, initial_state=initial,
+                              go_backwards=go_backwards, activation=activation,
+                              recurrent_activation=recurrent_activation, reset_after=reset_after)
+    tol = dict(rtol=1e-4, atol=1e-5) if dtype == "float32" else dict(rtol=1e-9, atol=1e-12)
+    np.testing.assert_allclose(out[0], sequence, **tol)
+    for got, want in zip(out[1:], states):
+        np.testing.assert_allclose(got, want, **tol)
+
+
+def unit_sizes(kernels, cell):
+    # Around one and two panels: a panel holds FR_VL units (4 * FR_VL for SimpleRNN).
+    per = kernels.VECTOR_FLOATS * (4 if cell == "SimpleRNN" else 1)
+    return sorted({1, 3, per - 1, per, per + 1, 2 * per + 3})
+
+
+@pytest.mark.parametrize("cell", ["SimpleRNN", "LSTM", "GRU"])
+def test_packed_path_single_thread(kernels, cell):
+    kernels.set_num_threads(1)
+    rows = kernels.TILE_ROWS
+    for units in unit_sizes(kernels, cell):
+        for batch in sorted({1, rows - 1, rows, rows + 1, 2 * rows + 1} - {0}):
+            check(cell, units, batch, packed=True, go_backwards=batch % 2 == 0)
+
+
+@pytest.mark.parametrize("cell", ["SimpleRNN", "LSTM", "GRU"])
+def test_packed_path_split_by_rows_and_by_units(kernels, cell):
+    kernels.set_num_threads(2)
+    kernels.set_parallel_threshold(0)
+    rows = kernels.TILE_ROWS
+    per = kernels.VECTOR_FLOATS * (4 if cell == "SimpleRNN" else 1)
+    for units in (per - 1, 2 * per + 1, 4 * per):
+        # batch < 2 tiles: split by units (a barrier per step); else by rows.
+        for batch in (1, 2 * rows - 1, 2 * rows, 3 * rows + 1):
+            check(cell, units, batch, steps=6, packed=True, seed=units + batch)
+
+
+def test_more_threads_than_panels(kernels):
+    kernels.set_num_threads(3)
+    kernels.set_parallel_threshold(0)
+    check("LSTM", 2, 1, packed=True)
+
+
+@pytest.mark.parametrize("cell,kwargs", [
+    ("LSTM", dict(dtype="float64")),
+    ("GRU", dict(dtype="float64")),
+    ("SimpleRNN", dict(dtype="float64")),
+    ("GRU", dict(reset_after=False)),
+    ("LSTM", dict(activation="softmax")),
+    ("GRU", dict(recurrent_activation="sparsemax")),
+])
+def test_generic_path_own_loops_and_blas(kernels, cell, kwargs):
+    for threshold in (1 << 62, 0):   # all own loops, then all BLAS
+        kernels.set_blas_threshold(threshold)
+        for units in (1, 7, 33):
+            for batch in (1, 5):
+                check(cell, units, batch, packed=False, **kwargs)
+
+
+def test_builds_agree():
+    # The same layer computed by every build this CPU runs.
+    rng = np.random.default_rng(5)
+    x = rng.normal(size=(7, 9, 6)).astype(np.float32)
+    weights = [rng.uniform(-0.3, 0.3, shape).astype(np.float32)
+               for shape in [(6, 80), (20, 80), (80,)]] + [np.zeros(80, np.float32)]
+    results = []
+    for build in BUILDS:
+        module = _dispatch.load(build)
+        run = module.Recurrence(module.Cell.LSTM_CELL, *weights, module.Activation.TANH,
+                                module.Activation.SIGMOID, False)
+        results.append(run(x, None, None, False, True, False)[1])
+    for other in results[1:]:
+        np.testing.assert_allclose(other, results[0], rtol=1e-5, atol=1e-6)
