@@ -250,6 +250,21 @@ cdef void _activate(int kind, floating* v, Py_ssize_t n) noexcept nogil:
             v[i] = <floating>_scalar(kind, v[i])
 
 
+cdef inline void _activate_f32(int kind, float* v, Py_ssize_t n) noexcept nogil:
+    """The packed path's activations: the common ones inlined into the
+    epilogue (a call and a switch per gate and step cost as much as the
+    math at small sizes), the rest through _activate."""
+    cdef Py_ssize_t i
+    if kind == SIGMOID:
+        for i in range(n):
+            v[i] = fr_sigmoidf(v[i])
+    elif kind == TANH:
+        for i in range(n):
+            v[i] = fr_tanhf(v[i])
+    elif kind != LINEAR:
+        _activate(kind, v, n)
+
+
 cdef inline void _activate_gates(int kind, floating* v, Py_ssize_t gates,
                                  Py_ssize_t units) noexcept nogil:
     """Apply ``kind`` to adjacent gates: in one pass when it is elementwise,
@@ -411,12 +426,17 @@ cdef inline void _emit(const floating* h, floating* last_output, floating* seque
     before the first valid step), or outputs zeros with zero_output_for_mask.
     ``sequence_output`` is this row's slot at this step, or NULL.
     """
+    # Plain loops: a libc call per row and step costs more than these copies.
+    cdef Py_ssize_t j
     if valid:
-        memcpy(last_output, h, units * sizeof(floating))
+        for j in range(units):
+            last_output[j] = h[j]
     elif zero_output_for_mask:
-        memset(last_output, 0, units * sizeof(floating))
+        for j in range(units):
+            last_output[j] = 0
     if sequence_output != NULL:
-        memcpy(sequence_output, last_output, units * sizeof(floating))
+        for j in range(units):
+            sequence_output[j] = last_output[j]
 
 
 # ---------------------------------------------------------------- the recurrence
@@ -581,13 +601,13 @@ cdef inline void _lstm_epilogue(float* g, const float* px, float* c, float* h_ne
     cdef Py_ssize_t l, vl = FR_VL
     for l in range(4 * vl):
         g[l] = g[l] + px[l]
-    _activate(ract, g, 2 * vl)               # i and f
-    _activate(act, g + 2 * vl, vl)
-    _activate(ract, g + 3 * vl, vl)
+    _activate_f32(ract, g, 2 * vl)               # i and f
+    _activate_f32(act, g + 2 * vl, vl)
+    _activate_f32(ract, g + 3 * vl, vl)
     for l in range(n):
         c[l] = g[vl + l] * c[l] + g[l] * g[2 * vl + l]
         cell[l] = c[l]
-    _activate(act, cell, n)
+    _activate_f32(act, cell, n)
     for l in range(n):
         h_next[l] = g[3 * vl + l] * cell[l]
 
@@ -598,10 +618,10 @@ cdef inline void _gru_epilogue(float* g, const float* px, const float* h_cur, fl
     cdef Py_ssize_t l, vl = FR_VL
     for l in range(2 * vl):
         g[l] = g[l] + px[l]
-    _activate(ract, g, 2 * vl)               # z and r
+    _activate_f32(ract, g, 2 * vl)               # z and r
     for l in range(vl):
         g[2 * vl + l] = px[2 * vl + l] + g[vl + l] * g[2 * vl + l]
-    _activate(act, g + 2 * vl, vl)
+    _activate_f32(act, g + 2 * vl, vl)
     for l in range(n):
         h_next[l] = g[l] * h_cur[l] + (1 - g[l]) * g[2 * vl + l]
 
@@ -611,7 +631,7 @@ cdef inline void _simple_epilogue(float* g, const float* px, float* h_next, Py_s
     cdef Py_ssize_t l, vl = FR_VL
     for l in range(4 * vl):
         g[l] = g[l] + px[l]
-    _activate(act, g, 4 * vl)
+    _activate_f32(act, g, 4 * vl)
     memcpy(h_next, g, n * sizeof(float))
 
 
@@ -771,6 +791,12 @@ cdef int _threads_for(Plan* p) noexcept nogil:
     return n
 
 
+cdef bint _worth_a_thread(Plan* p) noexcept nogil:
+    # A whole call of at least this many multiply-adds pays for waking a
+    # second thread (a few microseconds).
+    return p.steps * p.batch * p.units * p.gates * (p.units + p.depth) >= 100000
+
+
 # ---------------------------------------------------------------- Python entry
 cdef inline void* _data(cnp.ndarray a) noexcept:
     return cnp.PyArray_DATA(a)
@@ -886,23 +912,23 @@ cdef class Recurrence:
     def dtype(self):
         return "float64" if self.typenum == cnp.NPY_FLOAT64 else "float32"
 
-    def __call__(self, x, mask, initial_state, bint go_backwards, bint return_sequences,
-                 bint zero_output_for_mask):
-        """Run x (batch, T, D). Returns (last_output, sequence_output or None,
-        [h] or [h, c]), all new arrays.
+    def prepare(self, x, mask, initial_state, bint go_backwards, bint return_sequences,
+                bint zero_output_for_mask):
+        """Check the arguments and allocate the outputs of one call on x
+        (batch, T, D); ``Call.run`` then runs it without the GIL.
 
         ``mask`` is None or a C-contiguous uint8 (batch, T) array, nonzero
         for valid steps; ``initial_state`` is None or a sequence of
         (batch, H) arrays, which are copied, not modified.
         """
-        cdef Plan p
+        cdef Call call = Call.__new__(Call)
+        cdef Plan* p = &call.p
         cdef cnp.ndarray xa = _checked(x, "x", self.typenum, 3, -1, -1, self.input_dim)
         cdef cnp.npy_intp batch = xa.shape[0], steps = xa.shape[1], units = self.units
         cdef cnp.npy_intp dims[3]
-        cdef cnp.ndarray last, seq = None, h, c = None, ma
-        cdef int status
+        cdef cnp.ndarray last, seq = None, h, c = None, ma = None
         cdef Py_ssize_t n_states = 2 if self.cell == LSTM_CELL else 1
-        memset(&p, 0, sizeof(Plan))
+        memset(p, 0, sizeof(Plan))
         dims[0], dims[1], dims[2] = batch, units, 0
         if initial_state is None:
             h = cnp.PyArray_ZEROS(2, dims, self.typenum, 0)
@@ -918,16 +944,15 @@ cdef class Recurrence:
         if return_sequences:
             dims[1], dims[2] = steps, units
             seq = cnp.PyArray_EMPTY(3, dims, self.typenum, 0)
+        if mask is not None:
+            ma = _checked(mask, "mask", cnp.NPY_UINT8, 2, batch, steps, -1)
 
         p.cell, p.reset_after = self.cell, self.reset_after
         p.activation, p.recurrent_activation = self.activation, self.recurrent_activation
         p.batch, p.steps, p.depth, p.units, p.gates = batch, steps, self.input_dim, units, self.gates
         p.x, p.kernel, p.recurrent = _data(xa), _data(self.kernel), _data(self.recurrent)
         p.bias, p.recurrent_bias = _data(self.bias), _data(self.recurrent_bias)
-        p.mask = NULL
-        if mask is not None:
-            ma = _checked(mask, "mask", cnp.NPY_UINT8, 2, batch, steps, -1)
-            p.mask = <const unsigned char*>_data(ma)
+        p.mask = <const unsigned char*>_data(ma) if ma is not None else NULL
         p.h = _data(h)
         p.c = _data(c) if c is not None else NULL
         p.last_output = _data(last)
@@ -939,18 +964,78 @@ cdef class Recurrence:
             p.packed_bias = <const float*>_data(self.packed_bias)
             p.packed_recurrent_bias = <const float*>_data(self.packed_recurrent_bias)
             p.panels, p.nv, p.units_per_panel = self.panels, self.nv, self.units_per_panel
-        with nogil:
-            if self.packed:
-                status = _run_packed_parallel(&p, _threads_for(&p))
-            elif self.typenum == cnp.NPY_FLOAT64:
-                status = _run(&p, <double*>NULL)
-            else:
-                status = _run(&p, <float*>NULL)
-        if status != 0:
-            raise MemoryError("fastrnn: not enough memory for the input projection")
-        return last, seq, ([h, c] if n_states == 2 else [h])
+        call.packed, call.double = self.packed, self.typenum == cnp.NPY_FLOAT64
+        # The plan points into these: keep them alive as long as the call.
+        call.keep = (self, xa, ma)
+        call.last, call.sequence = last, seq
+        call.states = [h, c] if n_states == 2 else [h]
+        return call
+
+    def __call__(self, x, mask, initial_state, bint go_backwards, bint return_sequences,
+                 bint zero_output_for_mask):
+        """prepare(...) and run: returns (last_output, sequence_output or None,
+        [h] or [h, c]), all new arrays."""
+        call = self.prepare(x, mask, initial_state, go_backwards, return_sequences,
+                            zero_output_for_mask)
+        call.run()
+        return call.last, call.sequence, call.states
 
     def __reduce__(self):
         return (Recurrence, (self.cell, self.kernel, self.recurrent, self.bias,
                              self.recurrent_bias, self.activation,
                              self.recurrent_activation, self.reset_after))
+
+
+cdef int _execute(Plan* p, bint packed, bint double, int threads) noexcept nogil:
+    if packed:
+        return _run_packed_parallel(p, threads)
+    if double:
+        return _run(p, <double*>NULL)
+    return _run(p, <float*>NULL)
+
+
+cdef class Call:
+    """One prepared call: its plan and the arrays it reads and writes."""
+    cdef Plan p
+    cdef bint packed, double, done
+    cdef object keep
+    cdef readonly object last, sequence, states
+
+    def run(self, int threads=0):
+        """Run the recurrence without the GIL (threads 0: the global setting)."""
+        cdef int status
+        if self.done:
+            raise RuntimeError("this call has already run")
+        self.done = True
+        if threads <= 0:
+            threads = _threads_for(&self.p)
+        with nogil:
+            status = _execute(&self.p, self.packed, self.double, threads)
+        if status != 0:
+            raise MemoryError("fastrnn: not enough memory for the input projection")
+
+    def run_with(self, Call other):
+        """Run this call and ``other`` (another direction) concurrently, one
+        thread each, when two threads are allowed and the work is worth a
+        thread; else one after the other."""
+        cdef int status[2]
+        cdef int tid, team
+        cdef bint both = (get_num_threads() >= 2 and _worth_a_thread(&self.p)
+                          and _worth_a_thread(&other.p))
+        if self.done or other.done:
+            raise RuntimeError("this call has already run")
+        if not both:
+            self.run()
+            other.run()
+            return
+        self.done = other.done = True
+        status[0] = status[1] = 0
+        with nogil, parallel(num_threads=2):
+            tid = threadid()
+            team = openmp.omp_get_num_threads()
+            if tid == 0:
+                status[0] = _execute(&self.p, self.packed, self.double, 1)
+            if tid == 1 or team == 1:
+                status[1] = _execute(&other.p, other.packed, other.double, 1)
+        if status[0] != 0 or status[1] != 0:
+            raise MemoryError("fastrnn: not enough memory for the input projection")

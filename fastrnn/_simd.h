@@ -56,7 +56,36 @@ static void fr_tile_##M##_##NV(const float *a, ptrdiff_t lda, ptrdiff_t depth, \
             fr_store(out + i * ldo + v * FR_VL, acc[i][v]);                    \
 }
 
-#define FR_TILES(NV) FR_TILE(1, NV) FR_TILE(2, NV) FR_TILE(3, NV) \
+/* One row has only nv independent sums: too few to hide the FMA latency,
+   so the one-row tile keeps two sets, for even and odd k. */
+#define FR_TILE_ONE_ROW(NV)                                                    \
+static void fr_tile_1_##NV(const float *a, ptrdiff_t lda, ptrdiff_t depth,    \
+                           const float *w, const float *init, float *out,     \
+                           ptrdiff_t ldo) {                                   \
+    fr_vf even[NV], odd[NV];                                                   \
+    (void)lda;                                                                 \
+    for (int v = 0; v < NV; v++) {                                            \
+        even[v] = init ? fr_load(init + v * FR_VL) : (fr_vf){0};              \
+        odd[v] = (fr_vf){0};                                                   \
+    }                                                                          \
+    ptrdiff_t k = 0;                                                           \
+    for (; k + 1 < depth; k += 2) {                                            \
+        const float *w0 = w + k * (NV * FR_VL), *w1 = w0 + NV * FR_VL;         \
+        float s0 = a[k], s1 = a[k + 1];                                        \
+        for (int v = 0; v < NV; v++) {                                         \
+            even[v] += s0 * fr_load(w0 + v * FR_VL);                           \
+            odd[v] += s1 * fr_load(w1 + v * FR_VL);                            \
+        }                                                                      \
+    }                                                                          \
+    if (k < depth) {                                                           \
+        const float *w0 = w + k * (NV * FR_VL);                                \
+        for (int v = 0; v < NV; v++) even[v] += a[k] * fr_load(w0 + v * FR_VL); \
+    }                                                                          \
+    for (int v = 0; v < NV; v++) fr_store(out + v * FR_VL, even[v] + odd[v]);  \
+    (void)ldo;                                                                 \
+}
+
+#define FR_TILES(NV) FR_TILE_ONE_ROW(NV) FR_TILE(2, NV) FR_TILE(3, NV) \
     FR_TILE(4, NV) FR_TILE(5, NV) FR_TILE(6, NV)
 FR_TILES(1) FR_TILES(2) FR_TILES(3) FR_TILES(4)
 

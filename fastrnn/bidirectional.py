@@ -162,8 +162,12 @@ class Bidirectional:
             initial_state = [self._autocast(s) for s in initial_state]
             half = len(initial_state) // 2
             forward_state, backward_state = initial_state[:half], initial_state[half:]
-        y = self.forward_layer(x, mask=mask, initial_state=forward_state)
-        y_rev = self.backward_layer(x, mask=mask, initial_state=backward_state)
+        forward = self.forward_layer._prepare(x, mask, forward_state)
+        backward = self.backward_layer._prepare(x, mask, backward_state)
+        # The two directions run concurrently when two threads are allowed.
+        forward.run_with(backward)
+        y = self.forward_layer._finish(forward)
+        y_rev = self.backward_layer._finish(backward)
         states = []
         if self.return_state:
             states = y[1:] + y_rev[1:]

@@ -225,22 +225,24 @@ class _RNN:
 
     # ------------------------------------------------------------ calling
     def __call__(self, x, mask=None, initial_state=None, training=None):
-        if (mask is None and initial_state is None and not self.stateful
-                and type(x) is np.ndarray and self._recurrence is not None):
-            # Fast path: the kernel entry checks dtype, contiguity and shape
-            # itself and raises ValueError when x needs converting first.
+        call = self._prepare(x, mask, initial_state)
+        call.run()
+        return self._finish(call)
+
+    def _prepare(self, x, mask, initial_state):
+        """Validate the arguments; a kernel call ready to run (see Call.run)."""
+        recurrence = self._recurrence
+        if mask is None and initial_state is None and type(x) is np.ndarray and recurrence is not None:
+            # Fast path: the kernel entry checks dtype, layout and shapes itself
+            # and raises ValueError when x needs converting (or the batch size
+            # differs from a stateful layer's): then the checked path below
+            # converts, or explains.
             try:
-                last, sequence, states = self._recurrence(
-                    x, None, None, self.go_backwards, self.return_sequences,
-                    self.zero_output_for_mask)
+                return recurrence.prepare(
+                    x, None, self._states if self.stateful else None, self.go_backwards,
+                    self.return_sequences, self.zero_output_for_mask)
             except ValueError:
                 pass
-            else:
-                output = sequence if self.return_sequences else last
-                return [output, *states] if self.return_state else output
-        return self._call_checked(x, mask, initial_state)
-
-    def _call_checked(self, x, mask, initial_state):
         cls = type(self).__name__
         x = self._prepare_x(x)
         batch, steps, features = x.shape
@@ -253,12 +255,16 @@ class _RNN:
             )
         mask = self._prepare_mask(mask, batch, steps)
         states = self._prepare_states(initial_state, batch)
-        last, sequence, states = self._recurrence(
-            x, mask, states, self.go_backwards, self.return_sequences,
-            self.zero_output_for_mask)
+        return self._recurrence.prepare(x, mask, states, self.go_backwards,
+                                        self.return_sequences, self.zero_output_for_mask)
+
+    def _finish(self, call):
+        """The Keras return value of a call that has run."""
+        states = call.states
         if self.stateful:
-            self._states = [s.copy() for s in states]
-        output = sequence if self.return_sequences else last
+            # Keep our own copies when the caller gets the arrays too.
+            self._states = [s.copy() for s in states] if self.return_state else states
+        output = call.sequence if self.return_sequences else call.last
         if self.return_state:
             return [output, *states]
         return output

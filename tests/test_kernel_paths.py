@@ -123,3 +123,18 @@ def test_builds_agree():
         results.append(run(x, None, None, False, True, False)[1])
     for other in results[1:]:
         np.testing.assert_allclose(other, results[0], rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("cell", ["LSTM", "GRU"])
+def test_bidirectional_directions_run_concurrently_with_equal_results(kernels, cell):
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(3, 40, 16)).astype(np.float32)
+    mask = rng.random((3, 40)) < 0.8
+    layer = fastrnn.Bidirectional(getattr(fastrnn, cell)(24, return_sequences=True,
+                                                         return_state=True, seed=1))
+    results = {}
+    for threads in (1, 2):
+        kernels.set_num_threads(threads)
+        results[threads] = layer(x, mask=mask)
+    for a, b in zip(results[1], results[2]):
+        np.testing.assert_array_equal(a, b)
