@@ -1,11 +1,15 @@
-"""Type stubs for the compiled kernels (fastrnn/_kernels.pyx)."""
+"""Type stubs for the compiled kernels (fastrnn/_recurrence.pxi, built as
+fastrnn._kernels, fastrnn._kernels_avx2 and fastrnn._kernels_avx512)."""
 import enum
+from typing import Sequence
 
 import numpy as np
 import numpy.typing as npt
 
 _F = npt.NDArray[np.floating]
-_Mask = npt.NDArray[np.uint8] | None
+
+VECTOR_FLOATS: int
+TILE_ROWS: int
 
 class Activation(enum.IntEnum):
     LINEAR = ...
@@ -37,14 +41,41 @@ class Activation(enum.IntEnum):
     LOG_SOFTMAX = ...
     SPARSEMAX = ...
 
-def simple_rnn(x: _F, kernel: _F, recurrent: _F, bias: _F, h: _F, mask: _Mask,
-               go_backwards: bool, activation: int, zero_output_for_mask: bool,
-               last_output: _F, sequence_output: _F | None, projection: _F) -> None: ...
-def lstm(x: _F, kernel: _F, recurrent: _F, bias: _F, h: _F, c: _F, mask: _Mask,
-         go_backwards: bool, activation: int, recurrent_activation: int,
-         zero_output_for_mask: bool, last_output: _F, sequence_output: _F | None,
-         projection: _F, work: _F) -> None: ...
-def gru(x: _F, kernel: _F, recurrent: _F, bias: _F, recurrent_bias: _F, h: _F,
-        mask: _Mask, go_backwards: bool, reset_after: bool, activation: int,
-        recurrent_activation: int, zero_output_for_mask: bool, last_output: _F,
-        sequence_output: _F | None, projection: _F, work: _F) -> None: ...
+class Cell(enum.IntEnum):
+    SIMPLE_RNN = ...
+    LSTM_CELL = ...
+    GRU_CELL = ...
+
+class Call:
+    last: _F
+    sequence: _F | None
+    states: list[_F]
+    def run(self, threads: int = 0) -> None: ...
+    def run_with(self, other: Call) -> None: ...
+
+class Recurrence:
+    cell: int
+    activation: int
+    recurrent_activation: int
+    reset_after: bool
+    input_dim: int
+    units: int
+    gates: int
+    packed: bool
+    @property
+    def dtype(self) -> str: ...
+    def __init__(self, cell: int, kernel: _F, recurrent: _F, bias: _F, recurrent_bias: _F,
+                 activation: int, recurrent_activation: int, reset_after: bool) -> None: ...
+    def prepare(self, x: _F, mask: npt.NDArray[np.uint8] | None,
+                initial_state: Sequence[_F] | None, go_backwards: bool,
+                return_sequences: bool, zero_output_for_mask: bool) -> Call: ...
+    def __call__(self, x: _F, mask: npt.NDArray[np.uint8] | None,
+                 initial_state: Sequence[_F] | None, go_backwards: bool,
+                 return_sequences: bool, zero_output_for_mask: bool
+                 ) -> tuple[_F, _F | None, list[_F]]: ...
+
+def set_blas_threshold(multiply_adds: int) -> int: ...
+def set_parallel_threshold(multiply_adds: int) -> int: ...
+def set_num_threads(n: int) -> None: ...
+def get_num_threads() -> int: ...
+def get_num_threads_setting() -> int: ...

@@ -778,6 +778,11 @@ def set_parallel_threshold(Py_ssize_t multiply_adds):
     return previous
 
 
+def get_num_threads_setting():
+    """What set_num_threads last set (0: follow OpenMP)."""
+    return _num_threads
+
+
 def get_num_threads():
     """Threads a large call uses."""
     return _num_threads if _num_threads > 0 else openmp.omp_get_max_threads()
