@@ -727,7 +727,7 @@ cdef int _run_packed_parallel(Plan* p, int threads) noexcept nogil:
     cdef Py_ssize_t wide = p.panels * p.nv * FR_VL
     cdef float* projection
     cdef float* spare
-    cdef int part, tid
+    cdef int part, tid, team
     cdef bint by_rows = batch >= threads * FR_MR
     if batch == 0 or p.steps == 0:
         return 0
@@ -747,9 +747,11 @@ cdef int _run_packed_parallel(Plan* p, int threads) noexcept nogil:
                         0, p.panels, projection, spare, False)
     else:
         with parallel(num_threads=threads):
+            # Split by the team OpenMP actually gave (it may give fewer).
             tid = threadid()
-            _run_packed(p, 0, batch, p.panels * tid // threads,
-                        p.panels * (tid + 1) // threads, projection, spare, True)
+            team = openmp.omp_get_num_threads()
+            _run_packed(p, 0, batch, p.panels * tid // team,
+                        p.panels * (tid + 1) // team, projection, spare, team > 1)
     free(projection)
     free(spare)
     return 0
