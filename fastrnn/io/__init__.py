@@ -1,0 +1,74 @@
+"""Model files in and out: ``load_model`` (Keras .keras / .h5 and fastrnn .npz)
+and ``from_torch`` (PyTorch nn.RNN / nn.LSTM / nn.GRU or their state_dicts).
+
+Neither imports TensorFlow, Keras or PyTorch: Keras files are read with h5py
+(the ``fastrnn[keras]`` extra), fastrnn's own files with numpy alone, and
+torch is imported only to read a torch module or tensors you pass in.
+"""
+import os
+import zipfile
+
+from ..models import CONFIG_KEY, Sequential
+from .torch import TorchRNN, from_torch
+
+__all__ = ["load_model", "from_torch", "TorchRNN"]
+
+_HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
+
+
+def _sniff(path):
+    """"keras" (a .keras zip), "npz" (fastrnn), "h5" (HDF5) or a ValueError."""
+    if os.path.isdir(path):
+        raise ValueError(
+            f"{path!r} is a directory: TensorFlow SavedModel directories are not supported; "
+            "save the Keras model with model.save('model.keras') or model.save('model.h5')")
+    try:
+        with open(path, "rb") as f:
+            head = f.read(8)
+            if head == _HDF5_SIGNATURE:
+                return "h5"
+            for offset in (512, 1024, 2048):  # HDF5 files may start after a user block
+                f.seek(offset)
+                if f.read(8) == _HDF5_SIGNATURE:
+                    return "h5"
+    except FileNotFoundError:
+        raise FileNotFoundError(f"No such model file: {path!r}") from None
+    if head[:2] == b"PK":
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = set(zf.namelist())
+        except (zipfile.BadZipFile, EOFError, OSError) as e:
+            raise ValueError(f"{path!r} is a corrupt or truncated zip archive "
+                             f"(not a readable .keras or .npz model): {e}") from None
+        if "config.json" in names:
+            return "keras"
+        if CONFIG_KEY + ".npy" in names:
+            return "npz"
+        raise ValueError(f"{path!r} is a zip archive but neither a Keras .keras model "
+                         "(no config.json) nor a fastrnn .npz model "
+                         f"(no {CONFIG_KEY})")
+    if not head:
+        raise ValueError(f"{path!r} is empty: not a model file")
+    raise ValueError(
+        f"{path!r} is not a model file fastrnn can read: expected a Keras .keras zip, "
+        "a Keras HDF5 .h5 file or a fastrnn .npz")
+
+
+def load_model(path):
+    """Load a model file into a ``fastrnn.Sequential``.
+
+    Reads Keras 3 ``.keras`` files, legacy Keras HDF5 ``.h5`` files (both need
+    h5py: ``pip install 'fastrnn[keras]'``) and fastrnn's own ``.npz`` files
+    (written by ``Sequential.save``; numpy only). The kind is recognised from
+    the file's content, not its name.
+
+    Raises ``NotImplementedError`` naming the layer for a layer fastrnn does
+    not support, and ``ValueError`` for a corrupt, truncated or non-model file.
+    """
+    path = os.fspath(path)
+    kind = _sniff(path)
+    if kind == "npz":
+        return Sequential.load(path)
+    from .keras import load_keras_model
+
+    return load_keras_model(path, kind)
