@@ -211,6 +211,8 @@ _NAMES = {
     "glorot_normal": GlorotNormal, "he_uniform": HeUniform, "he_normal": HeNormal,
     "lecun_uniform": LecunUniform, "lecun_normal": LecunNormal,
     "orthogonal": Orthogonal, "identity": Identity,
+    # Keras's short aliases (Embedding defaults to "uniform").
+    "uniform": RandomUniform, "normal": RandomNormal
 }
 
 

@@ -138,3 +138,20 @@ def test_bidirectional_directions_run_concurrently_with_equal_results(kernels, c
         results[threads] = layer(x, mask=mask)
     for a, b in zip(results[1], results[2]):
         np.testing.assert_array_equal(a, b)
+
+
+def test_thread_knob():
+    before = fastrnn.get_num_threads()
+    with fastrnn.num_threads(1):
+        assert fastrnn.get_num_threads() == 1
+    assert fastrnn.get_num_threads() == before
+    with pytest.raises(ValueError, match="set_num_threads expected an integer >= 0"):
+        fastrnn.set_num_threads(-1)
+
+
+def test_threadpoolctl_limits_fastrnn_threads():
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    if fastrnn.get_num_threads() < 2:
+        pytest.skip("one thread on this machine")
+    with threadpoolctl.threadpool_limits(1):
+        assert fastrnn.get_num_threads() == 1
