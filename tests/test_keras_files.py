@@ -5,8 +5,6 @@ CPU) via tools/make_model_fixtures.py; never edit them by hand.
 """
 import io
 import json
-import os
-import subprocess
 import sys
 import zipfile
 from pathlib import Path
@@ -15,6 +13,7 @@ import numpy as np
 import pytest
 
 import fastrnn
+from support import run_python
 
 DATA = Path(__file__).parent / "data" / "models"
 MODELS = ["sentiment_seq", "sentiment_func", "stacked_gru_seq", "masking_rnn_seq",
@@ -232,10 +231,7 @@ def test_loading_imports_no_framework(h5py):
         f"fastrnn.load_model({str(DATA / 'sentiment_func.h5')!r})\n"
         "bad = [m for m in ('tensorflow', 'keras', 'torch', 'jax') if m in sys.modules]\n"
         "assert not bad, bad\n")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(fastrnn.__file__).parent.parent)] + [p for p in [env.get("PYTHONPATH")] if p])
-    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    run_python(["-c", code])
 
 
 def test_loaded_model_pickles(h5py):

@@ -1,15 +1,11 @@
 """The notebook example fastrnn reproduces, to the notebook's printed precision."""
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import fastrnn
 from fastrnn.__main__ import TRAIN_X
 from fastrnn.initializers import Constant
+from support import run_python
 
 FORWARD_H, BACKWARD_H = 0.63031393, 0.7038734
 FORWARD_C, BACKWARD_C = 1.5707088, 1.6402447
@@ -54,11 +50,8 @@ def test_every_return_combination_has_keras_shapes(cls):
         assert [o.shape for o in out] == [(1, 4, 3) if rs else (1, 3)] + [(1, 3)] * n_states
 
 
-def test_demo_prints_the_notebook_numbers(tmp_path):
-    # Run outside the checkout, on the same fastrnn these tests imported.
-    env = {**os.environ, "PYTHONPATH": str(Path(fastrnn.__file__).parent.parent)}
-    run = subprocess.run([sys.executable, "-m", "fastrnn"], capture_output=True, text=True,
-                         check=True, timeout=120, cwd=tmp_path, env=env)
+def test_demo_prints_the_notebook_numbers():
+    run = run_python(["-m", "fastrnn"], capture_output=True, text=True, timeout=120)
     for label, value in [("forward h", FORWARD_H), ("forward c", FORWARD_C),
                          ("backward h", BACKWARD_H), ("backward c", BACKWARD_C)]:
         line = next(l for l in run.stdout.splitlines() if l.startswith(label))

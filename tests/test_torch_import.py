@@ -5,16 +5,14 @@ tools/make_model_fixtures.py from real nn.LSTM / nn.GRU / nn.RNN modules; these
 tests need no torch. The test at the end runs only where torch is installed.
 """
 import json
-import os
 import pickle
-import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
 import pytest
 
 import fastrnn
+from support import run_python
 
 DATA = Path(__file__).parent / "data" / "models"
 CASES = sorted(p.stem[len("torch-"):] for p in DATA.glob("torch-*.npz"))
@@ -173,10 +171,7 @@ def test_plain_dicts_never_import_torch():
         "m = fastrnn.from_torch(sd, mode='GRU')\n"
         "m(z['x'])\n"
         "assert 'torch' not in sys.modules\n")
-    env = dict(os.environ)
-    env["PYTHONPATH"] = os.pathsep.join(
-        [str(Path(fastrnn.__file__).parent.parent)] + [p for p in [env.get("PYTHONPATH")] if p])
-    subprocess.run([sys.executable, "-c", code], check=True, env=env)
+    run_python(["-c", code])
 
 
 def test_real_torch_modules():
