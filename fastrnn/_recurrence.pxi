@@ -635,6 +635,14 @@ cdef inline void _simple_epilogue(float* g, const float* px, float* h_next, Py_s
     memcpy(h_next, g, n * sizeof(float))
 
 
+cdef inline Py_ssize_t _tile_rows(Py_ssize_t remaining) noexcept nogil:
+    """Rows of the next register tile: FR_MR, but spread evenly over the
+    remaining tiles (32 rows: 6, 6, 5, 5, 5, 5 rather than 6 x 5 + 2), as a
+    short tile does few multiply-adds per weight it loads."""
+    cdef Py_ssize_t tiles = (remaining + FR_MR - 1) // FR_MR
+    return (remaining + tiles - 1) // tiles
+
+
 cdef void _run_packed(Plan* p, Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t q0, Py_ssize_t q1,
                       float* projection, float* spare, bint sync) noexcept nogil:
     """Rows b0..b1 and panels q0..q1 of the whole sequence, on the packed weights.
@@ -671,7 +679,7 @@ cdef void _run_packed(Plan* p, Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t q0, Py_s
     r = b0 * steps
     row_end = b1 * steps
     while r < row_end:
-        mr = min(<Py_ssize_t>FR_MR, row_end - r)
+        mr = _tile_rows(row_end - r)
         for q in range(q0, q1):
             fr_tile(<int>mr, nv)(x + r * depth, depth, depth, p.packed_kernel + q * depth * panel,
                                  p.packed_bias + q * panel, projection + r * wide + q * panel, wide)
@@ -681,7 +689,7 @@ cdef void _run_packed(Plan* p, Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t q0, Py_s
         t = steps - 1 - s if p.go_backwards else s
         r = b0
         while r < b1:
-            mr = min(<Py_ssize_t>FR_MR, b1 - r)
+            mr = _tile_rows(b1 - r)
             for q in range(q0, q1):
                 fr_tile(<int>mr, nv)(h_cur + r * units, units, units,
                                      p.packed_recurrent + q * units * panel,
