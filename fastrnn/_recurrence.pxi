@@ -82,7 +82,13 @@ cdef extern from "_simd.h" nogil:
     float fr_expf(float)
     float fr_sigmoidf(float)
     float fr_tanhf(float)
-    void fr_barrier()
+    void fr_relax(Py_ssize_t spins)
+    void fr_omp_barrier()
+    int __atomic_fetch_add(int*, int, int)
+    int __atomic_load_n(int*, int)
+    int __ATOMIC_RELAXED
+    int __ATOMIC_ACQUIRE
+    int __ATOMIC_RELEASE
 
 VECTOR_FLOATS = FR_VL
 TILE_ROWS = FR_MR
@@ -643,89 +649,124 @@ cdef inline Py_ssize_t _tile_rows(Py_ssize_t remaining) noexcept nogil:
     return (remaining + tiles - 1) // tiles
 
 
-cdef void _run_packed(Plan* p, Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t q0, Py_ssize_t q1,
-                      float* projection, float* spare, bint sync) noexcept nogil:
-    """Rows b0..b1 and panels q0..q1 of the whole sequence, on the packed weights.
-
-    Threads split the work either by rows (independent: sync=False) or by
-    panels, i.e. by units (sync=True: every step needs all of h from the
-    step before, so the threads meet at a barrier). ``projection`` (batch,
-    T, panels * panel width) and ``spare`` (batch, H) are shared scratch.
-    """
-    cdef Py_ssize_t steps = p.steps, units = p.units, depth = p.depth
-    cdef int nv = p.nv
-    cdef Py_ssize_t panel = nv * FR_VL, wide = p.panels * panel, per = p.units_per_panel
-    cdef Py_ssize_t r, mr, q, i, b, s, t, u0, n, row_end
+cdef void _project_packed(Plan* p, Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t q0,
+                          Py_ssize_t q1, float* projection) noexcept nogil:
+    """projection = x @ kernel + bias for rows b0..b1, panels q0..q1 (packed order)."""
+    cdef Py_ssize_t steps = p.steps, depth = p.depth, r, mr, q
+    cdef Py_ssize_t panel = p.nv * FR_VL, wide = p.panels * panel
+    cdef Py_ssize_t row_end = b1 * steps
     cdef const float* x = <const float*>p.x
-    cdef float* h_out = <float*>p.h
+    r = b0 * steps
+    while r < row_end:
+        mr = _tile_rows(row_end - r)
+        for q in range(q0, q1):
+            fr_tile(<int>mr, p.nv)(x + r * depth, depth, depth,
+                                   p.packed_kernel + q * depth * panel, p.packed_bias + q * panel,
+                                   projection + r * wide + q * panel, wide)
+        r = r + mr
+
+
+cdef void _step_packed(Plan* p, Py_ssize_t s, Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t q0,
+                       Py_ssize_t q1, const float* projection, const float* h_cur,
+                       float* h_next) noexcept nogil:
+    """Step s for rows b0..b1 and panels q0..q1: reads h_cur, writes h_next
+    (and c, and the outputs) for the panels' units only."""
+    cdef Py_ssize_t steps = p.steps, units = p.units
+    cdef Py_ssize_t panel = p.nv * FR_VL, wide = p.panels * panel, per = p.units_per_panel
+    cdef Py_ssize_t t = steps - 1 - s if p.go_backwards else s
+    cdef Py_ssize_t r, mr, q, i, b, u0, n
     cdef float* c = <float*>p.c
     cdef float* last = <float*>p.last_output
     cdef float* seq = <float*>p.sequence_output
     cdef const unsigned char* mask = p.mask
-    cdef float* h_cur = h_out
-    cdef float* h_next = spare
-    cdef float* swap
     cdef float* g
-    cdef float* px
+    cdef const float* px
     cdef float tile[6 * 64]
     cdef bint valid
     cdef bint is_gru = p.cell == GRU_CELL
-    if b1 <= b0 or q1 <= q0:
-        # Nothing of our own, but the others still count us at each barrier.
-        if sync:
-            for s in range(steps):
-                fr_barrier()
-        return
-    r = b0 * steps
-    row_end = b1 * steps
-    while r < row_end:
-        mr = _tile_rows(row_end - r)
+    r = b0
+    while r < b1:
+        mr = _tile_rows(b1 - r)
         for q in range(q0, q1):
-            fr_tile(<int>mr, nv)(x + r * depth, depth, depth, p.packed_kernel + q * depth * panel,
-                                 p.packed_bias + q * panel, projection + r * wide + q * panel, wide)
+            fr_tile(<int>mr, p.nv)(h_cur + r * units, units, units,
+                                   p.packed_recurrent + q * units * panel,
+                                   p.packed_recurrent_bias + q * panel if is_gru else NULL,
+                                   tile, panel)
+            u0 = q * per
+            n = min(per, units - u0)
+            for i in range(mr):
+                b = r + i
+                valid = mask == NULL or mask[b * steps + t] != 0
+                g = tile + i * panel
+                px = projection + (b * steps + t) * wide + q * panel
+                if not valid:
+                    memcpy(h_next + b * units + u0, h_cur + b * units + u0, n * sizeof(float))
+                elif p.cell == LSTM_CELL:
+                    _lstm_epilogue(g, px, c + b * units + u0, h_next + b * units + u0, n,
+                                   p.activation, p.recurrent_activation)
+                elif is_gru:
+                    _gru_epilogue(g, px, h_cur + b * units + u0, h_next + b * units + u0, n,
+                                  p.activation, p.recurrent_activation)
+                else:
+                    _simple_epilogue(g, px, h_next + b * units + u0, n, p.activation)
+                _emit(h_next + b * units + u0, last + b * units + u0,
+                      seq + (b * steps + s) * units + u0 if seq != NULL else NULL,
+                      n, valid, p.zero_output_for_mask)
         r = r + mr
 
-    for s in range(steps):
-        t = steps - 1 - s if p.go_backwards else s
-        r = b0
-        while r < b1:
-            mr = _tile_rows(b1 - r)
-            for q in range(q0, q1):
-                fr_tile(<int>mr, nv)(h_cur + r * units, units, units,
-                                     p.packed_recurrent + q * units * panel,
-                                     p.packed_recurrent_bias + q * panel if is_gru else NULL,
-                                     tile, panel)
-                u0 = q * per
-                n = min(per, units - u0)
-                for i in range(mr):
-                    b = r + i
-                    valid = mask == NULL or mask[b * steps + t] != 0
-                    g = tile + i * panel
-                    px = projection + (b * steps + t) * wide + q * panel
-                    if not valid:
-                        memcpy(h_next + b * units + u0, h_cur + b * units + u0, n * sizeof(float))
-                    elif p.cell == LSTM_CELL:
-                        _lstm_epilogue(g, px, c + b * units + u0, h_next + b * units + u0, n,
-                                       p.activation, p.recurrent_activation)
-                    elif is_gru:
-                        _gru_epilogue(g, px, h_cur + b * units + u0, h_next + b * units + u0, n,
-                                      p.activation, p.recurrent_activation)
-                    else:
-                        _simple_epilogue(g, px, h_next + b * units + u0, n, p.activation)
-                    _emit(h_next + b * units + u0, last + b * units + u0,
-                          seq + (b * steps + s) * units + u0 if seq != NULL else NULL,
-                          n, valid, p.zero_output_for_mask)
-            r = r + mr
-        if sync:
-            fr_barrier()
+
+cdef void _run_packed_rows(Plan* p, Py_ssize_t b0, Py_ssize_t b1, float* projection,
+                           float* spare) noexcept nogil:
+    """Rows b0..b1, every unit, the whole sequence: no other thread needed.
+    h alternates between the state array (holding h0) and ``spare``."""
+    cdef Py_ssize_t s, b, units = p.units
+    cdef float* h_out = <float*>p.h
+    cdef float* h_cur = h_out
+    cdef float* h_next = spare
+    cdef float* swap
+    if b1 <= b0:
+        return
+    _project_packed(p, b0, b1, 0, p.panels, projection)
+    for s in range(p.steps):
+        _step_packed(p, s, b0, b1, 0, p.panels, projection, h_cur, h_next)
         swap = h_cur
         h_cur = h_next
         h_next = swap
     if h_cur != h_out:
-        u0 = q0 * per
-        n = min(q1 * per, units) - u0
-        for b in range(b0, b1):
-            memcpy(h_out + b * units + u0, h_cur + b * units + u0, n * sizeof(float))
+        memcpy(h_out + b0 * units, h_cur + b0 * units, (b1 - b0) * units * sizeof(float))
+
+
+cdef struct Shared:
+    # Work shared by the threads splitting one call's units. Each step's
+    # panels form `chunks` chunks; threads claim chunks in order with one
+    # atomic increment, and a chunk of step s starts once every chunk of
+    # step s - 1 is done. Normally each thread takes one chunk per step; when
+    # a thread is descheduled (more busy threads than cores), the others take
+    # its chunks instead of waiting for it at every step.
+    int claimed
+    int completed
+    int chunks
+    int total
+
+
+cdef void _run_packed_shared(Plan* p, Shared* work, float* projection, float* spare) noexcept nogil:
+    cdef Py_ssize_t k, s, chunk, q0, q1, spins
+    cdef float* buffers[2]
+    buffers[0] = <float*>p.h
+    buffers[1] = spare
+    while True:
+        k = __atomic_fetch_add(&work.claimed, 1, __ATOMIC_RELAXED)
+        if k >= work.total:
+            return
+        s, chunk = k // work.chunks, k % work.chunks
+        spins = 0
+        while __atomic_load_n(&work.completed, __ATOMIC_ACQUIRE) < s * work.chunks:
+            spins = spins + 1
+            fr_relax(spins)
+        q0 = p.panels * chunk // work.chunks
+        q1 = p.panels * (chunk + 1) // work.chunks
+        _step_packed(p, s, 0, p.batch, q0, q1, projection, buffers[s % 2], buffers[(s + 1) % 2])
+        __atomic_fetch_add(&work.completed, 1, __ATOMIC_RELEASE)
 
 
 cdef int _run_packed_parallel(Plan* p, int threads) noexcept nogil:
@@ -736,6 +777,7 @@ cdef int _run_packed_parallel(Plan* p, int threads) noexcept nogil:
     cdef float* projection
     cdef float* spare
     cdef int part, tid, team
+    cdef Shared work
     cdef bint by_rows = batch >= threads * FR_MR
     if batch == 0 or p.steps == 0:
         return 0
@@ -748,18 +790,24 @@ cdef int _run_packed_parallel(Plan* p, int threads) noexcept nogil:
     if threads > p.panels and not by_rows:
         threads = p.panels
     if threads <= 1:
-        _run_packed(p, 0, batch, 0, p.panels, projection, spare, False)
+        _run_packed_rows(p, 0, batch, projection, spare)
     elif by_rows:
         for part in prange(threads, num_threads=threads, schedule="static"):
-            _run_packed(p, batch * part // threads, batch * (part + 1) // threads,
-                        0, p.panels, projection, spare, False)
+            _run_packed_rows(p, batch * part // threads, batch * (part + 1) // threads,
+                             projection, spare)
     else:
+        work.claimed = work.completed = 0
+        work.chunks = threads
+        work.total = threads * <int>p.steps
         with parallel(num_threads=threads):
-            # Split by the team OpenMP actually gave (it may give fewer).
             tid = threadid()
             team = openmp.omp_get_num_threads()
-            _run_packed(p, 0, batch, p.panels * tid // team,
-                        p.panels * (tid + 1) // team, projection, spare, team > 1)
+            _project_packed(p, 0, batch, p.panels * tid // team, p.panels * (tid + 1) // team,
+                            projection)
+            fr_omp_barrier()
+            _run_packed_shared(p, &work, projection, spare)
+        if p.steps % 2:
+            memcpy(p.h, spare, batch * units * sizeof(float))
     free(projection)
     free(spare)
     return 0

@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <string.h>
+#include <sched.h>
 
 #if defined(__AVX512F__)
 #define FR_VL 16   /* floats per vector */
@@ -105,8 +106,21 @@ static inline fr_tile_fn fr_tile(int m, int nv) {
     return table[m - 1][nv - 1];
 }
 
-/* The barrier of the enclosing OpenMP team (an orphaned directive). */
-static inline void fr_barrier(void) {
+/* Waiting for another thread: spin briefly (it is normally a microsecond
+   away), then yield the CPU, since when the machine is oversubscribed the
+   thread we wait for may be waiting for this very core. */
+static inline void fr_relax(ptrdiff_t spins) {
+    if (spins < 2000) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#endif
+    } else {
+        sched_yield();
+    }
+}
+
+/* The OpenMP team's own barrier (an orphaned directive): once per call. */
+static inline void fr_omp_barrier(void) {
 #ifdef _OPENMP
 #pragma omp barrier
 #endif
