@@ -11,6 +11,7 @@
 cimport numpy as cnp
 from cython cimport floating
 from libc.math cimport erf, exp, expm1, fabs, log, log1p, sqrt, tanh
+from libc.limits cimport INT_MAX
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
 from scipy.linalg.cython_blas cimport dgemm, sgemm
@@ -89,6 +90,7 @@ cdef extern from "_simd.h" nogil:
     int __ATOMIC_RELAXED
     int __ATOMIC_ACQUIRE
     int __ATOMIC_RELEASE
+    bint __builtin_mul_overflow(Py_ssize_t, Py_ssize_t, Py_ssize_t*)
 
 VECTOR_FLOATS = FR_VL
 TILE_ROWS = FR_MR
@@ -385,7 +387,9 @@ cdef void _product(const floating* a, Py_ssize_t rows, Py_ssize_t depth, Py_ssiz
     cdef floating one = 1.0
     if rows == 0 or depth == 0 or width == 0:
         return
-    if rows * depth * width > _blas_threshold:
+    if (rows * depth * width > _blas_threshold and rows <= INT_MAX and depth <= INT_MAX
+            and width <= INT_MAX and lda <= INT_MAX and ldw <= INT_MAX and ldo <= INT_MAX):
+        # (BLAS takes int sizes: anything larger stays in the loops below.)
         m, n, kk = <int>width, <int>rows, <int>depth
         lw, la, lo = <int>ldw, <int>lda, <int>ldo
         if floating is float:
@@ -991,6 +995,18 @@ cdef class Recurrence:
         cdef cnp.npy_intp dims[3]
         cdef cnp.ndarray last, seq = None, h, c = None, ma = None
         cdef Py_ssize_t n_states = 2 if self.cell == LSTM_CELL else 1
+        cdef Py_ssize_t scratch
+        if steps == 0:
+            # Keras cannot run a recurrence over zero timesteps either.
+            raise ValueError("x: expected at least one timestep")
+        # The projection scratch (batch, T, width), computed without wrapping
+        # (x of zero features holds no data, whatever its length).
+        if (__builtin_mul_overflow(batch, steps, &scratch)
+                or __builtin_mul_overflow(scratch, self.units_per_panel * self.panels * self.nv
+                                          if self.packed else self.gates * units, &scratch)
+                or scratch > (<Py_ssize_t>1 << 59)):
+            raise MemoryError(f"x of shape {(<object>xa).shape} would need more than 2**62 "
+                              "bytes of scratch memory")
         memset(p, 0, sizeof(Plan))
         dims[0], dims[1], dims[2] = batch, units, 0
         if initial_state is None:
@@ -1057,6 +1073,10 @@ cdef int _execute(Plan* p, bint packed, bint double, int threads) noexcept nogil
     return _run(p, <float*>NULL)
 
 
+# Kernel calls running now, in any Python thread (changed under the GIL).
+cdef int _running = 0
+
+
 cdef class Call:
     """One prepared call: its plan and the arrays it reads and writes."""
     cdef Plan p
@@ -1072,8 +1092,17 @@ cdef class Call:
         self.done = True
         if threads <= 0:
             threads = _threads_for(&self.p)
-        with nogil:
-            status = _execute(&self.p, self.packed, self.double, threads)
+        global _running
+        if _running > 0:
+            # Another call is running (from another Python thread): the
+            # cores are taken, and more threads would only wait for them.
+            threads = 1
+        _running += 1          # (under the GIL)
+        try:
+            with nogil:
+                status = _execute(&self.p, self.packed, self.double, threads)
+        finally:
+            _running -= 1
         if status != 0:
             raise MemoryError("fastrnn: not enough memory for the input projection")
 
@@ -1083,8 +1112,8 @@ cdef class Call:
         thread; else one after the other."""
         cdef int status[2]
         cdef int tid, team
-        cdef bint both = (get_num_threads() >= 2 and _worth_a_thread(&self.p)
-                          and _worth_a_thread(&other.p))
+        cdef bint both = (get_num_threads() >= 2 and _running == 0
+                          and _worth_a_thread(&self.p) and _worth_a_thread(&other.p))
         if self.done or other.done:
             raise RuntimeError("this call has already run")
         if not both:
@@ -1093,12 +1122,17 @@ cdef class Call:
             return
         self.done = other.done = True
         status[0] = status[1] = 0
-        with nogil, parallel(num_threads=2):
-            tid = threadid()
-            team = openmp.omp_get_num_threads()
-            if tid == 0:
-                status[0] = _execute(&self.p, self.packed, self.double, 1)
-            if tid == 1 or team == 1:
-                status[1] = _execute(&other.p, other.packed, other.double, 1)
+        global _running
+        _running += 2
+        try:
+            with nogil, parallel(num_threads=2):
+                tid = threadid()
+                team = openmp.omp_get_num_threads()
+                if tid == 0:
+                    status[0] = _execute(&self.p, self.packed, self.double, 1)
+                if tid == 1 or team == 1:
+                    status[1] = _execute(&other.p, other.packed, other.double, 1)
+        finally:
+            _running -= 2
         if status[0] != 0 or status[1] != 0:
             raise MemoryError("fastrnn: not enough memory for the input projection")
