@@ -19,7 +19,7 @@ The Keras rules followed here (keras/src/layers/rnn/bidirectional.py):
 """
 import numpy as np
 
-from .layers import _RNN, _as_dtype, _default_name
+from .layers import _RNN, _as_dtype, _default_name, _weight_list
 
 __all__ = ["Bidirectional"]
 
@@ -56,13 +56,16 @@ class Bidirectional:
                 "Bidirectional expected `backward_layer` to be a fastrnn SimpleRNN, LSTM "
                 f"or GRU instance, got {backward_layer!r}"
             )
-        if merge_mode not in _MERGE_MODES:
+        if not (merge_mode is None or isinstance(merge_mode, str)) \
+                or merge_mode not in _MERGE_MODES:
             raise ValueError(
                 f"Invalid merge mode. Received: {merge_mode!r}. Merge mode should be one "
                 'of {"sum", "mul", "ave", "concat", None}'
             )
         self.merge_mode = merge_mode
         self.dtype = _as_dtype(dtype).name
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f"Bidirectional expected a string for argument `name`, got {name!r}")
         self.name = name if name is not None else _default_name("Bidirectional")
 
         config = layer.get_config()
@@ -75,13 +78,22 @@ class Bidirectional:
             backward_layer = type(layer).from_config(config)
         self.backward_layer = backward_layer
         self._verify_layers()
+        fw, bw = self.forward_layer, self.backward_layer
+        if (merge_mode in ("sum", "mul", "ave") and fw.units != bw.units
+                and 1 not in (fw.units, bw.units)):
+            # (Keras fails at the first call; one unit broadcasts, there and here.)
+            raise ValueError(
+                f"Bidirectional merge_mode={merge_mode!r} combines the two outputs elementwise: "
+                f"expected layers of the same units, got {fw.units} (forward) and "
+                f"{bw.units} (backward)"
+            )
         for sub in (self.forward_layer, self.backward_layer):
             sub.zero_output_for_mask = sub.return_sequences
 
         self.stateful = layer.stateful
         self.return_sequences = layer.return_sequences
         self.return_state = layer.return_state
-        if weights:
+        if weights is not None and not (isinstance(weights, (list, tuple)) and not weights):
             self.set_weights(weights)
 
     def _verify_layers(self):
@@ -124,7 +136,7 @@ class Bidirectional:
         return self.get_weights()
 
     def set_weights(self, weights):
-        weights = list(weights)
+        weights = _weight_list(weights, "Bidirectional.set_weights")
         n_forward = len(self.forward_layer._weight_shapes(0))
         n_backward = len(self.backward_layer._weight_shapes(0))
         if len(weights) != n_forward + n_backward:
@@ -151,17 +163,39 @@ class Bidirectional:
 
     # ------------------------------------------------------------ calling
     def __call__(self, x, mask=None, initial_state=None, training=None):
-        x = self._autocast(x)
+        if self.stateful:
+            # As a stateful layer: one call at a time (see fastrnn.layers).
+            with self.forward_layer._lock, self.backward_layer._lock:
+                return self._call(x, mask, initial_state)
+        return self._call(x, mask, initial_state)
+
+    def _call(self, x, mask, initial_state):
+        x = self._autocast(x, "x")
+        if x.ndim == 3 and x.shape[1] == 0:
+            raise ValueError(
+                f"Bidirectional expected x with at least one timestep, got shape {x.shape} "
+                "(Keras cannot run a recurrent layer over zero timesteps either)"
+            )
         forward_state = backward_state = None
         if initial_state is not None:
+            fw, bw = self.forward_layer._state_names, self.backward_layer._state_names
+            names = (", ".join(f"forward {n}" for n in fw) + ", then "
+                     + ", ".join(f"backward {n}" for n in bw))
             if not isinstance(initial_state, (list, tuple)):
                 raise ValueError(
                     "Bidirectional expected initial_state as a list: the forward layer's "
-                    "states followed by the backward layer's"
+                    f"states followed by the backward layer's ({names}); got "
+                    f"{type(initial_state).__name__}"
                 )
-            initial_state = [self._autocast(s) for s in initial_state]
-            half = len(initial_state) // 2
-            forward_state, backward_state = initial_state[:half], initial_state[half:]
+            if len(initial_state) != len(fw) + len(bw):
+                raise ValueError(
+                    f"Bidirectional expected initial_state as a list of {len(fw) + len(bw)} "
+                    f"arrays ({names}); got {len(initial_state)}"
+                )
+            initial_state = [self._autocast(s, "initial_state") for s in initial_state]
+            # Keras splits at the half; the forward layer's count is the same
+            # for two layers of one cell, and right for two different cells.
+            forward_state, backward_state = initial_state[:len(fw)], initial_state[len(fw):]
         forward = self.forward_layer._prepare(x, mask, forward_state)
         backward = self.backward_layer._prepare(x, mask, backward_state)
         # The two directions run concurrently when two threads are allowed.
@@ -181,10 +215,13 @@ class Bidirectional:
             return output + states if self.merge_mode is None else [output, *states]
         return output
 
-    def _autocast(self, value):
+    def _autocast(self, value, what):
         # Keras's Layer.__call__ casts floating inputs to the wrapper's own
         # dtype before the wrapped layers see them (and cast them again).
-        value = np.asarray(value)
+        try:
+            value = np.asarray(value)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise ValueError(f"Bidirectional could not convert {what} to an array: {e}") from None
         if np.issubdtype(value.dtype, np.floating):
             return value.astype(self.dtype, copy=False)
         return value

@@ -4,9 +4,26 @@
 weights in Keras layout, stateful state and the return conventions of
 keras/src/layers/rnn/rnn.py. Each subclass states its weight layout and
 which kernel runs it.
+
+Validation: every public entry point (constructor, build, set_weights,
+__call__'s x / mask / initial_state) checks its arguments before any kernel
+runs, and errors name the argument, what was given and what was expected.
+Sizes are checked before anything is allocated: a layer whose weights, or a
+call whose scratch and outputs, would need more than ``MAX_BYTES`` (the
+machine's physical memory) raises ``TooLargeError`` (a MemoryError and a
+ValueError). The fast path of ``_RNN._prepare`` (a C-contiguous array of the
+layer's dtype, no mask, no initial_state) leaves those checks to the kernel
+entry, which re-checks dtype, layout and shapes.
+
+Threads: calls on a non-stateful layer share nothing mutable and may run
+concurrently. A stateful layer holds a lock for the whole of a call (and
+for reset_states), so concurrent calls are serialized and each one starts
+from the states the previous one left.
 """
 import itertools
+import os
 import re
+import threading
 
 import numpy as np
 
@@ -28,6 +45,48 @@ _CUDNN_ARGS = {"use_cudnn": "auto", "implementation": 2}
 _name_counters = {}
 
 
+def _physical_memory():
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (AttributeError, ValueError, OSError):
+        return None
+
+
+#: The most memory one build or one call may need, in bytes: the machine's
+#: physical memory (64 TiB if unknown), never more than 2**62 so that no
+#: size computed by the kernels can overflow. Checked before allocating;
+#: assign to change it.
+MAX_BYTES = min(_physical_memory() or 2**46, 2**62)
+
+
+class TooLargeError(MemoryError, ValueError):
+    """A build or call would need more than ``fastrnn.layers.MAX_BYTES``."""
+
+
+def _gib(nbytes):
+    return f"{nbytes / 2**30:.3g} GiB"
+
+
+def _check_bytes(what, nbytes, detail):
+    """Raise TooLargeError when ``what`` needs more than MAX_BYTES."""
+    if nbytes > MAX_BYTES:
+        raise TooLargeError(
+            f"{what} would need {_gib(nbytes)} ({detail}), more than "
+            f"fastrnn.layers.MAX_BYTES = {_gib(MAX_BYTES)} (the physical memory); "
+            "refused before allocating"
+        )
+
+
+# Scratch rows of the packed float32 kernels are padded to whole panels of
+# SIMD vectors: at most this many extra columns per gate (4 vectors of 16
+# floats, the widest build).
+_PANEL_PAD = 64
+
+# Builds an unbuilt layer on its first call exactly once, also when several
+# threads make that first call at the same time.
+_build_lock = threading.Lock()
+
+
 def _default_name(cls_name):
     # Keras names layers "lstm", "lstm_1", "lstm_2", ...
     base = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", cls_name)
@@ -44,7 +103,7 @@ def _as_dtype(dtype):
         return np.dtype(np.float32)
     try:
         dt = np.dtype(dtype)
-    except TypeError:
+    except (TypeError, ValueError):
         dt = None
     if dt is None or dt not in (np.dtype(np.float32), np.dtype(np.float64)):
         raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
@@ -58,6 +117,52 @@ def _check_units(units):
             f"integer, got {units!r}."
         )
     return int(units)
+
+
+def _check_seed(seed):
+    # Keras's message; Keras also takes negative seeds (build folds them).
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
+        raise ValueError(f"Argument `seed` must be an integer. Received: seed={seed!r}")
+    return None if seed is None else int(seed)
+
+
+def _flag(cls, name, value):
+    """Keras takes any truthy value for its boolean arguments; so do we, but
+    name the argument when the value has no truth value (an array, say)."""
+    try:
+        return bool(value)
+    except Exception as e:  # noqa: BLE001 - whatever __bool__ raised
+        raise ValueError(
+            f"{cls} expected a bool for argument `{name}`, got {value!r} ({e})") from None
+
+
+def _real_array(value, cls, what, kinds="biuf"):
+    """``np.asarray(value)``, refusing what cannot be a real array: ragged
+    nested lists, strings, objects, complex, dates."""
+    try:
+        arr = np.asarray(value)
+    except (TypeError, ValueError, OverflowError) as e:
+        raise ValueError(f"{cls} could not convert {what} to an array: {e}") from None
+    if arr.dtype.kind not in kinds:
+        raise ValueError(f"{cls} expected {what} of real numbers, got {_what_dtype(value, arr)}")
+    return arr
+
+
+def _what_dtype(value, arr):
+    if arr.dtype == object and arr.ndim == 0:
+        return f"a {type(value).__name__}"   # None, a dict, a generator, ...
+    if arr.dtype == object:
+        return "dtype object (a ragged or non-numeric nested sequence?)"
+    return f"dtype {arr.dtype}"
+
+
+def _c_array(arr, dtype):
+    """``arr`` as an aligned, native-order, C-contiguous array of ``dtype``
+    (what the kernels read), copying only when needed."""
+    out = np.ascontiguousarray(arr, dtype=dtype)
+    # ascontiguousarray keeps a misaligned array (a view into a bytes
+    # buffer at an odd offset, say); the kernels need aligned data.
+    return out if out.flags.aligned else out.copy()
 
 
 class _RNN:
@@ -82,18 +187,24 @@ class _RNN:
                 f"{ {k: ignored[k] for k in sorted(unknown)} }"
             )
         self.units = _check_units(units)
+        self.dtype = _as_dtype(dtype).name
+        width = self._gates * self.units
+        _check_bytes(f"{cls}(units={self.units}) weights",
+                     self.units * width * np.dtype(self.dtype).itemsize,
+                     f"a ({self.units}, {width}) {self.dtype} recurrent kernel")
         self.activation = activations.serialize(activation)
-        self.use_bias = bool(use_bias)
+        self.use_bias = _flag(cls, "use_bias", use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.recurrent_initializer = initializers.get(recurrent_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.return_sequences = bool(return_sequences)
-        self.return_state = bool(return_state)
-        self.go_backwards = bool(go_backwards)
-        self.stateful = bool(stateful)
-        self.zero_output_for_mask = bool(zero_output_for_mask)
-        self.seed = seed
-        self.dtype = _as_dtype(dtype).name
+        self.return_sequences = _flag(cls, "return_sequences", return_sequences)
+        self.return_state = _flag(cls, "return_state", return_state)
+        self.go_backwards = _flag(cls, "go_backwards", go_backwards)
+        self.stateful = _flag(cls, "stateful", stateful)
+        self.zero_output_for_mask = _flag(cls, "zero_output_for_mask", zero_output_for_mask)
+        self.seed = _check_seed(seed)
+        if name is not None and not isinstance(name, str):
+            raise ValueError(f"{cls} expected a string for argument `name`, got {name!r}")
         self.name = name if name is not None else _default_name(cls)
         self._cell_args = cell_args
         self._training_args = {k: ignored.get(k, v) for k, v in _TRAINING_ARGS.items()}
@@ -102,6 +213,7 @@ class _RNN:
         self._weights = None
         self._recurrence = None
         self._states = None
+        self._lock = threading.Lock()   # held by calls of a stateful layer
         self._activation_code = activations.get(self.activation)
 
     _extra_accepted = ()
@@ -135,12 +247,22 @@ class _RNN:
         ``input_shape`` is the number of input features, or a shape whose last
         entry is (as Keras's ``build(sequences_shape)``).
         """
-        input_dim = input_shape[-1] if isinstance(input_shape, (tuple, list)) else input_shape
+        cls = type(self).__name__
+        if isinstance(input_shape, (tuple, list)):
+            input_dim = input_shape[-1] if len(input_shape) else None
+        else:
+            input_dim = input_shape
         if isinstance(input_dim, bool) or not isinstance(input_dim, (int, np.integer)) or input_dim < 0:
-            raise ValueError(f"{type(self).__name__}.build expected a feature count, got {input_shape!r}")
+            raise ValueError(
+                f"{cls}.build expected a feature count (an integer >= 0) or a shape "
+                f"ending in one, got {input_shape!r}")
         input_dim = int(input_dim)
-        rng = np.random.default_rng(self.seed)
         width = self._gates * self.units
+        _check_bytes(f"{cls}.build({input_dim})",
+                     (input_dim + self.units + 2) * width * np.dtype(self.dtype).itemsize,
+                     f"kernel ({input_dim}, {width}) and recurrent kernel ({self.units}, {width})")
+        # Keras takes negative seeds too; numpy wants them non-negative.
+        rng = np.random.default_rng(None if self.seed is None else self.seed % 2**64)
         weights = [self.kernel_initializer((input_dim, width), self.dtype, rng),
                    self.recurrent_initializer((self.units, width), self.dtype, rng)]
         if self.use_bias:
@@ -150,28 +272,37 @@ class _RNN:
             self._states = None
 
     def _set_weights_unchecked(self, weights):
-        self._weights = [np.array(w, dtype=self.dtype, order="C") for w in weights]
-        self._make_recurrence()
+        weights = [np.array(w, dtype=self.dtype, order="C") for w in weights]
+        recurrence = self._new_recurrence(weights)
+        # The kernel first, then the weights: another thread that sees the
+        # layer built (weights set) also sees its kernel.
+        self._recurrence = recurrence
+        self._weights = weights
 
     def _make_recurrence(self):
+        self._recurrence = self._new_recurrence(self._weights)
+
+    def _new_recurrence(self, weights):
         """Hand the weights to the kernel once; every call reuses them."""
         width = self._gates * self.units
         zeros = np.zeros(width, self.dtype)
-        bias = self._weights[2].reshape(-1, width) if self.use_bias else zeros[None]
+        bias = weights[2].reshape(-1, width) if self.use_bias else zeros[None]
         # GRU(reset_after=True) keeps a second, recurrent bias row.
         recurrent_bias = bias[1] if bias.shape[0] > 1 else zeros
-        self._recurrence = _dispatch.kernels.Recurrence(
-            self._cell, self._weights[0], self._weights[1], bias[0], recurrent_bias,
+        return _dispatch.kernels.Recurrence(
+            self._cell, weights[0], weights[1], bias[0], recurrent_bias,
             self._activation_code, self._recurrent_activation_code, self.reset_after)
 
     def __getstate__(self):
         # The kernel object belongs to this CPU's build; rebuild it on load.
         state = self.__dict__.copy()
         state["_recurrence"] = None
+        state.pop("_lock", None)
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
+        self._lock = threading.Lock()
         if self._weights is not None:
             self._make_recurrence()
 
@@ -185,14 +316,9 @@ class _RNN:
 
     def set_weights(self, weights):
         """Set the weights from a list in Keras layout (see get_weights)."""
-        weights = list(weights)
         cls = type(self).__name__
-        first = np.asarray(weights[0]) if weights else None
-        if first is None or first.ndim != 2:
-            input_dim = self.input_dim if self.built else 0
-        else:
-            input_dim = self.input_dim if self.built else first.shape[0]
-        expected = self._weight_shapes(input_dim)
+        weights = _weight_list(weights, f"{cls}.set_weights")
+        expected = self._weight_shapes(self.input_dim if self.built else 0)
         if len(weights) != len(expected):
             raise ValueError(
                 f"{cls} expected {len(expected)} weights "
@@ -200,13 +326,27 @@ class _RNN:
             )
         arrays = []
         for (wname, shape), w in zip(expected, weights):
-            w = np.asarray(w)
+            try:
+                w = np.asarray(w)
+            except (TypeError, ValueError, OverflowError) as e:
+                raise ValueError(
+                    f"{cls} could not convert weight '{wname}' to an array: {e}") from None
+            if w.dtype.kind not in "iuf":
+                given = _what_dtype(weights[len(arrays)], w)
+                raise ValueError(f"{cls} weight '{wname}' must be real numbers, got {given}")
+            if wname == "kernel" and not self.built:
+                # An unbuilt layer takes input_dim from the kernel.
+                if w.ndim == 2 and w.shape[1] == shape[1]:
+                    shape = w.shape
+                else:
+                    raise ValueError(
+                        f"{cls} weight 'kernel' expected shape (input_dim, {shape[1]}), "
+                        f"got shape {w.shape}"
+                    )
             if w.shape != shape:
                 raise ValueError(
                     f"{cls} weight '{wname}' expected shape {shape}, got shape {w.shape}"
                 )
-            if not (np.issubdtype(w.dtype, np.floating) or np.issubdtype(w.dtype, np.integer)):
-                raise ValueError(f"{cls} weight '{wname}' must be real numbers, got dtype {w.dtype}")
             arrays.append(w)
         self._set_weights_unchecked(arrays)
 
@@ -217,14 +357,21 @@ class _RNN:
 
     def reset_states(self):
         """Zero the states of a stateful layer (Keras's reset_states)."""
-        if self._states is not None:
-            for s in self._states:
-                s[...] = 0
+        with self._lock:
+            if self._states is not None:
+                for s in self._states:
+                    s[...] = 0
 
     reset_state = reset_states
 
     # ------------------------------------------------------------ calling
     def __call__(self, x, mask=None, initial_state=None, training=None):
+        if self.stateful:
+            # One call at a time: each starts from the states the last one left.
+            with self._lock:
+                call = self._prepare(x, mask, initial_state)
+                call.run()
+                return self._finish(call)
         call = self._prepare(x, mask, initial_state)
         call.run()
         return self._finish(call)
@@ -243,20 +390,54 @@ class _RNN:
                     self.return_sequences, self.zero_output_for_mask)
             except ValueError:
                 pass
-        cls = type(self).__name__
         x = self._prepare_x(x)
-        batch, steps, features = x.shape
-        if not self.built:
-            self.build(features)
-        elif features != self.input_dim:
-            raise ValueError(
-                f"{cls} expected x with {self.input_dim} features (built input_dim), "
-                f"got shape {x.shape}"
-            )
+        batch, steps, _ = x.shape
         mask = self._prepare_mask(mask, batch, steps)
         states = self._prepare_states(initial_state, batch)
         return self._recurrence.prepare(x, mask, states, self.go_backwards,
                                         self.return_sequences, self.zero_output_for_mask)
+
+    def _prepare_x(self, x):
+        """x as the kernel reads it; builds an unbuilt layer for its features."""
+        cls = type(self).__name__
+        x = _real_array(x, cls, "x")
+        if x.ndim != 3:
+            raise ValueError(
+                f"{cls} expected x of rank 3 (batch, timesteps, features), "
+                f"got shape {x.shape}"
+            )
+        batch, steps, features = x.shape
+        if steps == 0:
+            raise ValueError(
+                f"{cls} expected x with at least one timestep, got shape {x.shape} "
+                "(Keras cannot run a recurrent layer over zero timesteps either)"
+            )
+        if not self.built:
+            with _build_lock:
+                if not self.built:
+                    self.build(features)
+        if features != self.input_dim:
+            raise ValueError(
+                f"{cls} expected x with {self.input_dim} features (built input_dim), "
+                f"got shape {x.shape}"
+            )
+        self._check_call_size(x, batch, steps, features)
+        return _c_array(x, self.dtype)
+
+    def _check_call_size(self, x, batch, steps, features):
+        """TooLargeError if a call on x would need more than MAX_BYTES: the
+        input projection (batch*T rows of gates*units, padded to the packed
+        kernels' panels), the outputs (the sequence counted whether returned
+        or not) and states, and a converted copy of x."""
+        rows, units = batch * steps, self.units
+        # (A converted copy of x is counted whether or not one is made.)
+        items = (rows * (self._gates * (units + _PANEL_PAD) + units + features)
+                 + batch * (self._gates + 4) * units)
+        nbytes = items * (4 if self.dtype == "float32" else 8)
+        if nbytes > MAX_BYTES:
+            _check_bytes(f"{type(self).__name__} call on x of shape {x.shape}", nbytes,
+                         f"an input projection of {batch}*{steps} rows of {self._gates}*{units} "
+                         f"{self.dtype} values, and the outputs")
 
     def _finish(self, call):
         """The Keras return value of a call that has run."""
@@ -269,33 +450,21 @@ class _RNN:
             return [output, *states]
         return output
 
-    def _prepare_x(self, x):
-        cls = type(self).__name__
-        try:
-            arr = np.asarray(x)
-        except (TypeError, ValueError) as e:
-            raise ValueError(f"{cls} could not convert x to an array: {e}") from None
-        if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool) \
-                or np.issubdtype(arr.dtype, np.complexfloating):
-            raise ValueError(f"{cls} expected x of real numbers, got dtype {arr.dtype}")
-        if arr.ndim != 3:
-            raise ValueError(
-                f"{cls} expected x of rank 3 (batch, timesteps, features), "
-                f"got shape {arr.shape}"
-            )
-        return np.ascontiguousarray(arr, dtype=self.dtype)
-
     def _prepare_mask(self, mask, batch, steps):
         if mask is None:
             return None
         cls = type(self).__name__
-        m = np.asarray(mask)
+        try:
+            m = np.asarray(mask)
+        except (TypeError, ValueError, OverflowError) as e:
+            raise ValueError(f"{cls} could not convert mask to an array: {e}") from None
         if m.shape != (batch, steps):
             raise ValueError(
                 f"{cls} expected mask of shape (batch, timesteps) = {(batch, steps)}, "
                 f"got shape {m.shape}"
             )
-        if not (m.dtype == bool or np.issubdtype(m.dtype, np.number)):
+        # Keras casts any number to bool (complex too); not strings or objects.
+        if m.dtype.kind not in "biufc":
             raise ValueError(f"{cls} expected a bool, int or float mask, got dtype {m.dtype}")
         # Keras casts the mask to bool: any nonzero value is a valid step.
         return np.ascontiguousarray(m != 0).view(np.uint8)
@@ -316,6 +485,10 @@ class _RNN:
                     )
                 return self._states
             return None
+        if isinstance(initial_state, (dict, str, bytes)):
+            raise ValueError(
+                f"{cls} expected initial_state as a list of {n} array(s) "
+                f"({', '.join(self._state_names)}), got {type(initial_state).__name__}")
         if not isinstance(initial_state, (list, tuple)):
             initial_state = [initial_state]
         if len(initial_state) != n:
@@ -326,15 +499,22 @@ class _RNN:
             )
         states = []
         for sname, s in zip(self._state_names, initial_state):
-            s = np.asarray(s)
+            try:
+                s = np.asarray(s)
+            except (TypeError, ValueError, OverflowError) as e:
+                raise ValueError(
+                    f"{cls} could not convert initial_state '{sname}' to an array: {e}") from None
+            # Keras casts bool and integer states to the layer's dtype too.
+            if s.dtype.kind not in "biuf":
+                raise ValueError(
+                    f"{cls} expected a real initial_state '{sname}', got "
+                    f"{_what_dtype(initial_state[len(states)], s)}")
             if s.shape != shape:
                 raise ValueError(
                     f"{cls} expected initial_state '{sname}' of shape (batch, units) = "
                     f"{shape}, got shape {s.shape}"
                 )
-            if not (np.issubdtype(s.dtype, np.number) and not np.issubdtype(s.dtype, np.complexfloating)):
-                raise ValueError(f"{cls} expected a real initial_state '{sname}', got dtype {s.dtype}")
-            states.append(np.ascontiguousarray(s, dtype=self.dtype))
+            states.append(_c_array(s, self.dtype))
         return states
 
     # ------------------------------------------------------------ config
@@ -377,6 +557,19 @@ class _RNN:
 
     def __repr__(self):
         return f"<fastrnn.{type(self).__name__} name={self.name!r} units={self.units}>"
+
+
+def _weight_list(weights, where):
+    """``weights`` as a list, refusing what is not a sequence of arrays."""
+    if weights is None or isinstance(weights, (str, bytes, dict, np.ndarray)):
+        raise ValueError(
+            f"{where} expected a list of arrays, got {type(weights).__name__}"
+            + (" (one array: wrap it in a list)" if isinstance(weights, np.ndarray) else ""))
+    try:
+        return list(weights)
+    except TypeError:
+        raise ValueError(
+            f"{where} expected a list of arrays, got {type(weights).__name__}") from None
 
 
 def _arrays_equal(a, b):
@@ -425,7 +618,7 @@ class LSTM(_RNN):
                  go_backwards=False, stateful=False, zero_output_for_mask=False,
                  seed=None, dtype=None, name=None, **kwargs):
         self.recurrent_activation = activations.serialize(recurrent_activation)
-        self.unit_forget_bias = bool(unit_forget_bias)
+        self.unit_forget_bias = _flag("LSTM", "unit_forget_bias", unit_forget_bias)
         super().__init__(
             units, activation=activation, use_bias=use_bias,
             kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
@@ -468,7 +661,7 @@ class GRU(_RNN):
                  stateful=False, reset_after=True, zero_output_for_mask=False,
                  seed=None, dtype=None, name=None, **kwargs):
         self.recurrent_activation = activations.serialize(recurrent_activation)
-        self.reset_after = bool(reset_after)
+        self.reset_after = _flag("GRU", "reset_after", reset_after)
         super().__init__(
             units, activation=activation, use_bias=use_bias,
             kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,

@@ -239,10 +239,15 @@ def test_stateful_bidirectional_reset():
     np.testing.assert_array_equal(bi(X), first)
 
 
-@pytest.mark.parametrize("shape", [(0, 5, 4), (3, 0, 4)])
-def test_empty_batch_or_sequence_does_not_crash(shape):
-    out = fastrnn.LSTM(3, return_sequences=True, return_state=True)(np.zeros(shape))
-    assert out[0].shape == (shape[0], shape[1], 3)
+def test_empty_batch_does_not_crash():
+    out = fastrnn.LSTM(3, return_sequences=True, return_state=True)(np.zeros((0, 5, 4)))
+    assert out[0].shape == (0, 5, 3)
+
+
+def test_zero_timesteps_is_refused_as_keras_does():
+    # Keras raises for T == 0 (tests/data/keras_edge); see test_edge_cases.py.
+    with pytest.raises(ValueError, match="expected x with at least one timestep"):
+        fastrnn.LSTM(3, return_sequences=True, return_state=True)(np.zeros((3, 0, 4)))
 
 
 @pytest.mark.parametrize("make", [
