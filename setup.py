@@ -9,13 +9,19 @@ from setuptools import Extension, setup
 # FASTRNN_BOUNDSCHECK=1 builds with bounds and wraparound checks, for debugging.
 checks = os.environ.get("FASTRNN_BOUNDSCHECK", "0") == "1"
 
-# One kernel source, built for baseline x86-64 and, on x86-64, for two
-# newer instruction sets; fastrnn/_dispatch.py picks at import time, so the
+# One kernel source, built for baseline x86-64 and, on x86-64, for AVX2+FMA
+# and AVX-512; fastrnn/_dispatch.py picks at import time, so the
 # wheel runs on any x86-64 CPU and uses AVX2 / AVX-512 where present.
 builds = {"fastrnn._kernels": []}
 if platform.machine().lower() in ("x86_64", "amd64"):
-    builds["fastrnn._kernels_avx2"] = ["-march=x86-64-v3"]
-    builds["fastrnn._kernels_avx512"] = ["-march=x86-64-v4", "-mprefer-vector-width=512"]
+    # Exactly the features _dispatch.py checks (numpy reports them): not
+    # -march=x86-64-v3/v4, which also allow BMI1/2, LZCNT and MOVBE, which a
+    # VM may hide from a CPU that shows AVX2.
+    avx2 = ["-mavx2", "-mfma", "-mf16c"]
+    builds["fastrnn._kernels_avx2"] = avx2
+    builds["fastrnn._kernels_avx512"] = avx2 + [
+        "-mavx512f", "-mavx512cd", "-mavx512vl", "-mavx512bw", "-mavx512dq",
+        "-mprefer-vector-width=512"]
 
 extensions = [
     Extension(

@@ -566,8 +566,8 @@ def plot(path, results, threads_list):
     fig, ax = plt.subplots(figsize=(max(8, 0.75 * len(labels) + 3), 5.5))
     for k, n in enumerate(threads_list):
         by_label = {r["label"]: r for r in results[n]}
-        ys = [(1 / by_label[l]["vs_anchor"]) if by_label.get(l) and by_label[l]["vs_anchor"] else 0
-              for l in labels]
+        ys = [(1 / by_label[lb]["vs_anchor"]) if by_label.get(lb) and by_label[lb]["vs_anchor"] else 0
+              for lb in labels]
         xs = [i + (k - (len(threads_list) - 1) / 2) * width for i in range(len(labels))]
         bars = ax.bar(xs, ys, width, label=f"{n} thread{'s' if n > 1 else ''}")
         for bar, y in zip(bars, ys):
@@ -641,7 +641,7 @@ def main():
         "since ORT's CPU kernels reject layout=1",
     ]
     skipped = []
-    for name, factory in CONTENDERS[1:]:
+    for name, _factory in CONTENDERS[1:]:
         if name == "torch" and torch is None:
             skipped.append("torch (not installed)")
         if name == "ORT" and (onnx is None or ort is None):

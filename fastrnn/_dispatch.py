@@ -1,9 +1,10 @@
 """Choose the kernel build for this CPU.
 
 setup.py compiles the same kernels (fastrnn/_recurrence.pxi) for baseline
-x86-64 and, on x86-64, again for x86-64-v3 (AVX2, FMA) and x86-64-v4
-(AVX-512). The best build the CPU runs is imported; FASTRNN_KERNELS=
-baseline|avx2|avx512 forces one (for tests and benchmarks).
+x86-64 and, on x86-64, again with AVX2+FMA+F16C and with AVX-512
+(F, CD, VL, BW, DQ) enabled: exactly the features checked here. The best
+build the CPU runs is imported; FASTRNN_KERNELS=baseline|avx2|avx512 forces
+one (for tests and benchmarks).
 """
 import importlib
 import os

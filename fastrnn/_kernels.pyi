@@ -1,12 +1,13 @@
 """Type stubs for the compiled kernels (fastrnn/_recurrence.pxi, built as
 fastrnn._kernels, fastrnn._kernels_avx2 and fastrnn._kernels_avx512)."""
 import enum
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import numpy.typing as npt
+from typing import TypeAlias
 
-_F = npt.NDArray[np.floating]
+_F: TypeAlias = npt.NDArray[np.floating]
 
 VECTOR_FLOATS: int
 TILE_ROWS: int

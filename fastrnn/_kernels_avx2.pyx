@@ -1,3 +1,3 @@
 # cython: language_level=3
-# The kernels built for x86-64-v3 (AVX2, FMA); chosen by fastrnn/_dispatch.py.
+# The kernels built with AVX2, FMA and F16C; chosen by fastrnn/_dispatch.py.
 include "_recurrence.pxi"

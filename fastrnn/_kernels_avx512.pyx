@@ -1,3 +1,3 @@
 # cython: language_level=3
-# The kernels built for x86-64-v4 (AVX-512); chosen by fastrnn/_dispatch.py.
+# The kernels built with AVX-512 (F, CD, VL, BW, DQ); chosen by fastrnn/_dispatch.py.
 include "_recurrence.pxi"

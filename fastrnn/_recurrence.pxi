@@ -597,7 +597,6 @@ cdef inline void _gru_update(floating* g, floating* h, Py_ssize_t units, int act
         h[j] = g[j] * h[j] + (1 - g[j]) * g[2 * units + j]
 
 
-
 # ---------------------------------------------------------------- packed float32 path
 # For float32 with elementwise activations (and GRU with reset_after), the
 # weights are packed once so that each panel of the recurrent product holds
@@ -605,42 +604,43 @@ cdef inline void _gru_update(floating* g, floating* h, Py_ssize_t units, int act
 # panel's register tile, on data still in L1, and the product streams each
 # panel's weights sequentially.
 
+
 cdef inline void _lstm_epilogue(float* g, const float* px, float* c, float* h_next,
                                 Py_ssize_t n, int act, int ract) noexcept nogil:
     cdef float cell[16]
-    cdef Py_ssize_t l, vl = FR_VL
-    for l in range(4 * vl):
-        g[l] = g[l] + px[l]
+    cdef Py_ssize_t j, vl = FR_VL
+    for j in range(4 * vl):
+        g[j] = g[j] + px[j]
     _activate_f32(ract, g, 2 * vl)               # i and f
     _activate_f32(act, g + 2 * vl, vl)
     _activate_f32(ract, g + 3 * vl, vl)
-    for l in range(n):
-        c[l] = g[vl + l] * c[l] + g[l] * g[2 * vl + l]
-        cell[l] = c[l]
+    for j in range(n):
+        c[j] = g[vl + j] * c[j] + g[j] * g[2 * vl + j]
+        cell[j] = c[j]
     _activate_f32(act, cell, n)
-    for l in range(n):
-        h_next[l] = g[3 * vl + l] * cell[l]
+    for j in range(n):
+        h_next[j] = g[3 * vl + j] * cell[j]
 
 
 cdef inline void _gru_epilogue(float* g, const float* px, const float* h_cur, float* h_next,
                                Py_ssize_t n, int act, int ract) noexcept nogil:
     # g = h @ U + recurrent_bias (reset_after), px = x @ W + input_bias.
-    cdef Py_ssize_t l, vl = FR_VL
-    for l in range(2 * vl):
-        g[l] = g[l] + px[l]
+    cdef Py_ssize_t j, vl = FR_VL
+    for j in range(2 * vl):
+        g[j] = g[j] + px[j]
     _activate_f32(ract, g, 2 * vl)               # z and r
-    for l in range(vl):
-        g[2 * vl + l] = px[2 * vl + l] + g[vl + l] * g[2 * vl + l]
+    for j in range(vl):
+        g[2 * vl + j] = px[2 * vl + j] + g[vl + j] * g[2 * vl + j]
     _activate_f32(act, g + 2 * vl, vl)
-    for l in range(n):
-        h_next[l] = g[l] * h_cur[l] + (1 - g[l]) * g[2 * vl + l]
+    for j in range(n):
+        h_next[j] = g[j] * h_cur[j] + (1 - g[j]) * g[2 * vl + j]
 
 
 cdef inline void _simple_epilogue(float* g, const float* px, float* h_next, Py_ssize_t n,
                                   int act) noexcept nogil:
-    cdef Py_ssize_t l, vl = FR_VL
-    for l in range(4 * vl):
-        g[l] = g[l] + px[l]
+    cdef Py_ssize_t j, vl = FR_VL
+    for j in range(4 * vl):
+        g[j] = g[j] + px[j]
     _activate_f32(act, g, 4 * vl)
     memcpy(h_next, g, n * sizeof(float))
 
@@ -780,7 +780,7 @@ cdef int _run_packed_parallel(Plan* p, int threads) noexcept nogil:
     cdef Py_ssize_t wide = p.panels * p.nv * FR_VL
     cdef float* projection
     cdef float* spare
-    cdef int part, tid, team
+    cdef int part, tid = 0, team = 1
     cdef Shared work
     cdef bint by_rows = batch >= threads * FR_MR
     if batch == 0 or p.steps == 0:
@@ -951,19 +951,20 @@ cdef class Recurrence:
             self.nv, self.units_per_panel = self.gates, vl
         self.panels = -(-units // self.units_per_panel)
         panel = self.nv * vl
-        q, v, l = np.meshgrid(np.arange(self.panels), np.arange(self.nv), np.arange(vl),
-                              indexing="ij")
+        q, v, lane = np.meshgrid(np.arange(self.panels), np.arange(self.nv), np.arange(vl),
+                                 indexing="ij")
         if self.cell == SIMPLE_RNN:
-            unit, gate = q * self.units_per_panel + v * vl + l, 0
+            unit, gate = q * self.units_per_panel + v * vl + lane, 0
         else:
-            unit, gate = q * vl + l, v
+            unit, gate = q * vl + lane, v
         source = (gate * units + unit).reshape(-1)     # Keras column of each packed column
         present = unit.reshape(-1) < units
 
         def pack_matrix(w):
             out = np.zeros((w.shape[0], self.panels * panel), np.float32)
             out[:, present] = w[:, source[present]]
-            return np.ascontiguousarray(out.reshape(w.shape[0], self.panels, panel).transpose(1, 0, 2))
+            out = out.reshape(w.shape[0], self.panels, panel).transpose(1, 0, 2)
+            return np.ascontiguousarray(out)
 
         def pack_vector(b):
             out = np.zeros(self.panels * panel, np.float32)
@@ -1028,7 +1029,8 @@ cdef class Recurrence:
 
         p.cell, p.reset_after = self.cell, self.reset_after
         p.activation, p.recurrent_activation = self.activation, self.recurrent_activation
-        p.batch, p.steps, p.depth, p.units, p.gates = batch, steps, self.input_dim, units, self.gates
+        p.batch, p.steps, p.depth = batch, steps, self.input_dim
+        p.units, p.gates = units, self.gates
         p.x, p.kernel, p.recurrent = _data(xa), _data(self.kernel), _data(self.recurrent)
         p.bias, p.recurrent_bias = _data(self.bias), _data(self.recurrent_bias)
         p.mask = <const unsigned char*>_data(ma) if ma is not None else NULL
@@ -1111,7 +1113,7 @@ cdef class Call:
         thread each, when two threads are allowed and the work is worth a
         thread; else one after the other."""
         cdef int status[2]
-        cdef int tid, team
+        cdef int tid = 0, team = 1
         cdef bint both = (get_num_threads() >= 2 and _running == 0
                           and _worth_a_thread(&self.p) and _worth_a_thread(&other.p))
         if self.done or other.done:

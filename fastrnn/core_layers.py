@@ -138,7 +138,8 @@ class Layer:
                 raise ValueError(
                     f"{cls} weight '{wname}' expected shape {tuple(shape)}, got shape {w.shape}")
             if not (np.issubdtype(w.dtype, np.floating) or np.issubdtype(w.dtype, np.integer)):
-                raise ValueError(f"{cls} weight '{wname}' must be real numbers, got dtype {w.dtype}")
+                raise ValueError(
+                    f"{cls} weight '{wname}' must be real numbers, got dtype {w.dtype}")
             arrays.append(np.ascontiguousarray(w, dtype=self.dtype))
         self._weights = arrays
 
@@ -210,7 +211,8 @@ class InputLayer(Layer):
         if isinstance(dtype, dict):
             dtype = dtype.get("config", {}).get("name")
         dt = np.dtype("float32" if dtype is None else dtype)
-        if not (np.issubdtype(dt, np.number) or dt == bool) or np.issubdtype(dt, np.complexfloating):
+        if (not (np.issubdtype(dt, np.number) or dt == np.dtype(bool))
+                or np.issubdtype(dt, np.complexfloating)):
             raise ValueError(f"InputLayer dtype must be a real numeric dtype, got {dtype!r}")
         self.dtype = dt.name
         self.optional = bool(optional)

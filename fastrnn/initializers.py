@@ -126,7 +126,8 @@ class VarianceScaling(Initializer):
         if scale <= 0.0:
             raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
-            raise ValueError(f"Invalid `mode` argument: {mode!r}; expected fan_in, fan_out or fan_avg")
+            raise ValueError(
+                f"Invalid `mode` argument: {mode!r}; expected fan_in, fan_out or fan_avg")
         if distribution not in ("truncated_normal", "untruncated_normal", "uniform"):
             raise ValueError(f"Invalid `distribution` argument: {distribution!r}")
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
@@ -155,8 +156,9 @@ def _variance_scaling(name, scale, mode, distribution):
     def get_config(self):
         return {"seed": self.seed}
 
-    return type(name, (VarianceScaling,), {"__init__": __init__, "get_config": get_config,
-                                           "__doc__": f"VarianceScaling({scale}, {mode!r}, {distribution!r})."})
+    doc = f"VarianceScaling({scale}, {mode!r}, {distribution!r})."
+    return type(name, (VarianceScaling,),
+                {"__init__": __init__, "get_config": get_config, "__doc__": doc})
 
 
 GlorotUniform = _variance_scaling("GlorotUniform", 1.0, "fan_avg", "uniform")

@@ -252,7 +252,8 @@ class _RNN:
             input_dim = input_shape[-1] if len(input_shape) else None
         else:
             input_dim = input_shape
-        if isinstance(input_dim, bool) or not isinstance(input_dim, (int, np.integer)) or input_dim < 0:
+        if (isinstance(input_dim, bool) or not isinstance(input_dim, (int, np.integer))
+                or input_dim < 0):
             raise ValueError(
                 f"{cls}.build expected a feature count (an integer >= 0) or a shape "
                 f"ending in one, got {input_shape!r}")
@@ -379,7 +380,8 @@ class _RNN:
     def _prepare(self, x, mask, initial_state):
         """Validate the arguments; a kernel call ready to run (see Call.run)."""
         recurrence = self._recurrence
-        if mask is None and initial_state is None and type(x) is np.ndarray and recurrence is not None:
+        if (mask is None and initial_state is None and type(x) is np.ndarray
+                and recurrence is not None):
             # Fast path: the kernel entry checks dtype, layout and shapes itself
             # and raises ValueError when x needs converting (or the batch size
             # differs from a stateful layer's): then the checked path below

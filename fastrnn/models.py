@@ -273,8 +273,9 @@ class Sequential:
 
         def row(cells, sep="│"):
             a, b, c = (str(v) for v in cells)
-            return (f"{sep} {_fit(a, widths[0]):<{widths[0]}} {sep} {_fit(b, widths[1]):<{widths[1]}}"
-                    f" {sep} {_fit(c, widths[2]):>{widths[2]}} {sep}")
+            return (f"{sep} {_fit(a, widths[0]):<{widths[0]}} "
+                    f"{sep} {_fit(b, widths[1]):<{widths[1]}} "
+                    f"{sep} {_fit(c, widths[2]):>{widths[2]}} {sep}")
 
         lines = [f'Model: "{self.name}"', line("┏", "┳", "┓", "━"),
                  row(("Layer (type)", "Output Shape", "Param #"), "┃"),

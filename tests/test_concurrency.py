@@ -133,7 +133,7 @@ def test_first_call_builds_once():
     for _ in range(5):
         layer = fastrnn.LSTM(6)
         x = RNG.normal(size=(2, 3, 4))
-        results = run_threads(lambda i: layer(x))
+        results = run_threads(lambda i, layer=layer, x=x: layer(x))
         for r in results[1:]:
             assert_same(r, results[0])
         assert_same(layer(x), results[0])

@@ -54,7 +54,7 @@ def test_demo_prints_the_notebook_numbers():
     run = run_python(["-m", "fastrnn"], capture_output=True, text=True, timeout=120)
     for label, value in [("forward h", FORWARD_H), ("forward c", FORWARD_C),
                          ("backward h", BACKWARD_H), ("backward c", BACKWARD_C)]:
-        line = next(l for l in run.stdout.splitlines() if l.startswith(label))
+        line = next(ln for ln in run.stdout.splitlines() if ln.startswith(label))
         numbers = [float(v) for v in line[len(label):].split("shape")[0].strip(" []").split()]
         np.testing.assert_allclose(numbers, [value] * 3, rtol=0, atol=1e-6)
         assert line.endswith("shape (1, 3)")

@@ -301,7 +301,7 @@ def _parse_functional(inner):
 
     mask_ops = set()
     result = []
-    for entry, args, kwargs in chain:
+    for entry, _args, kwargs in chain:
         explicit = None
         for key, value in kwargs.items():
             if key == "mask":

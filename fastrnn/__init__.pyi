@@ -1,0 +1,35 @@
+"""Type stubs for fastrnn's public API (shipped in the wheel with py.typed).
+
+tests/test_stubs.py checks that these stubs and the runtime modules name the
+same public objects, and ``tools/check.sh`` runs mypy's stubtest on them.
+"""
+from . import activations as activations
+from . import initializers as initializers
+from ._version import __version__ as __version__
+from .bidirectional import Bidirectional as Bidirectional
+from .core_layers import Activation as Activation
+from .core_layers import Dense as Dense
+from .core_layers import Dropout as Dropout
+from .core_layers import Embedding as Embedding
+from .core_layers import Flatten as Flatten
+from .core_layers import InputLayer as InputLayer
+from .core_layers import Masking as Masking
+from .core_layers import Reshape as Reshape
+from .core_layers import SpatialDropout1D as SpatialDropout1D
+from .core_layers import TimeDistributed as TimeDistributed
+from .io import TorchRNN as TorchRNN
+from .io import from_torch as from_torch
+from .io import load_model as load_model
+from .layers import GRU as GRU
+from .layers import LSTM as LSTM
+from .layers import SimpleRNN as SimpleRNN
+from .models import Sequential as Sequential
+from .parallel import get_num_threads as get_num_threads
+from .parallel import num_threads as num_threads
+from .parallel import set_num_threads as set_num_threads
+
+__all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "activations", "initializers",
+           "__version__", "set_num_threads", "get_num_threads", "num_threads",
+           "Sequential", "load_model", "from_torch", "TorchRNN",
+           "InputLayer", "Masking", "Embedding", "Dense", "TimeDistributed", "Dropout",
+           "SpatialDropout1D", "Activation", "Flatten", "Reshape"]
