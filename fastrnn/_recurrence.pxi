@@ -853,7 +853,9 @@ def get_num_threads():
 cdef int _threads_for(Plan* p) noexcept nogil:
     cdef int n = _num_threads if _num_threads > 0 else openmp.omp_get_max_threads()
     cdef Py_ssize_t per_step = p.batch * p.units * p.gates * (p.units + p.depth)
-    if n <= 1 or per_step < _parallel_threshold:
+    # Both a step and the whole call must be worth it: a stateful layer fed
+    # one step per call would otherwise pay for waking threads every call.
+    if n <= 1 or per_step < _parallel_threshold or per_step * p.steps < 8 * _parallel_threshold:
         return 1
     return n
 
