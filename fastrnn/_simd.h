@@ -155,16 +155,11 @@ static inline float fr_sigmoidf(float x) {
 }
 
 static inline float fr_tanhf(float x) {
-    /* |x| < 0.625: Cephes's odd polynomial; else 1 - 2 / (e^2|x| + 1). */
+    /* 1 - 2 / (e^2|x| + 1), with x's sign: absolute error below 1.2e-7 (for
+       small |x| the relative error grows, the absolute one does not). */
     float a = x < 0 ? -x : x;
-    float e = fr_expf(2.0f * a);
-    float big = 1.0f - 2.0f / (e + 1.0f);
-    big = x < 0 ? -big : big;
-    float z = x * x;
-    float small = ((((-5.70498872745E-3f * z + 2.06390887954E-2f) * z
-                     - 5.37397155531E-2f) * z + 1.33314422036E-1f) * z
-                   - 3.33332819422E-1f) * z * x + x;
-    return a < 0.625f ? small : big;
+    float t = 1.0f - 2.0f / (fr_expf(2.0f * a) + 1.0f);
+    return x < 0 ? -t : t;
 }
 
 #endif
