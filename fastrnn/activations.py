@@ -5,6 +5,23 @@ use (keras/src/activations/__init__.py). ``glu`` (halves the units) and
 ``threshold`` (needs two extra arguments) are rejected by Keras RNN layers
 too. The NumPy formulas state the maths readably; the test suite checks the
 kernels against them.
+
+``NAMES`` is the tuple of every accepted name, sorted: ``celu``, ``elu``,
+``exponential``, ``gelu``, ``hard_shrink``, ``hard_sigmoid``, ``hard_silu``,
+``hard_swish`` (alias of ``hard_silu``), ``hard_tanh``, ``leaky_relu``,
+``linear``, ``log_sigmoid``, ``log_softmax``, ``mish``, ``relu``, ``relu6``,
+``selu``, ``sigmoid``, ``silu``, ``soft_shrink``, ``softmax``, ``softplus``,
+``softsign``, ``sparse_plus``, ``sparse_sigmoid``, ``sparsemax``,
+``squareplus``, ``swish`` (alias of ``silu``), ``tanh``, ``tanh_shrink``.
+``hard_sigmoid`` is Keras 3's ``relu6(x + 3) / 6``.
+
+Examples
+--------
+>>> from fastrnn import activations
+>>> len(activations.NAMES), "tanh" in activations.NAMES, "glu" in activations.NAMES
+(30, True, False)
+>>> activations.NAMES[:4]
+('celu', 'elu', 'exponential', 'gelu')
 """
 import numpy as np
 
@@ -108,6 +125,33 @@ def serialize(identifier):
     """The canonical Keras name for an activation identifier (None -> "linear").
 
     Raises ValueError, listing the accepted names, for anything else.
+    This is the name a layer's ``get_config()`` reports.
+
+    Parameters
+    ----------
+    identifier : str or None
+        A name in ``NAMES`` (aliases included), or None for linear.
+
+    Returns
+    -------
+    str
+        The canonical name: None gives ``"linear"``, ``"swish"`` gives
+        ``"silu"`` and ``"hard_swish"`` gives ``"hard_silu"``.
+
+    Raises
+    ------
+    ValueError
+        For anything else, listing the accepted names.
+
+    Examples
+    --------
+    >>> from fastrnn import activations
+    >>> activations.serialize(None), activations.serialize("swish"), activations.serialize("tanh")
+    ('linear', 'silu', 'tanh')
+    >>> activations.serialize("glu")
+    Traceback (most recent call last):
+        ...
+    ValueError: Unknown activation 'glu'. fastrnn accepts None or one of the Keras 3 names: ...
     """
     if identifier is None:
         return "linear"
@@ -122,10 +166,70 @@ def serialize(identifier):
 
 
 def get(identifier):
-    """Kernel code for an activation identifier (a Keras name or None)."""
+    """Kernel code for an activation identifier (a Keras name or None).
+
+    Parameters
+    ----------
+    identifier : str or None
+        A name in ``NAMES``, or None for linear.
+
+    Returns
+    -------
+    int
+        The kernels' code for the activation (a ``fastrnn._kernels.Activation``
+        value); aliases share their canonical name's code.
+
+    Raises
+    ------
+    ValueError
+        Like ``serialize``, for an unknown name.
+
+    Examples
+    --------
+    >>> from fastrnn import activations
+    >>> isinstance(activations.get("tanh"), int)
+    True
+    >>> activations.get("swish") == activations.get("silu")
+    True
+    >>> activations.get(None) == activations.get("linear")
+    True
+    """
     return int(_TABLE[serialize(identifier)][0])
 
 
 def numpy_function(identifier):
-    """The NumPy formula of an activation, applied over the last axis."""
+    """The NumPy formula of an activation, applied over the last axis.
+
+    Elementwise for every activation but ``softmax``, ``log_softmax`` and
+    ``sparsemax``, which normalize over the last axis. ``Dense`` and
+    ``Activation`` compute with these; the test suite checks the recurrent
+    kernels against them.
+
+    Parameters
+    ----------
+    identifier : str or None
+        A name in ``NAMES``, or None for linear.
+
+    Returns
+    -------
+    callable
+        ``f(x: ndarray) -> ndarray``.
+
+    Raises
+    ------
+    ValueError
+        Like ``serialize``, for an unknown name.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrnn import activations
+    >>> x = np.array([-2.0, 0.0, 2.0])
+    >>> print(activations.numpy_function("relu")(x))
+    [0. 0. 2.]
+    >>> print(activations.numpy_function("hard_sigmoid")(x))      # relu6(x + 3) / 6
+    [0.16666667 0.5        0.83333333]
+    >>> print(np.round(activations.numpy_function("softmax")(x), 4))
+    [0.0159 0.1173 0.8668]
+    """
     return _TABLE[serialize(identifier)][1]

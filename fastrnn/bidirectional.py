@@ -32,10 +32,128 @@ def _renamed(name, prefix):
 
 
 class Bidirectional:
-    """Run ``layer`` forwards and a copy of it backwards, and merge the outputs.
+    """Bidirectional wrapper for RNNs.
 
-    Arguments are those of ``keras.layers.Bidirectional``: ``merge_mode`` is
-    one of "concat", "sum", "mul", "ave" or None (return both outputs).
+    Runs ``layer`` forwards and a copy of it backwards over the same input,
+    and merges the two outputs. Arguments, defaults, weight layout and
+    results are those of ``keras.layers.Bidirectional`` (Keras 3).
+
+    Parameters
+    ----------
+    layer : SimpleRNN, LSTM or GRU
+        The recurrent layer to run in both directions. The forward layer is
+        rebuilt from ``layer.get_config()`` (named ``"forward_" + name``), so
+        weights ``layer`` already had are not used. Its ``stateful``,
+        ``return_sequences`` and ``return_state`` are the wrapper's.
+    merge_mode : {"concat", "sum", "mul", "ave", None}, default "concat"
+        Mode by which outputs of the forward and backward RNNs will be
+        combined. If None, the outputs will not be combined, they will be
+        returned as a list.
+    weights : list of array-like, optional
+        Initial weights, as ``set_weights`` takes them: the forward layer's,
+        then the backward layer's.
+    backward_layer : SimpleRNN, LSTM or GRU, optional
+        Instance to be used to handle backwards input processing, used as
+        given. If not provided, the backward layer is rebuilt from
+        ``layer.get_config()`` with ``go_backwards=True`` (set, not toggled:
+        a ``layer`` with ``go_backwards=True`` needs an explicit
+        ``backward_layer``) and named ``"backward_" + name``. The provided
+        ``backward_layer`` should have properties matching those of
+        ``layer``: the same ``stateful``, ``return_state`` and
+        ``return_sequences``, and a different ``go_backwards``; a
+        ValueError is raised otherwise.
+    dtype : str, numpy dtype or dict, optional
+        The wrapper's own dtype, "float32" (the default) or "float64":
+        floating inputs and initial states are cast to it before the inner
+        layers see them, and so is the merged output (the states keep the
+        inner layers' dtype), as Keras's autocasting does.
+    name : str, optional
+        Name of the layer. Default ``"bidirectional"``,
+        ``"bidirectional_1"``, ... as Keras numbers them.
+    **kwargs
+        Keras layer arguments accepted and ignored: ``trainable``,
+        ``autocast``, ``activity_regularizer``, ``input_shape``,
+        ``input_dim``. Any other keyword raises ValueError naming it.
+
+    Call arguments
+    --------------
+    x : array-like, shape (batch, timesteps, features)
+        A 3D tensor of any real dtype.
+    mask : array-like, shape (batch, timesteps), optional
+        Binary tensor indicating whether a given timestep should be masked
+        (True or nonzero: use the timestep), passed to both layers.
+    initial_state : list of array-like, optional
+        The forward layer's initial states followed by the backward layer's,
+        e.g. ``[h_fw, c_fw, h_bw, c_bw]`` for an LSTM, each (batch, units):
+        the first half of the list is passed to the forward RNN call and the
+        last half to the backward RNN call. None (the default) means zeros
+        (or, for a stateful wrapper, the states the previous call left).
+    training : bool, optional
+        Accepted and ignored: inference only.
+
+    Returns
+    -------
+    ndarray or list of ndarray
+        The merged output: (batch, 2*units) with ``merge_mode="concat"``,
+        (batch, units) with "sum", "mul" or "ave", and (batch, timesteps,
+        ...) with ``return_sequences=True``. With ``merge_mode=None``, the
+        list ``[forward_output, backward_output]``. With
+        ``return_state=True``, ``[output, *forward_states,
+        *backward_states]`` (with ``merge_mode=None`` the output is the two
+        entries).
+
+    Notes
+    -----
+    With ``return_sequences=True`` the backward layer's sequence is flipped
+    back to input time order before merging, so step t of the output combines
+    both directions at input timestep t. Both layers run with
+    ``zero_output_for_mask`` set to ``return_sequences``, so masked
+    timesteps of a returned sequence are zeros, as in Keras.
+
+    Weights (``get_weights`` / ``set_weights``) are the forward layer's list
+    followed by the backward layer's, each in its layer's Keras layout. The
+    two directions run concurrently when two threads are allowed (see
+    ``fastrnn.set_num_threads``).
+
+    See Also
+    --------
+    SimpleRNN, LSTM, GRU : The layers it wraps.
+
+    Examples
+    --------
+    The notebook example: a Bidirectional LSTM with constant weights, one
+    sample of 4 timesteps and 5 features.
+
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> from fastrnn.initializers import Constant
+    >>> train_X = np.array([[[0.1, 4.2, 1.5, 1.1, 2.8], [1.0, 3.1, 2.5, 0.7, 1.1],
+    ...                      [0.3, 2.1, 1.5, 2.1, 0.1], [2.2, 1.4, 0.5, 0.9, 1.1]]])
+    >>> layer = fastrnn.Bidirectional(fastrnn.LSTM(
+    ...     units=3, kernel_initializer=Constant(0.1), recurrent_initializer=Constant(0.1),
+    ...     bias_initializer=Constant(0), return_state=True))
+    >>> hidden, forward_h, forward_c, backward_h, backward_c = layer(train_X)
+    >>> print(np.round(hidden, 4))
+    [[0.6303 0.6303 0.6303 0.7039 0.7039 0.7039]]
+    >>> print(np.round(forward_c, 4))
+    [[1.5707 1.5707 1.5707]]
+    >>> print(np.round(backward_c, 4))
+    [[1.6402 1.6402 1.6402]]
+
+    Without merging, the two sequences come back in input time order (the
+    backward layer gets the same config and seed, so here the same weights):
+
+    >>> layer = fastrnn.Bidirectional(fastrnn.GRU(2, return_sequences=True, seed=0),
+    ...                               merge_mode=None)
+    >>> x = np.random.default_rng(0).normal(size=(2, 5, 3))
+    >>> forward, backward = layer(x)
+    >>> forward.shape, backward.shape
+    ((2, 5, 2), (2, 5, 2))
+    >>> reverse = fastrnn.GRU(2, go_backwards=True, return_sequences=True, seed=0)
+    >>> np.allclose(backward, reverse(x)[:, ::-1])
+    True
+    >>> [w.shape for w in layer.get_weights()]      # forward, then backward
+    [(3, 6), (2, 6), (2, 6), (3, 6), (2, 6), (2, 6)]
     """
 
     def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None,
@@ -115,27 +233,86 @@ class Bidirectional:
     # ------------------------------------------------------------ weights
     @property
     def built(self):
+        """Whether both layers have weights."""
         return self.forward_layer.built and self.backward_layer.built
 
     @property
     def input_dim(self):
+        """The number of input features the weights are for, or None before build."""
         return self.forward_layer.input_dim
 
     def build(self, input_shape):
+        """Create the weights of both layers that have none yet, with their initializers.
+
+        Parameters
+        ----------
+        input_shape : int or tuple of int
+            The number of input features, or a shape ending in it, such as
+            ``(batch, timesteps, features)``.
+
+        Examples
+        --------
+        >>> import fastrnn
+        >>> layer = fastrnn.Bidirectional(fastrnn.SimpleRNN(4, seed=0))
+        >>> layer.build((None, None, 3))
+        >>> layer.built, layer.input_dim
+        (True, 3)
+        """
         if not self.forward_layer.built:
             self.forward_layer.build(input_shape)
         if not self.backward_layer.built:
             self.backward_layer.build(input_shape)
 
     def get_weights(self):
-        """The forward layer's weights followed by the backward layer's."""
+        """Return the forward layer's weights followed by the backward layer's.
+
+        Returns
+        -------
+        list of ndarray
+            Copies, each layer's in its Keras layout (see
+            ``LSTM.get_weights``), as ``keras_bidirectional.get_weights()``
+            lists them; ``[]`` before build.
+
+        Examples
+        --------
+        >>> import fastrnn
+        >>> layer = fastrnn.Bidirectional(fastrnn.LSTM(2, seed=0))
+        >>> layer.build(3)
+        >>> [w.shape for w in layer.get_weights()]
+        [(3, 8), (2, 8), (8,), (3, 8), (2, 8), (8,)]
+        """
         return self.forward_layer.get_weights() + self.backward_layer.get_weights()
 
     @property
     def weights(self):
+        """Copies of the weights, as ``get_weights()`` returns them."""
         return self.get_weights()
 
     def set_weights(self, weights):
+        """Set the weights: the forward layer's list followed by the backward layer's.
+
+        Parameters
+        ----------
+        weights : list of array-like
+            As ``get_weights`` returns them (or ``keras_layer.get_weights()``);
+            each half goes to its layer's ``set_weights``, so an unbuilt layer
+            takes its number of input features from the kernel.
+
+        Raises
+        ------
+        ValueError
+            If the number of arrays or a shape is wrong.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastrnn
+        >>> layer = fastrnn.Bidirectional(fastrnn.SimpleRNN(2), merge_mode="sum")
+        >>> one_direction = [np.full((3, 2), 0.5), np.eye(2), np.zeros(2)]
+        >>> layer.set_weights(one_direction + one_direction)
+        >>> print(np.round(layer(np.ones((1, 1, 3))), 4))     # 2 * tanh(1.5)
+        [[1.8103 1.8103]]
+        """
         weights = _weight_list(weights, "Bidirectional.set_weights")
         n_forward = len(self.forward_layer._weight_shapes(0))
         n_backward = len(self.backward_layer._weight_shapes(0))
@@ -150,10 +327,32 @@ class Bidirectional:
     # ------------------------------------------------------------ state
     @property
     def states(self):
+        """A stateful wrapper's current states, forward then backward, or None."""
         fw, bw = self.forward_layer.states, self.backward_layer.states
         return fw + bw if fw and bw else None
 
     def reset_states(self):
+        """Zero the states of both layers of a stateful wrapper.
+
+        ``reset_state`` is the same method.
+
+        Raises
+        ------
+        AttributeError
+            If the wrapper is not stateful (as Keras).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastrnn
+        >>> layer = fastrnn.Bidirectional(fastrnn.GRU(2, stateful=True, seed=0))
+        >>> _ = layer(np.ones((1, 3, 2)))
+        >>> len(layer.states)
+        2
+        >>> layer.reset_states()
+        >>> print(layer.states[0])
+        [[0. 0.]]
+        """
         if not self.stateful:
             raise AttributeError("Layer must be stateful.")
         self.forward_layer.reset_states()
@@ -163,6 +362,44 @@ class Bidirectional:
 
     # ------------------------------------------------------------ calling
     def __call__(self, x, mask=None, initial_state=None, training=None):
+        """Run both layers over ``x`` and merge their outputs.
+
+        Parameters
+        ----------
+        x : array-like, shape (batch, timesteps, features)
+            A 3D tensor of any real dtype.
+        mask : array-like, shape (batch, timesteps), optional
+            True (nonzero) for the timesteps to use; passed to both layers.
+        initial_state : list of array-like, optional
+            The forward layer's states followed by the backward layer's, each
+            (batch, units). Default zeros.
+        training : bool, optional
+            Accepted and ignored.
+
+        Returns
+        -------
+        ndarray or list of ndarray
+            The merged output, ``[forward, backward]`` with
+            ``merge_mode=None``; with ``return_state=True`` followed by the
+            forward layer's final states and the backward layer's.
+
+        Raises
+        ------
+        ValueError
+            If an argument has the wrong type or shape.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastrnn
+        >>> layer = fastrnn.Bidirectional(fastrnn.LSTM(3, return_state=True, seed=0),
+        ...                               merge_mode="ave")
+        >>> h0 = c0 = np.zeros((2, 3))
+        >>> output, h_fw, c_fw, h_bw, c_bw = layer(np.ones((2, 4, 5)),
+        ...                                        initial_state=[h0, c0, h0, c0])
+        >>> output.shape, h_bw.shape
+        ((2, 3), (2, 3))
+        """
         if self.stateful:
             # As a stateful layer: one call at a time (see fastrnn.layers).
             with self.forward_layer._lock, self.backward_layer._lock:
@@ -240,6 +477,24 @@ class Bidirectional:
 
     # ------------------------------------------------------------ config
     def get_config(self):
+        """Return the configuration, with Keras's keys.
+
+        Returns
+        -------
+        dict
+            ``name``, ``dtype``, ``merge_mode``, and ``layer`` and
+            ``backward_layer`` as ``{"class_name": ..., "config": ...}``
+            dicts. The weights are not part of it.
+
+        Examples
+        --------
+        >>> import fastrnn
+        >>> config = fastrnn.Bidirectional(fastrnn.GRU(2), name="bi").get_config()
+        >>> config["name"], config["merge_mode"], config["layer"]["class_name"]
+        ('bi', 'concat', 'GRU')
+        >>> config["backward_layer"]["config"]["go_backwards"]
+        True
+        """
         return {
             "name": self.name,
             "dtype": self.dtype,
@@ -252,6 +507,25 @@ class Bidirectional:
 
     @classmethod
     def from_config(cls, config):
+        """Create an unbuilt wrapper from a ``get_config()`` dict (also Keras's).
+
+        Parameters
+        ----------
+        config : dict
+            The wrapper's configuration; ``layer`` and ``backward_layer`` as
+            ``{"class_name": ..., "config": ...}`` dicts.
+
+        Returns
+        -------
+        Bidirectional
+
+        Examples
+        --------
+        >>> import fastrnn
+        >>> layer = fastrnn.Bidirectional(fastrnn.LSTM(3), merge_mode="sum", name="bi")
+        >>> fastrnn.Bidirectional.from_config(layer.get_config()) == layer
+        True
+        """
         from . import layers
 
         config = dict(config)

@@ -81,13 +81,60 @@ _INITIALIZER_ALIASES = {
 
 
 def get_initializer(identifier):
+    """``fastrnn.initializers.get``, also knowing Keras's "uniform" and "normal"."""
     if isinstance(identifier, str) and identifier in _INITIALIZER_ALIASES:
         return _INITIALIZER_ALIASES[identifier]()
     return initializers.get(identifier)
 
 
 class Layer:
-    """Base of the non-recurrent layers (name, dtype, weights, config, masks)."""
+    """Base class of the non-recurrent layers: name, dtype, weights, config, masks.
+
+    Every layer of this module takes these arguments besides its own, and has
+    the methods below: ``layer(x, mask=None, training=None)``, ``build``,
+    ``get_weights`` / ``set_weights`` / ``weights`` / ``count_params``,
+    ``compute_mask``, ``compute_output_shape`` and ``get_config`` /
+    ``from_config``. Layers compare equal (``==``) when their class, config
+    and weights are equal, and pickle to equal objects.
+
+    Parameters
+    ----------
+    name : str, optional
+        Name of the layer. Default the class name in snake_case, numbered on
+        repeats (``"dense"``, ``"dense_1"``, ...) as Keras does.
+    dtype : str, numpy dtype or dict, optional
+        "float32" (the default) or "float64": the dtype of the weights and
+        outputs. A Keras ``DTypePolicy`` config dict is read too.
+    trainable : bool, default True
+        Kept in the config (fastrnn does not train).
+    **kwargs
+        Other Keras layer arguments, accepted and ignored at inference:
+        ``autocast``, ``activity_regularizer`` and the build-only
+        ``input_shape``, ``input_dim``, ``batch_input_shape``,
+        ``batch_size``, ``input_length``. Any other keyword raises
+        ValueError naming it.
+
+    Notes
+    -----
+    Mask rules (Keras 3's): a layer whose ``supports_masking`` is True passes
+    ``compute_mask(inputs, mask)`` on (by default the incoming mask); any
+    other layer drops the mask. ``Masking`` and
+    ``Embedding(mask_zero=True)`` make a new mask.
+
+    Examples
+    --------
+    >>> import fastrnn
+    >>> layer = fastrnn.Dense(3, name="scores")
+    >>> layer.name, layer.dtype, layer.supports_masking
+    ('scores', 'float32', True)
+    >>> layer.built
+    False
+    >>> layer.build((None, 4))
+    >>> layer.count_params()
+    15
+    >>> layer.compute_output_shape((None, 7, 4))
+    (None, 7, 3)
+    """
 
     supports_masking = False   # passes (its compute_mask of) the incoming mask on
     takes_mask = False         # __call__ accepts mask=
@@ -108,22 +155,68 @@ class Layer:
 
     @property
     def built(self):
+        """Whether the layer has its weights (always True for a layer without any)."""
         return bool(self._weights) or not self.has_weights
 
     def build(self, input_shape=None):
-        pass
+        """Create the weights for ``input_shape`` (a no-op for layers without weights).
+
+        Parameters
+        ----------
+        input_shape : tuple of int, optional
+            The input shape, with the batch axis (None where unknown).
+        """
 
     def get_weights(self):
+        """Return copies of the weights, in Keras order and layout.
+
+        Returns
+        -------
+        list of ndarray
+            ``[]`` for a layer without weights or an unbuilt one.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastrnn
+        >>> layer = fastrnn.Dense(2)
+        >>> layer.get_weights()
+        []
+        >>> layer.set_weights([np.ones((3, 2)), np.zeros(2)])
+        >>> [w.shape for w in layer.get_weights()]
+        [(3, 2), (2,)]
+        """
         return [w.copy() for w in self._weights]
 
     @property
     def weights(self):
+        """Copies of the weights, as ``get_weights()`` returns them."""
         return self.get_weights()
 
     def count_params(self):
+        """Return the number of weight values (0 before the weights exist).
+
+        Returns
+        -------
+        int
+        """
         return int(sum(w.size for w in self._weights))
 
     def set_weights(self, weights):
+        """Set the weights from a list of arrays in Keras order and layout.
+
+        Parameters
+        ----------
+        weights : list of array-like
+            As ``get_weights`` returns them (or the Keras layer's
+            ``get_weights()``); copied and converted to the layer's dtype.
+
+        Raises
+        ------
+        ValueError
+            If the number of arrays or a shape is wrong (the message names the
+            weight and both shapes), or an array is not real numbers.
+        """
         weights = list(weights)
         expected = self._expected_weight_shapes(weights)
         cls = type(self).__name__
@@ -148,23 +241,107 @@ class Layer:
 
     # ------------------------------------------------------------ calling
     def __call__(self, x, mask=None, training=None):
+        """Apply the layer to ``x``.
+
+        Parameters
+        ----------
+        x : array-like
+            The input, of real numbers (any dtype and memory layout).
+        mask : array-like, optional
+            The incoming mask; only ``TimeDistributed`` takes it, the other
+            layers accept and ignore it (``compute_mask`` says what the next
+            layer sees).
+        training : bool, optional
+            Accepted and ignored (inference only; ``Dropout`` refuses True).
+
+        Returns
+        -------
+        ndarray
+            The output.
+        """
         return self.call(_as_array(x, type(self).__name__))
 
     def call(self, x):
+        """The layer's computation on an array (``__call__`` checks ``x`` first)."""
         raise NotImplementedError
 
     def compute_mask(self, inputs, mask=None):
+        """Return the mask the next layer sees.
+
+        Parameters
+        ----------
+        inputs : array-like
+            The layer's input.
+        mask : array-like, optional
+            The incoming mask, (batch, timesteps).
+
+        Returns
+        -------
+        ndarray or None
+            ``mask`` if the layer ``supports_masking``, else None (Masking and
+            Embedding compute their own).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastrnn
+        >>> mask = np.array([[True, False]])
+        >>> fastrnn.Dense(2).compute_mask(np.ones((1, 2, 3)), mask)
+        array([[ True, False]])
+        >>> print(fastrnn.Flatten().compute_mask(np.ones((1, 2, 3)), mask))
+        None
+        """
         return mask if self.supports_masking else None
 
     def compute_output_shape(self, input_shape):
+        """Return the output shape for ``input_shape`` (both with the batch axis).
+
+        Parameters
+        ----------
+        input_shape : tuple
+            The input shape; None where unknown.
+
+        Returns
+        -------
+        tuple
+        """
         return tuple(input_shape)
 
     # ------------------------------------------------------------ config
     def get_config(self):
+        """Return the layer's configuration, with Keras's keys.
+
+        Returns
+        -------
+        dict
+            ``name``, ``trainable``, ``dtype`` and the layer's own arguments
+            (activations by name, initializers as Keras config dicts). The
+            weights are not part of it.
+
+        Examples
+        --------
+        >>> import fastrnn
+        >>> config = fastrnn.Dropout(0.5, name="drop").get_config()
+        >>> config["name"], config["dtype"], config["rate"]
+        ('drop', 'float32', 0.5)
+        >>> fastrnn.Dropout.from_config(config) == fastrnn.Dropout(0.5, name="drop")
+        True
+        """
         return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
 
     @classmethod
     def from_config(cls, config):
+        """Create a layer from a ``get_config()`` dict (or a Keras layer's config).
+
+        Parameters
+        ----------
+        config : dict
+
+        Returns
+        -------
+        Layer
+            A new layer of this class, without weights.
+        """
         return cls(**config)
 
     def __eq__(self, other):
@@ -184,6 +361,72 @@ class InputLayer(Layer):
     token ids) and checks the rank and the fixed dimensions, as a Keras model
     does with its inputs (a missing or extra trailing axis of size 1 is added or
     removed, as Keras's ``_adjust_input_rank`` does).
+
+    Parameters
+    ----------
+    shape : int or tuple of int or None, optional
+        Shape tuple (not including the batch axis); None for a dimension
+        that may vary (e.g. ``(None,)`` for token sequences of any length).
+        Give ``shape`` or ``batch_shape``, not both.
+    batch_size : int, optional
+        Static batch size, combined with ``shape``.
+    dtype : str or numpy dtype, optional
+        The data type the input is converted to: any real numeric dtype
+        (default "float32"; e.g. "int32" for token ids). A Keras
+        ``DTypePolicy`` config dict is read too.
+    sparse : bool, optional
+        Not supported: True raises ValueError.
+    batch_shape : tuple of int or None, optional
+        Shape, including the batch dimension.
+    input_tensor : optional
+        Not supported: anything but None raises ValueError.
+    optional : bool, default False
+        Whether the input is optional (kept in the config).
+    name : str, optional
+        Name of the layer. Default ``"input_layer"``, ``"input_layer_1"``, ...
+    ragged : bool, optional
+        Not supported: True raises ValueError.
+    batch_input_shape : tuple, optional
+        Keras 2's name for ``batch_shape`` (read from old model files).
+    **kwargs
+        Only ``trainable`` is accepted (and ignored); anything else raises
+        ValueError.
+
+    Call arguments
+    --------------
+    x : array-like
+        The model input, of real numbers (or bool).
+
+    Returns
+    -------
+    ndarray
+        ``x`` as ``dtype``, of rank ``len(batch_shape)``.
+
+    Notes
+    -----
+    ``batch_shape`` is the attribute holding the full input shape.
+    ``Sequential`` lists the InputLayer in ``input_layer``, not in ``layers``,
+    as Keras does.
+
+    See Also
+    --------
+    Sequential : Takes an InputLayer as its first layer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> inp = fastrnn.InputLayer(shape=(None,), dtype="int32")
+    >>> inp.batch_shape
+    (None, None)
+    >>> tokens = inp(np.array([[3.0, 1.0, 4.0]]))
+    >>> tokens.dtype.name, tokens.shape
+    ('int32', (1, 3))
+    >>> inp = fastrnn.InputLayer(shape=(5, 2))
+    >>> inp(np.zeros((1, 4, 2)))
+    Traceback (most recent call last):
+        ...
+    ValueError: Input 'input_layer...' expected shape (None, 5, 2), got shape (1, 4, 2) (axis 1)
     """
 
     def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
@@ -220,6 +463,7 @@ class InputLayer(Layer):
         self._weights = []
 
     def __call__(self, x, mask=None, training=None):
+        """Return ``x`` as ``dtype``, checked against ``batch_shape`` (see the class)."""
         x = _as_array(x, f"Input {self.name!r}")
         want = len(self.batch_shape)
         if x.ndim == want - 1 and self.batch_shape[-1] == 1:
@@ -238,18 +482,80 @@ class InputLayer(Layer):
         return x.astype(self.dtype, copy=False)
 
     def compute_output_shape(self, input_shape=None):
+        """Return ``batch_shape`` (``input_shape`` is ignored)."""
         return self.batch_shape
 
     def get_config(self):
+        """Return ``batch_shape``, ``dtype``, ``name`` and ``optional``, as Keras."""
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name,
                 "optional": self.optional}
 
 
 class Masking(Layer):
-    """Mask the timesteps whose features all equal ``mask_value``, and zero them.
+    """Masks a sequence by using a mask value to skip timesteps.
 
-    As keras.layers.Masking: the mask is ``any(x != mask_value, axis=-1)``;
+    As keras.layers.Masking: for each timestep, if all values equal
+    ``mask_value``, the timestep is masked (skipped) in all downstream layers
+    that support masking. The mask is ``any(x != mask_value, axis=-1)``, and
     masked timesteps of the output are set to 0.
+
+    Parameters
+    ----------
+    mask_value : int or float, default 0.0
+        The value whose timesteps are masked.
+    name : str, optional
+        Name of the layer. Default ``"masking"``, ``"masking_1"``, ... as Keras
+        numbers them.
+    dtype : str, numpy dtype or dict, optional
+        "float32" (the default) or "float64": the dtype of the output. A Keras
+        ``DTypePolicy`` config dict is read too.
+    **kwargs
+        Other Keras layer arguments, accepted and ignored at inference:
+        ``trainable`` (kept in the config), ``autocast``,
+        ``activity_regularizer`` and the build-only ``input_shape``,
+        ``input_dim``, ``batch_input_shape``, ``batch_size``,
+        ``input_length``. Any other keyword raises ValueError naming it.
+
+    Call arguments
+    --------------
+    x : array-like
+        (batch, timesteps, features): the input.
+    mask : array-like, optional
+        Accepted and ignored.
+    training : bool, optional
+        Accepted and ignored (inference only).
+
+    Returns
+    -------
+    ndarray
+        ``x`` with the masked timesteps set to 0, of the layer's dtype.
+
+    Notes
+    -----
+    ``compute_mask(x)`` is the (batch, timesteps) mask the next layer sees.
+
+    See Also
+    --------
+    Embedding : Makes a mask from padding index 0 with ``mask_zero=True``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> x = np.array([[[1.0, 2.0], [-1.0, -1.0], [3.0, -1.0]]])
+    >>> layer = fastrnn.Masking(mask_value=-1.0)
+    >>> print(layer(x))
+    [[[ 1.  2.]
+      [ 0.  0.]
+      [ 3. -1.]]]
+    >>> layer.compute_mask(x)
+    array([[ True, False,  True]])
+
+    In a model, masked timesteps are skipped by the recurrent layer:
+
+    >>> model = fastrnn.Sequential([layer, fastrnn.SimpleRNN(2, seed=0)])
+    >>> np.allclose(model(x), model(x[:, [0, 2]]))
+    True
     """
 
     supports_masking = True
@@ -270,19 +576,94 @@ class Masking(Layer):
         return np.where(keep[..., None], x, np.zeros((), x.dtype))
 
     def compute_mask(self, inputs, mask=None):
+        """Return the mask ``any(inputs != mask_value, axis=-1)`` (``mask`` is ignored)."""
         return self._keep(np.asarray(inputs, self.dtype))
 
     def get_config(self):
+        """Return the base config plus ``mask_value``."""
         return {**super().get_config(), "mask_value": self.mask_value}
 
 
 class Embedding(Layer):
-    """Look up rows of ``embeddings`` (input_dim, output_dim) by integer index.
+    """Turns nonnegative integers (indexes) into dense vectors of fixed size.
 
-    As keras.layers.Embedding: float indices are cast to int (truncated),
+    Looks up rows of ``embeddings`` (input_dim, output_dim) by integer index,
+    as keras.layers.Embedding: float indices are cast to int (truncated),
     negative indices count from the end; ``mask_zero=True`` makes the mask
     ``inputs != 0`` (and only then does the layer pass a mask on). An index
     outside [-input_dim, input_dim) raises ValueError (TensorFlow raises too).
+
+    Parameters
+    ----------
+    input_dim : int
+        Size of the vocabulary, i.e. maximum integer index + 1.
+    output_dim : int
+        Dimension of the dense embedding.
+    embeddings_initializer : str, dict or Initializer, default "uniform"
+        Initializer for the ``embeddings`` matrix (Keras's "uniform" is
+        ``RandomUniform(-0.05, 0.05)``). Drawn unseeded when the layer builds.
+    embeddings_regularizer, embeddings_constraint : optional
+        Training-only; accepted and ignored.
+    mask_zero : bool, default False
+        Whether or not the input value 0 is a special "padding" value that
+        should be masked out. This is useful when using recurrent layers
+        which may take variable length input. If True, then all subsequent
+        layers in the model need to support masking. If ``mask_zero`` is set
+        to True, as a consequence, index 0 cannot be used in the vocabulary
+        (``input_dim`` should equal size of vocabulary + 1).
+    weights : list of array-like, optional
+        Initial weights, ``[embeddings]``.
+    lora_rank, lora_alpha, quantization_config : optional
+        LoRA and quantization are not supported: a ``lora_rank`` or
+        ``quantization_config`` raises ValueError.
+    name : str, optional
+        Name of the layer. Default ``"embedding"``, ``"embedding_1"``, ... as Keras
+        numbers them.
+    dtype : str, numpy dtype or dict, optional
+        "float32" (the default) or "float64": the dtype of the weights and
+        outputs. A Keras ``DTypePolicy`` config dict is read too.
+    **kwargs
+        Other Keras layer arguments, accepted and ignored at inference:
+        ``trainable`` (kept in the config), ``autocast``,
+        ``activity_regularizer`` and the build-only ``input_shape``,
+        ``input_dim``, ``batch_input_shape``, ``batch_size``,
+        ``input_length``. Any other keyword raises ValueError naming it.
+
+    Call arguments
+    --------------
+    x : array-like
+        Integer (or float, truncated) indices of any shape, e.g. (batch, timesteps).
+    mask : array-like, optional
+        Accepted and ignored.
+    training : bool, optional
+        Accepted and ignored (inference only).
+
+    Returns
+    -------
+    ndarray
+        ``embeddings[x]``, of shape ``x.shape + (output_dim,)``.
+
+    Notes
+    -----
+    Weights: ``[embeddings (input_dim, output_dim)]``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> table = np.arange(8).reshape(4, 2)          # input_dim=4, output_dim=2
+    >>> layer = fastrnn.Embedding(4, 2, mask_zero=True, weights=[table])
+    >>> tokens = np.array([[1, 3, 0]])
+    >>> print(layer(tokens))
+    [[[2. 3.]
+      [6. 7.]
+      [0. 1.]]]
+    >>> layer.compute_mask(tokens)
+    array([[ True,  True, False]])
+    >>> layer(np.array([[4]]))
+    Traceback (most recent call last):
+        ...
+    ValueError: Embedding 'embedding...': index 4 is out of range for input_dim=4 (valid: -4 .. 3)
     """
 
     def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
@@ -304,6 +685,7 @@ class Embedding(Layer):
 
     @property
     def supports_masking(self):
+        """True with ``mask_zero=True``: only then does the layer pass a mask on."""
         return self.mask_zero
 
     def _expected_weight_shapes(self, weights):
@@ -312,6 +694,13 @@ class Embedding(Layer):
     has_weights = True
 
     def build(self, input_shape=None):
+        """Draw the ``embeddings`` with the initializer if the layer has none yet.
+
+        Parameters
+        ----------
+        input_shape : tuple, optional
+            Ignored: the shape of the weights is (input_dim, output_dim).
+        """
         if not self._weights:
             self._weights = [self.embeddings_initializer(
                 (self.input_dim, self.output_dim), self.dtype, np.random.default_rng())]
@@ -327,14 +716,18 @@ class Embedding(Layer):
         return self._weights[0][idx]
 
     def compute_mask(self, inputs, mask=None):
+        """Return ``inputs != 0`` with ``mask_zero=True``, else None."""
         if not self.mask_zero:
             return None
         return np.asarray(inputs) != 0
 
     def compute_output_shape(self, input_shape):
+        """Return ``input_shape + (output_dim,)``."""
         return tuple(input_shape) + (self.output_dim,)
 
     def get_config(self):
+        """Return the base config plus ``input_dim``, ``output_dim``,
+        ``embeddings_initializer`` and ``mask_zero``."""
         return {**super().get_config(), "input_dim": self.input_dim,
                 "output_dim": self.output_dim,
                 "embeddings_initializer": initializers.serialize(self.embeddings_initializer),
@@ -342,10 +735,77 @@ class Embedding(Layer):
 
 
 class Dense(Layer):
-    """``activation(x @ kernel + bias)`` over the last axis, for input of any rank ≥ 2.
+    """Just your regular densely-connected NN layer.
 
-    As keras.layers.Dense: kernel (input_dim, units), bias (units,); a mask
-    passes through unchanged (masked timesteps are computed, not zeroed).
+    ``activation(x @ kernel + bias)`` over the last axis, for input of any
+    rank >= 2 (so also on the (batch, timesteps, features) output of a
+    recurrent layer with ``return_sequences=True``). As keras.layers.Dense:
+    kernel (input_dim, units), bias (units,); a mask passes through unchanged
+    (masked timesteps are computed, not zeroed).
+
+    Parameters
+    ----------
+    units : int
+        Positive integer, dimensionality of the output space.
+    activation : str or None, default None
+        Activation function to use. If you don't specify anything, no
+        activation is applied (ie. "linear" activation: ``a(x) = x``). Any
+        name in ``fastrnn.activations.NAMES``.
+    use_bias : bool, default True
+        Whether the layer uses a bias vector.
+    kernel_initializer : str, dict or Initializer, default "glorot_uniform"
+        Initializer for the ``kernel`` weights matrix (drawn unseeded when
+        the layer builds).
+    bias_initializer : str, dict or Initializer, default "zeros"
+        Initializer for the bias vector.
+    kernel_regularizer, bias_regularizer, kernel_constraint, bias_constraint : optional
+        Training-only; accepted and ignored.
+    lora_rank, lora_alpha, quantization_config : optional
+        LoRA and quantization are not supported: a ``lora_rank`` or
+        ``quantization_config`` raises ValueError.
+    name : str, optional
+        Name of the layer. Default ``"dense"``, ``"dense_1"``, ... as Keras
+        numbers them.
+    dtype : str, numpy dtype or dict, optional
+        "float32" (the default) or "float64": the dtype of the weights and
+        outputs. A Keras ``DTypePolicy`` config dict is read too.
+    **kwargs
+        Other Keras layer arguments, accepted and ignored at inference:
+        ``trainable`` (kept in the config), ``autocast``,
+        ``activity_regularizer`` and the build-only ``input_shape``,
+        ``input_dim``, ``batch_input_shape``, ``batch_size``,
+        ``input_length``. Any other keyword raises ValueError naming it.
+
+    Call arguments
+    --------------
+    x : array-like
+        (..., input_dim): input of any rank >= 1, of real numbers; an
+        unbuilt layer builds its weights for the last axis.
+    mask : array-like, optional
+        Accepted and ignored (the incoming mask passes through).
+    training : bool, optional
+        Accepted and ignored (inference only).
+
+    Returns
+    -------
+    ndarray
+        (..., units), of the layer's dtype.
+
+    Notes
+    -----
+    Weights: ``[kernel (input_dim, units), bias (units,)]``; no bias with
+    ``use_bias=False``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> layer = fastrnn.Dense(2, activation="relu")
+    >>> layer.set_weights([np.array([[1.0, -1.0], [2.0, 0.0]]), np.array([0.5, 0.0])])
+    >>> print(layer(np.array([[1.0, 1.0]])))
+    [[3.5 0. ]]
+    >>> layer(np.ones((4, 6, 2))).shape      # on every timestep of a sequence
+    (4, 6, 2)
     """
 
     supports_masking = True
@@ -370,6 +830,7 @@ class Dense(Layer):
 
     @property
     def input_dim(self):
+        """The size of the input's last axis the kernel is for, or None before build."""
         return self._weights[0].shape[0] if self._weights else None
 
     def _expected_weight_shapes(self, weights):
@@ -389,6 +850,21 @@ class Dense(Layer):
     has_weights = True
 
     def build(self, input_shape):
+        """Draw the kernel and bias with the initializers.
+
+        Parameters
+        ----------
+        input_shape : int or tuple of int
+            The input's last-axis size, or a shape ending in it.
+
+        Examples
+        --------
+        >>> import fastrnn
+        >>> layer = fastrnn.Dense(3)
+        >>> layer.build((None, 5))
+        >>> [w.shape for w in layer.get_weights()]
+        [(5, 3), (3,)]
+        """
         input_dim = input_shape[-1] if isinstance(input_shape, (tuple, list)) else input_shape
         if isinstance(input_dim, bool) or not isinstance(input_dim, (int, np.integer)):
             raise ValueError(f"Dense.build expected a feature count, got {input_shape!r}")
@@ -413,9 +889,12 @@ class Dense(Layer):
         return np.asarray(activations.numpy_function(self.activation)(y), self.dtype)
 
     def compute_output_shape(self, input_shape):
+        """Return ``input_shape`` with the last axis replaced by ``units``."""
         return tuple(input_shape[:-1]) + (self.units,)
 
     def get_config(self):
+        """Return the base config plus ``units``, ``activation``, ``use_bias`` and the
+        initializers."""
         return {**super().get_config(), "units": self.units, "activation": self.activation,
                 "use_bias": self.use_bias,
                 "kernel_initializer": initializers.serialize(self.kernel_initializer),
@@ -423,7 +902,60 @@ class Dense(Layer):
 
 
 class Dropout(Layer):
-    """Identity at inference (keras.layers.Dropout); the mask passes through."""
+    """Applies dropout to the input: the identity at inference (keras.layers.Dropout).
+
+    Keras's Dropout randomly sets input units to 0 during training only; at
+    inference it returns its input unchanged, which is all fastrnn runs. The
+    mask passes through.
+
+    Parameters
+    ----------
+    rate : float
+        Float between 0 and 1. Fraction of the input units to drop (in
+        training).
+    noise_shape : list of int, optional
+        Kept in the config.
+    seed : int, optional
+        A Python integer to use as random seed (kept in the config).
+    name : str, optional
+        Name of the layer. Default ``"dropout"``, ``"dropout_1"``, ... as Keras
+        numbers them.
+    dtype : str, numpy dtype or dict, optional
+        "float32" (the default) or "float64": the dtype of the output. A Keras
+        ``DTypePolicy`` config dict is read too.
+    **kwargs
+        Other Keras layer arguments, accepted and ignored at inference:
+        ``trainable`` (kept in the config), ``autocast``,
+        ``activity_regularizer`` and the build-only ``input_shape``,
+        ``input_dim``, ``batch_input_shape``, ``batch_size``,
+        ``input_length``. Any other keyword raises ValueError naming it.
+
+    Call arguments
+    --------------
+    x : array-like
+        The input, of any shape.
+    mask : array-like, optional
+        Accepted and ignored (the incoming mask passes through).
+    training : bool, optional
+        True raises ValueError: fastrnn runs inference only.
+
+    Returns
+    -------
+    ndarray
+        ``x`` itself (as an array).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> x = np.array([[1.0, 2.0, 3.0]])
+    >>> print(fastrnn.Dropout(0.5)(x))
+    [[1. 2. 3.]]
+    >>> fastrnn.Dropout(0.5)(x, training=True)
+    Traceback (most recent call last):
+        ...
+    ValueError: Dropout: fastrnn runs inference only (training=True is not supported)
+    """
 
     supports_masking = True
 
@@ -439,23 +971,70 @@ class Dropout(Layer):
         self.seed = seed
 
     def __call__(self, x, mask=None, training=None):
+        """Return ``x`` unchanged (as an array); ``training=True`` raises ValueError."""
         if training:
             raise ValueError(f"{type(self).__name__}: fastrnn runs inference only "
                              "(training=True is not supported)")
         return _as_array(x, type(self).__name__)
 
     def get_config(self):
+        """Return the base config plus ``rate``, ``noise_shape`` and ``seed``."""
         return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,
                 "seed": self.seed}
 
 
 class SpatialDropout1D(Dropout):
-    """Identity at inference (keras.layers.SpatialDropout1D); input must be 3-D."""
+    """Spatial 1D version of Dropout: the identity at inference.
+
+    As keras.layers.SpatialDropout1D, which drops entire 1D feature maps in
+    training only. The input must be 3-D; the mask passes through.
+
+    Parameters
+    ----------
+    rate : float
+        Float between 0 and 1. Fraction of the input units to drop (in
+        training).
+    seed : int, optional
+        Random seed (kept in the config).
+    name : str, optional
+        Name of the layer. Default ``"spatial_dropout1d"``, ...
+    dtype : str, numpy dtype or dict, optional
+        "float32" (the default) or "float64".
+    **kwargs
+        As for ``Dropout``.
+
+    Call arguments
+    --------------
+    x : array-like
+        (batch, timesteps, channels).
+    mask : array-like, optional
+        Accepted and ignored (the incoming mask passes through).
+    training : bool, optional
+        True raises ValueError: fastrnn runs inference only.
+
+    Returns
+    -------
+    ndarray
+        ``x`` itself (as an array).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> layer = fastrnn.SpatialDropout1D(0.2)
+    >>> layer(np.ones((2, 3, 4))).shape
+    (2, 3, 4)
+    >>> layer(np.ones((2, 3)))
+    Traceback (most recent call last):
+        ...
+    ValueError: SpatialDropout1D '...' expected 3-D input, got shape (2, 3)
+    """
 
     def __init__(self, rate, seed=None, name=None, dtype=None, **kwargs):
         super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
 
     def __call__(self, x, mask=None, training=None):
+        """Return the 3-D ``x`` unchanged; other ranks and ``training=True`` raise ValueError."""
         x = super().__call__(x, training=training)
         if x.ndim != 3:
             raise ValueError(f"SpatialDropout1D {self.name!r} expected 3-D input, "
@@ -463,13 +1042,57 @@ class SpatialDropout1D(Dropout):
         return x
 
     def get_config(self):
+        """Return the Dropout config without ``noise_shape``, as Keras."""
         config = super().get_config()
         del config["noise_shape"]
         return config
 
 
 class Activation(Layer):
-    """Apply a Keras activation by name (keras.layers.Activation); the mask passes through."""
+    """Applies an activation function to an output (keras.layers.Activation).
+
+    Parameters
+    ----------
+    activation : str or None
+        Activation function: a name in ``fastrnn.activations.NAMES``, or None
+        (linear). Applied elementwise, or over the last axis for "softmax",
+        "log_softmax" and "sparsemax".
+    name : str, optional
+        Name of the layer. Default ``"activation"``, ``"activation_1"``, ... as Keras
+        numbers them.
+    dtype : str, numpy dtype or dict, optional
+        "float32" (the default) or "float64": the dtype of the output. A Keras
+        ``DTypePolicy`` config dict is read too.
+    **kwargs
+        Other Keras layer arguments, accepted and ignored at inference:
+        ``trainable`` (kept in the config), ``autocast``,
+        ``activity_regularizer`` and the build-only ``input_shape``,
+        ``input_dim``, ``batch_input_shape``, ``batch_size``,
+        ``input_length``. Any other keyword raises ValueError naming it.
+
+    Call arguments
+    --------------
+    x : array-like
+        The input, of any shape.
+    mask : array-like, optional
+        Accepted and ignored (the incoming mask passes through).
+    training : bool, optional
+        Accepted and ignored (inference only).
+
+    Returns
+    -------
+    ndarray
+        ``activation(x)``, of the layer's dtype.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> print(fastrnn.Activation("relu")(np.array([[-1.0, 2.0]])))
+    [[0. 2.]]
+    >>> print(np.round(fastrnn.Activation("softmax")(np.array([[0.0, np.log(3.0)]])), 4))
+    [[0.25 0.75]]
+    """
 
     supports_masking = True
 
@@ -482,11 +1105,58 @@ class Activation(Layer):
         return np.asarray(activations.numpy_function(self.activation)(x), self.dtype)
 
     def get_config(self):
+        """Return the base config plus ``activation`` (its canonical name)."""
         return {**super().get_config(), "activation": self.activation}
 
 
 class Flatten(Layer):
-    """Flatten all axes but the batch axis (keras.layers.Flatten); drops the mask."""
+    """Flattens the input. Does not affect the batch size (keras.layers.Flatten).
+
+    Drops the mask.
+
+    Parameters
+    ----------
+    data_format : {"channels_last", "channels_first"}, optional
+        The ordering of the dimensions in the inputs; None means
+        "channels_last". With "channels_first" the channel axis (axis 1) is
+        moved last before flattening, as Keras does.
+    name : str, optional
+        Name of the layer. Default ``"flatten"``, ``"flatten_1"``, ... as Keras
+        numbers them.
+    dtype : str, numpy dtype or dict, optional
+        "float32" (the default) or "float64": the dtype of the output
+        (floating inputs). A Keras ``DTypePolicy`` config dict is read too.
+    **kwargs
+        Other Keras layer arguments, accepted and ignored at inference:
+        ``trainable`` (kept in the config), ``autocast``,
+        ``activity_regularizer`` and the build-only ``input_shape``,
+        ``input_dim``, ``batch_input_shape``, ``batch_size``,
+        ``input_length``. Any other keyword raises ValueError naming it.
+
+    Call arguments
+    --------------
+    x : array-like
+        (batch, ...): input of rank >= 1.
+    mask : array-like, optional
+        Accepted and ignored.
+    training : bool, optional
+        Accepted and ignored (inference only).
+
+    Returns
+    -------
+    ndarray
+        (batch, product of the other dimensions).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> layer = fastrnn.Flatten()
+    >>> layer(np.zeros((2, 3, 4))).shape
+    (2, 12)
+    >>> layer.compute_output_shape((None, 3, 4))
+    (None, 12)
+    """
 
     def __init__(self, data_format=None, **kwargs):
         super().__init__(**kwargs)
@@ -507,18 +1177,64 @@ class Flatten(Layer):
             self.dtype if np.issubdtype(x.dtype, np.floating) else x.dtype, copy=False)
 
     def compute_output_shape(self, input_shape):
+        """Return ``(batch, product of the other dimensions)`` (None if one is unknown)."""
         rest = input_shape[1:]
         n = None if any(d is None for d in rest) else math.prod(rest)
         return (input_shape[0], n)
 
     def get_config(self):
+        """Return the base config plus ``data_format``."""
         return {**super().get_config(), "data_format": self.data_format}
 
 
 class Reshape(Layer):
-    """Reshape all axes but the batch axis to ``target_shape`` (keras.layers.Reshape).
+    """Layer that reshapes inputs into the given shape (keras.layers.Reshape).
 
-    One entry may be -1. Drops the mask.
+    All axes but the batch axis are reshaped to ``target_shape``. Drops the
+    mask.
+
+    Parameters
+    ----------
+    target_shape : tuple of int
+        Target shape. Tuple of integers, does not include the samples
+        dimension (batch size). One entry may be -1, inferred from the size
+        of the input.
+    name : str, optional
+        Name of the layer. Default ``"reshape"``, ``"reshape_1"``, ... as Keras
+        numbers them.
+    dtype : str, numpy dtype or dict, optional
+        "float32" (the default) or "float64": the dtype of the output
+        (floating inputs). A Keras ``DTypePolicy`` config dict is read too.
+    **kwargs
+        Other Keras layer arguments, accepted and ignored at inference:
+        ``trainable`` (kept in the config), ``autocast``,
+        ``activity_regularizer`` and the build-only ``input_shape``,
+        ``input_dim``, ``batch_input_shape``, ``batch_size``,
+        ``input_length``. Any other keyword raises ValueError naming it.
+
+    Call arguments
+    --------------
+    x : array-like
+        (batch, ...): input with a batch axis.
+    mask : array-like, optional
+        Accepted and ignored.
+    training : bool, optional
+        Accepted and ignored (inference only).
+
+    Returns
+    -------
+    ndarray
+        (batch, *target_shape).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> layer = fastrnn.Reshape((2, -1))
+    >>> layer(np.zeros((3, 6))).shape
+    (3, 2, 3)
+    >>> layer.compute_output_shape((None, 6))
+    (None, 2, 3)
     """
 
     def __init__(self, target_shape, **kwargs):
@@ -546,6 +1262,7 @@ class Reshape(Layer):
         return y.astype(self.dtype, copy=False) if np.issubdtype(y.dtype, np.floating) else y
 
     def compute_output_shape(self, input_shape):
+        """Return ``(batch, *target_shape)`` with -1 filled in (None if unknown)."""
         rest = input_shape[1:]
         if -1 not in self.target_shape:
             return (input_shape[0],) + self.target_shape
@@ -557,6 +1274,7 @@ class Reshape(Layer):
         return (input_shape[0],) + tuple(fill if d == -1 else d for d in self.target_shape)
 
     def get_config(self):
+        """Return the base config plus ``target_shape``."""
         return {**super().get_config(), "target_shape": list(self.target_shape)}
 
 
@@ -564,11 +1282,55 @@ _TIME_DISTRIBUTABLE = ("Dense", "Activation", "Dropout", "Flatten", "Reshape", "
 
 
 class TimeDistributed(Layer):
-    """Apply ``layer`` to every timestep (keras.layers.TimeDistributed).
+    """This wrapper allows to apply a layer to every temporal slice of an input.
 
-    ``layer`` is one of fastrnn's Dense, Activation, Dropout, Flatten, Reshape
-    or Embedding (they all treat timesteps independently). The mask passes
-    through unchanged.
+    As keras.TimeDistributed: every input should be at least 3D, and the
+    dimension of index one of the first input will be considered to be the
+    temporal dimension. ``layer`` is one of fastrnn's Dense, Activation,
+    Dropout, Flatten, Reshape or Embedding (they all treat timesteps
+    independently). The mask passes through unchanged.
+
+    Parameters
+    ----------
+    layer : Layer or dict
+        A fastrnn ``Dense``, ``Activation``, ``Dropout``, ``Flatten``,
+        ``Reshape`` or ``Embedding`` instance, or its ``{"class_name": ...,
+        "config": ...}`` dict. Any other layer raises ValueError.
+    name : str, optional
+        Name of the layer. Default ``"time_distributed"``, ...
+    dtype : str, numpy dtype or dict, optional
+        Default: the inner layer's dtype.
+    **kwargs
+        As for the other layers (see ``Dense``).
+
+    Call arguments
+    --------------
+    x : array-like
+        (batch, timesteps, ...): input of rank >= 3.
+    mask : array-like, optional
+        (batch, timesteps); checked against ``x`` and passed on unchanged.
+    training : bool, optional
+        Accepted and ignored.
+
+    Returns
+    -------
+    ndarray
+        (batch, timesteps, ...): the inner layer's output for every timestep.
+
+    Notes
+    -----
+    The weights (``get_weights``, ``set_weights``, ``count_params``) are the
+    inner layer's.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> layer = fastrnn.TimeDistributed(fastrnn.Dense(3))
+    >>> layer(np.ones((2, 4, 5))).shape
+    (2, 4, 3)
+    >>> [w.shape for w in layer.get_weights()]
+    [(5, 3), (3,)]
     """
 
     supports_masking = True
@@ -587,26 +1349,33 @@ class TimeDistributed(Layer):
 
     @property
     def built(self):
+        """Whether the inner layer is built."""
         return self.layer.built
 
     @property
     def has_weights(self):
+        """Whether the inner layer has weights."""
         return self.layer.has_weights
 
     def build(self, input_shape):
+        """Build the inner layer for one timestep of ``input_shape`` (batch, timesteps, ...)."""
         if not self.layer.built:
             self.layer.build((input_shape[0],) + tuple(input_shape[2:]))
 
     def get_weights(self):
+        """Return the inner layer's weights."""
         return self.layer.get_weights()
 
     def set_weights(self, weights):
+        """Set the inner layer's weights (see its ``set_weights``)."""
         self.layer.set_weights(weights)
 
     def count_params(self):
+        """Return the inner layer's number of weight values."""
         return self.layer.count_params()
 
     def __call__(self, x, mask=None, training=None):
+        """Apply the inner layer to every timestep of ``x`` (see the class)."""
         x = _as_array(x, "TimeDistributed")
         if x.ndim < 3:
             raise ValueError(f"TimeDistributed {self.name!r} expected input of rank >= 3 "
@@ -619,10 +1388,12 @@ class TimeDistributed(Layer):
         return y.reshape((batch, steps) + y.shape[1:])
 
     def compute_output_shape(self, input_shape):
+        """Return ``(batch, timesteps)`` followed by the inner layer's output shape."""
         inner = self.layer.compute_output_shape((input_shape[0],) + tuple(input_shape[2:]))
         return (input_shape[0], input_shape[1]) + tuple(inner[1:])
 
     def get_config(self):
+        """Return the base config plus ``layer``, a ``{"class_name", "config"}`` dict."""
         return {**super().get_config(),
                 "layer": {"class_name": type(self.layer).__name__,
                           "config": self.layer.get_config()}}

@@ -18,9 +18,55 @@ __all__ = [
 
 
 class Initializer:
-    """Base class: ``initializer(shape, dtype="float32", rng=None) -> ndarray``."""
+    """Base class: ``initializer(shape, dtype="float32", rng=None) -> ndarray``.
+
+    Initializers are callables that draw the initial weights of a layer.
+    Subclasses implement ``_draw(shape, rng)``; ``get_config`` lists the
+    constructor arguments, and initializers compare equal when their class
+    and config are equal.
+
+    See Also
+    --------
+    get : An initializer from a Keras name or config dict.
+
+    Examples
+    --------
+    >>> from fastrnn.initializers import Constant
+    >>> init = Constant(0.5)
+    >>> print(init((2, 3)))
+    [[0.5 0.5 0.5]
+     [0.5 0.5 0.5]]
+    >>> init == Constant(0.5), init
+    (True, Constant(value=0.5))
+    """
 
     def __call__(self, shape, dtype="float32", rng=None):
+        """Return a new array of ``shape`` and ``dtype`` drawn from the initializer.
+
+        Parameters
+        ----------
+        shape : tuple of int
+            Shape of the array to draw.
+        dtype : str or numpy dtype, default "float32"
+            Its dtype.
+        rng : numpy.random.Generator, optional
+            The generator to draw from, unless the initializer has its own
+            ``seed``; default a fresh unseeded one.
+
+        Returns
+        -------
+        ndarray
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> from fastrnn.initializers import RandomNormal
+        >>> init = RandomNormal(stddev=1.0)
+        >>> a = init((2, 3), rng=np.random.default_rng(7))
+        >>> b = init((2, 3), rng=np.random.default_rng(7))
+        >>> a.dtype.name, np.array_equal(a, b)
+        ('float32', True)
+        """
         return np.asarray(self._draw(tuple(shape), self._rng(rng)), dtype=dtype)
 
     def _draw(self, shape, rng):
@@ -33,10 +79,38 @@ class Initializer:
         return rng if rng is not None else np.random.default_rng()
 
     def get_config(self):
+        """Return the constructor arguments as a dict (Keras's ``get_config``).
+
+        Returns
+        -------
+        dict
+
+        Examples
+        --------
+        >>> from fastrnn.initializers import RandomUniform
+        >>> RandomUniform(maxval=1.0, seed=2).get_config()
+        {'minval': -0.05, 'maxval': 1.0, 'seed': 2}
+        """
         return {}
 
     @classmethod
     def from_config(cls, config):
+        """Create an initializer from a ``get_config()`` dict.
+
+        Parameters
+        ----------
+        config : dict
+
+        Returns
+        -------
+        Initializer
+
+        Examples
+        --------
+        >>> from fastrnn.initializers import Orthogonal
+        >>> Orthogonal.from_config({"gain": 2.0, "seed": None})
+        Orthogonal(gain=2.0, seed=None)
+        """
         return cls(**config)
 
     def __eq__(self, other):
@@ -48,6 +122,30 @@ class Initializer:
 
 
 class Constant(Initializer):
+    """Initializer that generates tensors with constant values.
+
+    Parameters
+    ----------
+    value : float or array-like, default 0.0
+        The value of every entry (an array is broadcast to the shape).
+
+    Examples
+    --------
+    >>> from fastrnn.initializers import Constant
+    >>> print(Constant(0.1)((2, 2)))
+    [[0.1 0.1]
+     [0.1 0.1]]
+
+    Constant weights make a layer's output easy to reproduce:
+
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> layer = fastrnn.SimpleRNN(2, kernel_initializer=Constant(0.5),
+    ...                           recurrent_initializer=Constant(0.0))
+    >>> print(np.round(layer(np.ones((1, 1, 3))), 4))      # tanh(1.5)
+    [[0.9051 0.9051]]
+    """
+
     def __init__(self, value=0.0):
         self.value = value
 
@@ -59,16 +157,64 @@ class Constant(Initializer):
 
 
 class Zeros(Initializer):
+    """Initializer that generates tensors initialized to 0.
+
+    Examples
+    --------
+    >>> from fastrnn.initializers import Zeros
+    >>> print(Zeros()((2, 3)))
+    [[0. 0. 0.]
+     [0. 0. 0.]]
+    """
+
     def _draw(self, shape, rng):
         return np.zeros(shape)
 
 
 class Ones(Initializer):
+    """Initializer that generates tensors initialized to 1.
+
+    Examples
+    --------
+    >>> from fastrnn.initializers import Ones
+    >>> print(Ones()((3,), dtype="float64"))
+    [1. 1. 1.]
+    """
+
     def _draw(self, shape, rng):
         return np.ones(shape)
 
 
 class RandomNormal(Initializer):
+    """Random normal initializer.
+
+    Draws samples from a normal distribution for given parameters.
+
+    Parameters
+    ----------
+    mean : float, default 0.0
+        Mean of the random values to generate.
+    stddev : float, default 0.05
+        Standard deviation of the random values to generate.
+    seed : int, optional
+        A Python integer used to make the behavior of the initializer
+        deterministic: every call draws from ``numpy.random.default_rng(seed)``
+        afresh, so every call gives the same values. Without it the
+        initializer draws from the generator passed as ``rng`` (a layer
+        passes one seeded by its own ``seed``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrnn.initializers import RandomNormal
+    >>> init = RandomNormal(mean=1.0, stddev=0.1, seed=0)
+    >>> w = init((200, 50))
+    >>> w.shape, bool(abs(w.mean() - 1.0) < 0.01)
+    ((200, 50), True)
+    >>> np.array_equal(w, init((200, 50)))     # seeded: the same values every call
+    True
+    """
+
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
@@ -80,6 +226,31 @@ class RandomNormal(Initializer):
 
 
 class RandomUniform(Initializer):
+    """Random uniform initializer.
+
+    Draws samples from a uniform distribution for given parameters.
+
+    Parameters
+    ----------
+    minval : float, default -0.05
+        Lower bound of the range of random values to generate (inclusive).
+    maxval : float, default 0.05
+        Upper bound of the range of random values to generate (exclusive).
+    seed : int, optional
+        A Python integer used to make the behavior of the initializer
+        deterministic: every call draws from ``numpy.random.default_rng(seed)``
+        afresh, so every call gives the same values. Without it the
+        initializer draws from the generator passed as ``rng`` (a layer
+        passes one seeded by its own ``seed``).
+
+    Examples
+    --------
+    >>> from fastrnn.initializers import RandomUniform
+    >>> w = RandomUniform(minval=0.0, maxval=1.0, seed=0)((4, 5))
+    >>> w.shape, bool(w.min() >= 0.0 and w.max() < 1.0)
+    ((4, 5), True)
+    """
+
     def __init__(self, minval=-0.05, maxval=0.05, seed=None):
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
@@ -101,6 +272,35 @@ def _truncated_normal(rng, shape, mean, stddev):
 
 
 class TruncatedNormal(Initializer):
+    """Initializer that generates a truncated normal distribution.
+
+    The values generated are similar to values from a ``RandomNormal``
+    initializer, except that values more than two standard deviations from
+    the mean are discarded and re-drawn.
+
+    Parameters
+    ----------
+    mean : float, default 0.0
+        Mean of the random values to generate.
+    stddev : float, default 0.05
+        Standard deviation of the random values to generate (before
+        truncation).
+    seed : int, optional
+        A Python integer used to make the behavior of the initializer
+        deterministic: every call draws from ``numpy.random.default_rng(seed)``
+        afresh, so every call gives the same values. Without it the
+        initializer draws from the generator passed as ``rng`` (a layer
+        passes one seeded by its own ``seed``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrnn.initializers import TruncatedNormal
+    >>> w = TruncatedNormal(stddev=1.0, seed=0)((100, 100))
+    >>> bool(np.abs(w).max() <= 2.0)
+    True
+    """
+
     def __init__(self, mean=0.0, stddev=0.05, seed=None):
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
@@ -122,6 +322,57 @@ def _fans(shape):
 
 
 class VarianceScaling(Initializer):
+    """Initializer that adapts its scale to the shape of its input tensors.
+
+    With ``distribution="truncated_normal"`` or ``"untruncated_normal"``,
+    samples are drawn from a truncated/untruncated normal distribution with a
+    mean of zero and a standard deviation (after truncation, if used)
+    ``stddev = sqrt(scale / n)``, where ``n`` is:
+
+    - number of input units in the weight tensor, if ``mode="fan_in"``
+    - number of output units, if ``mode="fan_out"``
+    - average of the numbers of input and output units, if ``mode="fan_avg"``
+
+    With ``distribution="uniform"``, samples are drawn from a uniform
+    distribution within ``[-limit, limit]``, where ``limit = sqrt(3 * scale /
+    n)``. For a kernel of shape (D, units), the input units are D and the
+    output units ``units`` (as Keras counts them; ``n`` is at least 1).
+
+    Parameters
+    ----------
+    scale : float, default 1.0
+        Scaling factor (positive float).
+    mode : {"fan_in", "fan_out", "fan_avg"}, default "fan_in"
+        Which fan ``n`` is.
+    distribution : {"truncated_normal", "untruncated_normal", "uniform"}, default "truncated_normal"
+        Random distribution to use.
+    seed : int, optional
+        A Python integer used to make the behavior of the initializer
+        deterministic: every call draws from ``numpy.random.default_rng(seed)``
+        afresh, so every call gives the same values. Without it the
+        initializer draws from the generator passed as ``rng`` (a layer
+        passes one seeded by its own ``seed``).
+
+    Raises
+    ------
+    ValueError
+        For a ``scale`` that is not positive, or an unknown ``mode`` or
+        ``distribution``.
+
+    See Also
+    --------
+    GlorotUniform, GlorotNormal, HeUniform, HeNormal, LecunUniform, LecunNormal
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrnn.initializers import VarianceScaling
+    >>> init = VarianceScaling(scale=2.0, mode="fan_in", distribution="uniform", seed=0)
+    >>> w = init((8, 4))                  # fan_in = 8: limit = sqrt(3 * 2 / 8)
+    >>> bool(np.abs(w).max() <= np.sqrt(0.75))
+    True
+    """
+
     def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
         if scale <= 0.0:
             raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
@@ -156,7 +407,32 @@ def _variance_scaling(name, scale, mode, distribution):
     def get_config(self):
         return {"seed": self.seed}
 
-    doc = f"VarianceScaling({scale}, {mode!r}, {distribution!r})."
+    doc = f"""VarianceScaling({scale}, {mode!r}, {distribution!r}).
+
+    Keras's ``{name}`` initializer: ``VarianceScaling(scale={scale},
+    mode={mode!r}, distribution={distribution!r})``; see ``VarianceScaling``
+    for the formula.
+
+    Parameters
+    ----------
+    seed : int, optional
+        A Python integer used to make the behavior of the initializer
+        deterministic: every call draws from ``numpy.random.default_rng(seed)``
+        afresh. Without it the initializer draws from the generator passed as
+        ``rng`` (a layer passes one seeded by its own ``seed``).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrnn.initializers import {name}
+    >>> w = {name}(seed=0)((3, 4))
+    >>> w.shape, w.dtype.name
+    ((3, 4), 'float32')
+    >>> np.array_equal(w, {name}(seed=0)((3, 4)))
+    True
+    >>> {name}(seed=0).get_config()
+    {{'seed': 0}}
+    """
     return type(name, (VarianceScaling,),
                 {"__init__": __init__, "get_config": get_config, "__doc__": doc})
 
@@ -170,6 +446,45 @@ LecunNormal = _variance_scaling("LecunNormal", 1.0, "fan_in", "truncated_normal"
 
 
 class Orthogonal(Initializer):
+    """Initializer that generates an orthogonal matrix.
+
+    If the shape of the tensor to initialize is two-dimensional, it is
+    initialized with an orthogonal matrix obtained from the QR decomposition
+    of a matrix of random numbers drawn from a normal distribution. If the
+    matrix has fewer rows than columns then the output will have orthogonal
+    rows. Otherwise, the output will have orthogonal columns.
+
+    If the shape of the tensor to initialize is more than two-dimensional, a
+    matrix of shape ``(shape[0] * ... * shape[n - 2], shape[n - 1])`` is
+    initialized, where ``n`` is the length of the shape vector. The matrix is
+    subsequently reshaped to give a tensor of the desired shape. It is the
+    default ``recurrent_initializer`` of the recurrent layers.
+
+    Parameters
+    ----------
+    gain : float, default 1.0
+        Multiplicative factor to apply to the orthogonal matrix.
+    seed : int, optional
+        A Python integer used to make the behavior of the initializer
+        deterministic: every call draws from ``numpy.random.default_rng(seed)``
+        afresh, so every call gives the same values. Without it the
+        initializer draws from the generator passed as ``rng`` (a layer
+        passes one seeded by its own ``seed``).
+
+    Raises
+    ------
+    ValueError
+        When called with a shape of rank < 2.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from fastrnn.initializers import Orthogonal
+    >>> w = Orthogonal(seed=0)((3, 5))
+    >>> np.allclose(w @ w.T, np.eye(3), atol=1e-6)       # orthonormal rows
+    True
+    """
+
     def __init__(self, gain=1.0, seed=None):
         self.gain, self.seed = gain, seed
 
@@ -189,6 +504,29 @@ class Orthogonal(Initializer):
 
 
 class Identity(Initializer):
+    """Initializer that generates the identity matrix.
+
+    Only usable for generating 2D matrices (non-square ones get ones on the
+    main diagonal).
+
+    Parameters
+    ----------
+    gain : float, default 1.0
+        Multiplicative factor to apply to the identity matrix.
+
+    Raises
+    ------
+    ValueError
+        When called with a shape that is not 2-D.
+
+    Examples
+    --------
+    >>> from fastrnn.initializers import Identity
+    >>> print(Identity(gain=2.0)((2, 3)))
+    [[2. 0. 0.]
+     [0. 2. 0.]]
+    """
+
     def __init__(self, gain=1.0):
         self.gain = gain
 
@@ -219,7 +557,40 @@ _NAMES = {
 
 
 def get(identifier):
-    """An Initializer from a Keras name, a Keras config dict or an Initializer."""
+    """An Initializer from a Keras name, a Keras config dict or an Initializer.
+
+    Parameters
+    ----------
+    identifier : str, dict or Initializer
+        A Keras name in snake_case (``"glorot_uniform"``, ``"orthogonal"``,
+        ``"zeros"``, ...; also ``"uniform"`` and ``"normal"``) or a class name
+        (``"GlorotUniform"``); a Keras config dict ``{"class_name": ...,
+        "config": {...}}``; or an initializer, returned as it is.
+
+    Returns
+    -------
+    Initializer
+
+    Raises
+    ------
+    ValueError
+        Listing the accepted names, for anything else.
+
+    See Also
+    --------
+    serialize : The inverse, an initializer's Keras config dict.
+
+    Examples
+    --------
+    >>> from fastrnn import initializers
+    >>> initializers.get("glorot_uniform")
+    GlorotUniform(seed=None)
+    >>> initializers.get({"class_name": "RandomNormal", "config": {"stddev": 1.0, "seed": 3}})
+    RandomNormal(mean=0.0, stddev=1.0, seed=3)
+    >>> init = initializers.Ones()
+    >>> initializers.get(init) is init
+    True
+    """
     if isinstance(identifier, Initializer):
         return identifier
     if isinstance(identifier, str):
@@ -235,6 +606,32 @@ def get(identifier):
 
 
 def serialize(initializer):
-    """The Keras 3 config dict of an initializer."""
+    """The Keras 3 config dict of an initializer.
+
+    This is what the layers' ``get_config()`` holds for their initializers.
+
+    Parameters
+    ----------
+    initializer : Initializer
+
+    Returns
+    -------
+    dict
+        ``{"module": "keras.initializers", "class_name": ..., "config": {...},
+        "registered_name": None}``.
+
+    See Also
+    --------
+    get : Accepts this dict back.
+
+    Examples
+    --------
+    >>> from fastrnn import initializers
+    >>> config = initializers.serialize(initializers.Constant(0.1))
+    >>> config["class_name"], config["config"]
+    ('Constant', {'value': 0.1})
+    >>> initializers.get(config)
+    Constant(value=0.1)
+    """
     return {"module": "keras.initializers", "class_name": type(initializer).__name__,
             "config": initializer.get_config(), "registered_name": None}

@@ -60,7 +60,30 @@ MAX_BYTES = min(_physical_memory() or 2**46, 2**62)
 
 
 class TooLargeError(MemoryError, ValueError):
-    """A build or call would need more than ``fastrnn.layers.MAX_BYTES``."""
+    """A build or call would need more than ``fastrnn.layers.MAX_BYTES``.
+
+    Raised before anything is allocated. Being a ``ValueError``, it is caught
+    by code that handles bad arguments; being a ``MemoryError``, by code that
+    handles allocation failures.
+
+    Parameters
+    ----------
+    *args
+        The message, as for any exception.
+
+    See Also
+    --------
+    fastrnn.layers.MAX_BYTES : The limit, in bytes (assign to change it).
+
+    Examples
+    --------
+    >>> import fastrnn
+    >>> try:
+    ...     fastrnn.SimpleRNN(10**9)      # a (1e9, 1e9) recurrent kernel
+    ... except fastrnn.layers.TooLargeError as e:
+    ...     print(type(e).__name__, isinstance(e, ValueError), isinstance(e, MemoryError))
+    TooLargeError True True
+    """
 
 
 def _gib(nbytes):
@@ -166,7 +189,13 @@ def _c_array(arr, dtype):
 
 
 class _RNN:
-    """Shared machinery of the recurrent layers (not public)."""
+    """Shared machinery of the recurrent layers (not public).
+
+    ``SimpleRNN``, ``LSTM`` and ``GRU`` inherit their methods from here:
+    ``__call__``, ``build``, ``get_weights`` / ``set_weights``,
+    ``reset_states``, ``get_config`` / ``from_config``. See those classes for
+    the constructor arguments.
+    """
 
     _gates = 1            # gate blocks in the kernel's columns
     _state_names = ("h",)
@@ -221,10 +250,12 @@ class _RNN:
     # ------------------------------------------------------------ weights
     @property
     def built(self):
+        """Whether the layer has weights (after ``build``, ``set_weights`` or a call)."""
         return self._weights is not None
 
     @property
     def input_dim(self):
+        """The number of input features D the weights are for, or None before build."""
         return None if self._weights is None else self._weights[0].shape[0]
 
     def _weight_shapes(self, input_dim):
@@ -244,8 +275,38 @@ class _RNN:
     def build(self, input_shape):
         """Create the weights with the initializers.
 
-        ``input_shape`` is the number of input features, or a shape whose last
-        entry is (as Keras's ``build(sequences_shape)``).
+        A layer builds itself on its first call; call ``build`` to create the
+        weights before that (to inspect or save them, say). The layer's
+        ``seed`` seeds the draws, so two layers of the same configuration and
+        seed get the same weights. Building again replaces the weights with a
+        new draw (the same one with a seed), and a stateful layer forgets its
+        states.
+
+        Parameters
+        ----------
+        input_shape : int or tuple of int
+            The number of input features D, or a shape whose last entry is D,
+            such as Keras's ``build(sequences_shape)`` takes:
+            ``(batch, timesteps, D)``, where batch and timesteps may be None.
+
+        Raises
+        ------
+        ValueError
+            If ``input_shape`` is neither a feature count nor a shape ending in one.
+        fastrnn.layers.TooLargeError
+            If the weights would need more than ``fastrnn.layers.MAX_BYTES``.
+
+        Examples
+        --------
+        >>> import fastrnn
+        >>> layer = fastrnn.LSTM(3, seed=0)
+        >>> layer.built
+        False
+        >>> layer.build((None, 10, 5))
+        >>> layer.built, layer.input_dim
+        (True, 5)
+        >>> [w.shape for w in layer.get_weights()]
+        [(5, 12), (3, 12), (12,)]
         """
         cls = type(self).__name__
         if isinstance(input_shape, (tuple, list)):
@@ -308,15 +369,74 @@ class _RNN:
             self._make_recurrence()
 
     def get_weights(self):
-        """Copies of the weights in Keras layout: [kernel, recurrent_kernel, (bias)]."""
+        """Return copies of the weights in Keras layout and gate order.
+
+        Returns
+        -------
+        list of ndarray
+            ``[kernel, recurrent_kernel, bias]`` (no ``bias`` with
+            ``use_bias=False``) of the layer's dtype, or ``[]`` before the
+            layer is built. With D input features and H = ``units``:
+
+            - SimpleRNN: kernel (D, H), recurrent_kernel (H, H), bias (H,);
+            - LSTM: kernel (D, 4H), recurrent_kernel (H, 4H), bias (4H,), in
+              gate blocks i, f, c, o;
+            - GRU: kernel (D, 3H), recurrent_kernel (H, 3H), in gate blocks
+              z, r, h; bias (2, 3H) with ``reset_after=True`` (row 0 the input
+              bias, row 1 the recurrent bias), else (3H,).
+
+            This is the list ``keras_layer.get_weights()`` returns.
+
+        Examples
+        --------
+        >>> import fastrnn
+        >>> layer = fastrnn.GRU(2, seed=0)
+        >>> layer.get_weights()
+        []
+        >>> layer.build(3)
+        >>> [w.shape for w in layer.get_weights()]
+        [(3, 6), (2, 6), (2, 6)]
+        """
         return [] if self._weights is None else [w.copy() for w in self._weights]
 
     @property
     def weights(self):
+        """Copies of the weights, as ``get_weights()`` returns them."""
         return self.get_weights()
 
     def set_weights(self, weights):
-        """Set the weights from a list in Keras layout (see get_weights)."""
+        """Set the weights from a list of arrays in Keras layout (see ``get_weights``).
+
+        Parameters
+        ----------
+        weights : list of array-like
+            ``[kernel, recurrent_kernel, bias]`` (no ``bias`` with
+            ``use_bias=False``), for instance ``keras_layer.get_weights()``.
+            Any real dtype; the arrays are copied and converted to the layer's
+            dtype. An unbuilt layer takes its number of input features from
+            the kernel's first dimension.
+
+        Raises
+        ------
+        ValueError
+            If the list has the wrong length, or a weight the wrong shape (the
+            message names the weight and both shapes) or a non-real dtype.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastrnn
+        >>> layer = fastrnn.SimpleRNN(2)
+        >>> layer.set_weights([np.full((3, 2), 0.5), np.eye(2), np.zeros(2)])
+        >>> layer.input_dim
+        3
+        >>> print(np.round(layer(np.ones((1, 1, 3))), 4))      # tanh(1.5)
+        [[0.9051 0.9051]]
+        >>> layer.set_weights([np.zeros((4, 2)), np.eye(2), np.zeros(2)])
+        Traceback (most recent call last):
+            ...
+        ValueError: SimpleRNN weight 'kernel' expected shape (3, 2), got shape (4, 2)
+        """
         cls = type(self).__name__
         weights = _weight_list(weights, f"{cls}.set_weights")
         expected = self._weight_shapes(self.input_dim if self.built else 0)
@@ -354,10 +474,32 @@ class _RNN:
     # ------------------------------------------------------------ state
     @property
     def states(self):
+        """Copies of a stateful layer's current states (``[h]``, or ``[h, c]`` for
+        LSTM), or None (not stateful, or not called since it was built)."""
         return None if self._states is None else [s.copy() for s in self._states]
 
     def reset_states(self):
-        """Zero the states of a stateful layer (Keras's reset_states)."""
+        """Zero the states of a stateful layer (Keras's ``reset_states``).
+
+        The next call starts from zero states again; the batch size stays the
+        one the first call fixed. A layer that is not stateful, or has not been
+        called yet, has no states and is left as it is. ``reset_state`` is the
+        same method.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastrnn
+        >>> layer = fastrnn.SimpleRNN(2, stateful=True, seed=0)
+        >>> x = np.ones((1, 3, 4))
+        >>> first = layer(x)
+        >>> second = layer(x)      # starts from the states the first call left
+        >>> np.allclose(first, second)
+        False
+        >>> layer.reset_states()
+        >>> np.allclose(layer(x), first)
+        True
+        """
         with self._lock:
             if self._states is not None:
                 for s in self._states:
@@ -367,6 +509,66 @@ class _RNN:
 
     # ------------------------------------------------------------ calling
     def __call__(self, x, mask=None, initial_state=None, training=None):
+        """Run the layer over a batch of sequences.
+
+        An unbuilt layer first builds its weights for the number of features
+        of ``x``. Calls on a non-stateful layer may run concurrently from
+        several threads; calls on a stateful layer are serialized.
+
+        Parameters
+        ----------
+        x : array-like, shape (batch, timesteps, features)
+            A 3D tensor of any real dtype and memory layout, converted to the
+            layer's dtype.
+        mask : array-like, shape (batch, timesteps), optional
+            Binary tensor indicating whether a given timestep should be
+            masked. A True (nonzero) entry indicates that the corresponding
+            timestep should be utilized, while a False (zero) entry indicates
+            that it should be ignored. Bool, int or float. Defaults to None.
+        initial_state : list of array-like, optional
+            List of initial state tensors to be passed to the first call of
+            the cell: ``[h]``, or ``[h, c]`` for LSTM, each of shape
+            (batch, units). None (the default) creates zero-filled initial
+            states; a stateful layer continues from the states its previous
+            call left.
+        training : bool, optional
+            Accepted for Keras compatibility and ignored: fastrnn runs
+            inference only, without dropout.
+
+        Returns
+        -------
+        ndarray or list of ndarray
+            The output, of the layer's dtype: (batch, units), or (batch,
+            timesteps, units) with ``return_sequences=True``. With
+            ``return_state=True``, the list ``[output, *states]``: ``[output,
+            h]``, or ``[output, h, c]`` for LSTM, each state (batch, units).
+
+        Raises
+        ------
+        ValueError
+            If ``x``, ``mask`` or ``initial_state`` has the wrong rank, shape
+            or dtype (the message names the argument and the expected shape),
+            or ``x`` has no timesteps.
+        fastrnn.layers.TooLargeError
+            If the call would need more than ``fastrnn.layers.MAX_BYTES``.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastrnn
+        >>> layer = fastrnn.LSTM(4, return_state=True, seed=0)
+        >>> x = np.ones((2, 5, 3))
+        >>> output, h, c = layer(x)
+        >>> output.shape, h.shape, c.shape, output.dtype.name
+        ((2, 4), (2, 4), (2, 4), 'float32')
+        >>> zeros = np.zeros((2, 4))
+        >>> np.allclose(layer(x, initial_state=[zeros, zeros])[0], output)
+        True
+        >>> mask = [[1, 1, 1, 1, 1], [1, 1, 0, 0, 0]]     # sample 1: two valid steps
+        >>> masked = layer(x, mask=mask)[0]
+        >>> np.allclose(masked[1], layer(x[1:, :2])[0][0])
+        True
+        """
         if self.stateful:
             # One call at a time: each starts from the states the last one left.
             with self._lock:
@@ -521,6 +723,29 @@ class _RNN:
 
     # ------------------------------------------------------------ config
     def get_config(self):
+        """Return the layer's configuration, with Keras's keys.
+
+        Returns
+        -------
+        dict
+            The constructor arguments, as ``keras_layer.get_config()`` has
+            them: activations by their canonical name, initializers as Keras
+            config dicts, and the training-only arguments (``dropout``,
+            regularizers, ...) with the values given. The weights are not
+            part of it.
+
+        Examples
+        --------
+        >>> import fastrnn
+        >>> layer = fastrnn.GRU(4, reset_after=False, name="gru")
+        >>> config = layer.get_config()
+        >>> config["units"], config["reset_after"], config["activation"]
+        (4, False, 'tanh')
+        >>> config["kernel_initializer"]["class_name"]
+        'GlorotUniform'
+        >>> fastrnn.GRU.from_config(config) == layer
+        True
+        """
         config = {
             "name": self.name,
             "trainable": self._training_args["trainable"],
@@ -546,6 +771,25 @@ class _RNN:
 
     @classmethod
     def from_config(cls, config):
+        """Create a layer from its configuration (Keras's ``from_config``).
+
+        Parameters
+        ----------
+        config : dict
+            A dict as ``get_config()`` returns it (also a Keras layer's config).
+
+        Returns
+        -------
+        layer
+            A new, unbuilt layer of this class.
+
+        Examples
+        --------
+        >>> import fastrnn
+        >>> clone = fastrnn.LSTM.from_config(fastrnn.LSTM(3, name="encoder").get_config())
+        >>> clone.name, clone.units, clone.built
+        ('encoder', 3, False)
+        """
         return cls(**config)
 
     def __eq__(self, other):
@@ -581,9 +825,173 @@ def _arrays_equal(a, b):
 
 
 class SimpleRNN(_RNN):
-    """Fully connected RNN: ``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``.
+    """Fully-connected RNN where the output is to be fed back as the new input.
 
-    Arguments, defaults and weight layout are those of ``keras.layers.SimpleRNN``.
+    ``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``, and
+    the output at each timestep is ``h_t``. Arguments, defaults, weight layout
+    and results are those of ``keras.layers.SimpleRNN`` (Keras 3), to float32
+    rounding.
+
+    Parameters
+    ----------
+    units : int
+        Positive integer, dimensionality of the output space (and of the
+        state ``h``).
+    activation : str or None, default "tanh"
+        Activation function to use. Default: hyperbolic tangent (``tanh``).
+        If you pass None, no activation is applied (ie. "linear" activation:
+        ``a(x) = x``). Any name in ``fastrnn.activations.NAMES``.
+    use_bias : bool, default True
+        Whether the layer should use a bias vector.
+    kernel_initializer : str, dict or Initializer, default "glorot_uniform"
+        Initializer for the ``kernel`` weights matrix, used for the linear
+        transformation of the inputs: a Keras name, a Keras config dict or an
+        object of ``fastrnn.initializers``.
+    recurrent_initializer : str, dict or Initializer, default "orthogonal"
+        Initializer for the ``recurrent_kernel`` weights matrix, used for the
+        linear transformation of the recurrent state.
+    bias_initializer : str, dict or Initializer, default "zeros"
+        Initializer for the bias vector.
+    return_sequences : bool, default False
+        Whether to return the last output in the output sequence, or the full
+        sequence.
+    return_state : bool, default False
+        Whether to return the last state in addition to the output.
+    go_backwards : bool, default False
+        If True, process the input sequence backwards and return the reversed
+        sequence.
+    stateful : bool, default False
+        If True, the last state for each sample at index i in a batch will be
+        used as initial state for the sample of index i in the following
+        batch. The first call fixes the batch size; ``reset_states()``
+        zeroes the states.
+    zero_output_for_mask : bool, default False
+        Whether the output should use zeros for the masked timesteps;
+        otherwise a masked timestep repeats the previous timestep's output.
+        (This also makes the last output zeros when the last timestep is
+        masked. ``Bidirectional`` sets it to ``return_sequences``.)
+    seed : int, optional
+        Random seed for the initializers: the weights the layer builds are
+        reproducible from it, and two layers of the same configuration and
+        seed get the same weights. (Keras uses ``seed`` for dropout, which
+        does nothing at inference; initializers with their own ``seed`` use
+        that. The numbers are NumPy's, not the ones Keras draws.)
+    dtype : str, numpy dtype or dict, optional
+        "float32" (the default) or "float64": the dtype of the weights, of the
+        computation and of the outputs. A Keras ``DTypePolicy`` config dict
+        is read too.
+    name : str, optional
+        Name of the layer. Default ``"simple_rnn"``, ``"simple_rnn_1"``, ...
+        as Keras numbers them.
+    **kwargs
+        Training-only Keras arguments, accepted and ignored at inference (and
+        reported by ``get_config``): ``dropout``, ``recurrent_dropout``,
+        ``kernel_regularizer``, ``recurrent_regularizer``,
+        ``bias_regularizer``, ``activity_regularizer``, ``kernel_constraint``,
+        ``recurrent_constraint``, ``bias_constraint``, ``unroll``,
+        ``trainable``, ``autocast``; also ``input_shape`` and
+        ``input_dim``. Any other keyword raises ValueError naming it.
+
+    Call arguments
+    --------------
+    x : array-like, shape (batch, timesteps, features)
+        A 3D tensor of any real dtype and memory layout, converted to the
+        layer's dtype.
+    mask : array-like, shape (batch, timesteps), optional
+        Binary tensor indicating whether a given timestep should be masked.
+        A True (nonzero) entry indicates that the corresponding timestep
+        should be utilized, while a False (zero) entry indicates that it
+        should be ignored. Bool, int or float. Defaults to None.
+    initial_state : list of array-like, optional
+        List of initial state tensors to be passed to the first call of the
+        cell: ``[h]``, each of shape (batch, units). None (the default)
+        creates zero-filled initial states; a stateful layer continues from
+        the states its previous call left.
+    training : bool, optional
+        Accepted for Keras compatibility and ignored: inference only, no
+        dropout.
+
+    Returns
+    -------
+    ndarray or list of ndarray
+        The output, of the layer's dtype: (batch, units) (the last timestep's
+        output), or (batch, timesteps, units) with ``return_sequences=True``.
+        With ``return_state=True``, the list ``[output, h]`` of the
+        output and the final states, each state (batch, units).
+
+    Notes
+    -----
+    Weights (``get_weights()`` / ``set_weights()``, Keras layout), with D
+    input features and H = ``units``: ``[kernel (D, H), recurrent_kernel
+    (H, H), bias (H,)]``; ``use_bias=False`` drops the bias. A layer builds
+    its weights with the initializers on its first call (or with ``build``).
+
+    Masking follows Keras: at a masked timestep the states are carried over
+    unchanged and the output repeats the previous timestep's output (zeros
+    before the first valid timestep, or zeros throughout with
+    ``zero_output_for_mask=True``). Without ``zero_output_for_mask``, the
+    last output is thus the output of the last valid timestep.
+
+    With ``go_backwards=True`` the timesteps are processed last to first and
+    a returned sequence is in that processing order: its first entry belongs
+    to the last input timestep, as in Keras (``y[:, ::-1]`` restores input
+    order).
+
+    Calls on a non-stateful layer may run concurrently from several threads;
+    calls on a stateful layer are serialized.
+
+    See Also
+    --------
+    LSTM, GRU : The gated recurrent layers.
+    Bidirectional : Runs a recurrent layer in both directions.
+    fastrnn.from_torch : Runs a PyTorch ``nn.RNN`` with this layer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> from fastrnn.initializers import Constant
+    >>> x = np.arange(12, dtype="float32").reshape(1, 4, 3) / 10  # (batch, timesteps, features)
+    >>> layer = fastrnn.SimpleRNN(2, kernel_initializer=Constant(0.1),
+    ...                           recurrent_initializer=Constant(0.1))
+    >>> print(np.round(layer(x), 4))
+    [[0.333 0.333]]
+
+    The full sequence and the final state; the recurrence written out with the
+    layer's weights gives the same state:
+
+    >>> layer = fastrnn.SimpleRNN(4, return_sequences=True, return_state=True, seed=0)
+    >>> x = np.random.default_rng(0).normal(size=(2, 5, 3))
+    >>> sequence, h = layer(x)
+    >>> sequence.shape, h.shape
+    ((2, 5, 4), (2, 4))
+    >>> kernel, recurrent_kernel, bias = layer.get_weights()
+    >>> kernel.shape, recurrent_kernel.shape, bias.shape
+    ((3, 4), (4, 4), (4,))
+    >>> h_t = np.zeros((2, 4))
+    >>> for t in range(5):
+    ...     h_t = np.tanh(x[:, t] @ kernel + h_t @ recurrent_kernel + bias)
+    >>> np.allclose(h, h_t, atol=1e-5)
+    True
+
+    A masked timestep repeats the previous output:
+
+    >>> layer = fastrnn.SimpleRNN(2, kernel_initializer=Constant(0.1),
+    ...                           recurrent_initializer=Constant(0.1), return_sequences=True)
+    >>> x = np.arange(12, dtype="float32").reshape(1, 4, 3) / 10
+    >>> print(np.round(layer(x, mask=[[True, False, True, False]]), 4))
+    [[[0.03   0.03  ]
+      [0.03   0.03  ]
+      [0.2127 0.2127]
+      [0.2127 0.2127]]]
+
+    ``go_backwards=True`` reads the sequence last to first (the same ``seed``
+    gives the same weights):
+
+    >>> backward = fastrnn.SimpleRNN(3, go_backwards=True, return_sequences=True, seed=1)
+    >>> forward = fastrnn.SimpleRNN(3, return_sequences=True, seed=1)
+    >>> np.allclose(backward(x), forward(x[:, ::-1]))
+    True
     """
 
     def __init__(self, units, activation="tanh", use_bias=True,
@@ -602,10 +1010,184 @@ class SimpleRNN(_RNN):
 
 
 class LSTM(_RNN):
-    """Long Short-Term Memory layer, gates i, f, c, o (Keras order).
+    """Long Short-Term Memory layer - Hochreiter 1997.
 
-    Arguments, defaults and weight layout are those of ``keras.layers.LSTM``;
-    the states are ``[h, c]``.
+    Gates i, f, c, o (Keras order): ``i = recurrent_activation(x_t W_i +
+    h_{t-1} U_i + b_i)``, likewise ``f`` and ``o``; ``c_t = f * c_{t-1} + i *
+    activation(x_t W_c + h_{t-1} U_c + b_c)`` and ``h_t = o * activation(c_t)``.
+    The states are ``[h, c]``; the output at each timestep is ``h_t``.
+    Arguments, defaults, weight layout and results are those of
+    ``keras.layers.LSTM`` (Keras 3), to float32 rounding.
+
+    Parameters
+    ----------
+    units : int
+        Positive integer, dimensionality of the output space (and of the
+        states ``h`` and ``c``).
+    activation : str or None, default "tanh"
+        Activation function to use. Default: hyperbolic tangent (``tanh``).
+        If you pass None, no activation is applied (ie. "linear" activation:
+        ``a(x) = x``). Any name in ``fastrnn.activations.NAMES``.
+    recurrent_activation : str or None, default "sigmoid"
+        Activation function to use for the recurrent step. Default: sigmoid
+        (``sigmoid``). If you pass None, no activation is applied (ie.
+        "linear" activation: ``a(x) = x``). Keras 3's ``"hard_sigmoid"`` is
+        ``relu6(x + 3) / 6``.
+    use_bias : bool, default True
+        Whether the layer should use a bias vector.
+    kernel_initializer : str, dict or Initializer, default "glorot_uniform"
+        Initializer for the ``kernel`` weights matrix, used for the linear
+        transformation of the inputs: a Keras name, a Keras config dict or an
+        object of ``fastrnn.initializers``.
+    recurrent_initializer : str, dict or Initializer, default "orthogonal"
+        Initializer for the ``recurrent_kernel`` weights matrix, used for the
+        linear transformation of the recurrent state.
+    bias_initializer : str, dict or Initializer, default "zeros"
+        Initializer for the bias vector.
+    unit_forget_bias : bool, default True
+        If True, add 1 to the bias of the forget gate at initialization: the
+        forget block of the bias starts at ones and the other blocks come from
+        ``bias_initializer`` (as Keras 3 does). Recommended in Jozefowicz et
+        al., 2015. Only matters when the layer builds its weights.
+    return_sequences : bool, default False
+        Whether to return the last output in the output sequence, or the full
+        sequence.
+    return_state : bool, default False
+        Whether to return the last state in addition to the output.
+    go_backwards : bool, default False
+        If True, process the input sequence backwards and return the reversed
+        sequence.
+    stateful : bool, default False
+        If True, the last state for each sample at index i in a batch will be
+        used as initial state for the sample of index i in the following
+        batch. The first call fixes the batch size; ``reset_states()``
+        zeroes the states.
+    zero_output_for_mask : bool, default False
+        Whether the output should use zeros for the masked timesteps;
+        otherwise a masked timestep repeats the previous timestep's output.
+        (This also makes the last output zeros when the last timestep is
+        masked. ``Bidirectional`` sets it to ``return_sequences``.)
+    seed : int, optional
+        Random seed for the initializers: the weights the layer builds are
+        reproducible from it, and two layers of the same configuration and
+        seed get the same weights. (Keras uses ``seed`` for dropout, which
+        does nothing at inference; initializers with their own ``seed`` use
+        that. The numbers are NumPy's, not the ones Keras draws.)
+    dtype : str, numpy dtype or dict, optional
+        "float32" (the default) or "float64": the dtype of the weights, of the
+        computation and of the outputs. A Keras ``DTypePolicy`` config dict
+        is read too.
+    name : str, optional
+        Name of the layer. Default ``"lstm"``, ``"lstm_1"``, ... as Keras
+        numbers them.
+    **kwargs
+        Training-only Keras arguments, accepted and ignored at inference (and
+        reported by ``get_config``): ``dropout``, ``recurrent_dropout``,
+        ``kernel_regularizer``, ``recurrent_regularizer``,
+        ``bias_regularizer``, ``activity_regularizer``, ``kernel_constraint``,
+        ``recurrent_constraint``, ``bias_constraint``, ``unroll``,
+        ``trainable``, ``autocast``, ``use_cudnn``, ``implementation``; also
+        ``input_shape`` and ``input_dim``. Any other keyword raises ValueError
+        naming it.
+
+    Call arguments
+    --------------
+    x : array-like, shape (batch, timesteps, features)
+        A 3D tensor of any real dtype and memory layout, converted to the
+        layer's dtype.
+    mask : array-like, shape (batch, timesteps), optional
+        Binary tensor indicating whether a given timestep should be masked.
+        A True (nonzero) entry indicates that the corresponding timestep
+        should be utilized, while a False (zero) entry indicates that it
+        should be ignored. Bool, int or float. Defaults to None.
+    initial_state : list of array-like, optional
+        List of initial state tensors to be passed to the first call of the
+        cell: ``[h, c]``, each of shape (batch, units). None (the default)
+        creates zero-filled initial states; a stateful layer continues from
+        the states its previous call left.
+    training : bool, optional
+        Accepted for Keras compatibility and ignored: inference only, no
+        dropout.
+
+    Returns
+    -------
+    ndarray or list of ndarray
+        The output, of the layer's dtype: (batch, units) (the last timestep's
+        output), or (batch, timesteps, units) with ``return_sequences=True``.
+        With ``return_state=True``, the list ``[output, h, c]`` of the
+        output and the final states, each state (batch, units).
+
+    Notes
+    -----
+    Weights (``get_weights()`` / ``set_weights()``, Keras layout), with D
+    input features and H = ``units``: ``[kernel (D, 4H), recurrent_kernel
+    (H, 4H), bias (4H,)]``, each in gate blocks i, f, c, o of H columns;
+    ``use_bias=False`` drops the bias. A layer builds its weights with the
+    initializers on its first call (or with ``build``).
+
+    Masking follows Keras: at a masked timestep the states are carried over
+    unchanged and the output repeats the previous timestep's output (zeros
+    before the first valid timestep, or zeros throughout with
+    ``zero_output_for_mask=True``). Without ``zero_output_for_mask``, the
+    last output is thus the output of the last valid timestep.
+
+    With ``go_backwards=True`` the timesteps are processed last to first and
+    a returned sequence is in that processing order: its first entry belongs
+    to the last input timestep, as in Keras (``y[:, ::-1]`` restores input
+    order).
+
+    Calls on a non-stateful layer may run concurrently from several threads;
+    calls on a stateful layer are serialized.
+
+    See Also
+    --------
+    SimpleRNN, GRU : The other recurrent layers.
+    Bidirectional : Runs a recurrent layer in both directions.
+    fastrnn.from_torch : Runs a PyTorch ``nn.LSTM`` with this layer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> from fastrnn.initializers import Constant
+    >>> x = np.arange(12, dtype="float32").reshape(1, 4, 3) / 10  # (batch, timesteps, features)
+    >>> layer = fastrnn.LSTM(3, kernel_initializer=Constant(0.1),
+    ...                      recurrent_initializer=Constant(0.1), return_state=True)
+    >>> output, h, c = layer(x)
+    >>> print(np.round(output, 4))
+    [[0.184 0.184 0.184]]
+    >>> print(np.round(c, 4))
+    [[0.3275 0.3275 0.3275]]
+    >>> np.array_equal(output, h)
+    True
+
+    Weights in Keras layout; ``unit_forget_bias`` starts the forget gate's
+    bias block at one:
+
+    >>> layer = fastrnn.LSTM(2, seed=0)
+    >>> layer.build(3)
+    >>> [w.shape for w in layer.get_weights()]
+    [(3, 8), (2, 8), (8,)]
+    >>> print(layer.get_weights()[2])              # blocks i, f, c, o
+    [0. 0. 1. 1. 0. 0. 0. 0.]
+
+    A stateful layer carries its states from one call to the next, so a long
+    sequence can be fed in chunks:
+
+    >>> x = np.random.default_rng(0).normal(size=(2, 6, 3))
+    >>> whole = fastrnn.LSTM(4, seed=0)(x)
+    >>> chunked = fastrnn.LSTM(4, stateful=True, seed=0)
+    >>> _ = chunked(x[:, :3])
+    >>> np.allclose(chunked(x[:, 3:]), whole, atol=1e-6)
+    True
+
+    Training-only arguments are accepted and ignored; unknown ones are refused:
+
+    >>> layer = fastrnn.LSTM(2, dropout=0.2, recurrent_dropout=0.1)
+    >>> fastrnn.LSTM(2, dropuot=0.2)
+    Traceback (most recent call last):
+        ...
+    ValueError: Unrecognized keyword arguments passed to LSTM: {'dropuot': 0.2}
     """
 
     _gates = 4
@@ -644,12 +1226,175 @@ class LSTM(_RNN):
 
 
 class GRU(_RNN):
-    """Gated Recurrent Unit layer, gates z, r, h (Keras order).
+    """Gated Recurrent Unit - Cho et al. 2014.
 
-    Arguments, defaults and weight layout are those of ``keras.layers.GRU``.
-    With ``reset_after=True`` (the default, and PyTorch's formulation) the
-    bias has shape (2, 3*units): row 0 is added to the input projection,
-    row 1 to the recurrent one.
+    Gates z (update), r (reset) and h (candidate), in Keras order:
+    ``h_t = z * h_{t-1} + (1 - z) * hh``, where ``hh = activation(x_t W_h +
+    b_h + r * (h_{t-1} U_h + b_rec_h))`` with ``reset_after=True``, or
+    ``activation(x_t W_h + b_h + (r * h_{t-1}) U_h)`` with False. One state,
+    ``h``, which is also the output at each timestep. Arguments, defaults,
+    weight layout and results are those of ``keras.layers.GRU`` (Keras 3), to
+    float32 rounding.
+
+    Parameters
+    ----------
+    units : int
+        Positive integer, dimensionality of the output space (and of the
+        state ``h``).
+    activation : str or None, default "tanh"
+        Activation function to use. Default: hyperbolic tangent (``tanh``).
+        If you pass None, no activation is applied (ie. "linear" activation:
+        ``a(x) = x``). Any name in ``fastrnn.activations.NAMES``.
+    recurrent_activation : str or None, default "sigmoid"
+        Activation function to use for the recurrent step. Default: sigmoid
+        (``sigmoid``). If you pass None, no activation is applied (ie.
+        "linear" activation: ``a(x) = x``). Keras 3's ``"hard_sigmoid"`` is
+        ``relu6(x + 3) / 6``.
+    use_bias : bool, default True
+        Whether the layer should use a bias vector.
+    kernel_initializer : str, dict or Initializer, default "glorot_uniform"
+        Initializer for the ``kernel`` weights matrix, used for the linear
+        transformation of the inputs: a Keras name, a Keras config dict or an
+        object of ``fastrnn.initializers``.
+    recurrent_initializer : str, dict or Initializer, default "orthogonal"
+        Initializer for the ``recurrent_kernel`` weights matrix, used for the
+        linear transformation of the recurrent state.
+    bias_initializer : str, dict or Initializer, default "zeros"
+        Initializer for the bias vector.
+    return_sequences : bool, default False
+        Whether to return the last output in the output sequence, or the full
+        sequence.
+    return_state : bool, default False
+        Whether to return the last state in addition to the output.
+    go_backwards : bool, default False
+        If True, process the input sequence backwards and return the reversed
+        sequence.
+    stateful : bool, default False
+        If True, the last state for each sample at index i in a batch will be
+        used as initial state for the sample of index i in the following
+        batch. The first call fixes the batch size; ``reset_states()``
+        zeroes the states.
+    reset_after : bool, default True
+        GRU convention (whether to apply the reset gate after or before the
+        matrix multiplication). False is "before", True is "after" (the
+        default, cuDNN and PyTorch compatible). With True the reset gate
+        multiplies the recurrent projection including its own bias, so the
+        bias has two rows, shape (2, 3*units): row 0 is added to the input
+        projection, row 1 to the recurrent projection. With False the bias
+        has shape (3*units,).
+    zero_output_for_mask : bool, default False
+        Whether the output should use zeros for the masked timesteps;
+        otherwise a masked timestep repeats the previous timestep's output.
+        (This also makes the last output zeros when the last timestep is
+        masked. ``Bidirectional`` sets it to ``return_sequences``.)
+    seed : int, optional
+        Random seed for the initializers: the weights the layer builds are
+        reproducible from it, and two layers of the same configuration and
+        seed get the same weights. (Keras uses ``seed`` for dropout, which
+        does nothing at inference; initializers with their own ``seed`` use
+        that. The numbers are NumPy's, not the ones Keras draws.)
+    dtype : str, numpy dtype or dict, optional
+        "float32" (the default) or "float64": the dtype of the weights, of the
+        computation and of the outputs. A Keras ``DTypePolicy`` config dict
+        is read too.
+    name : str, optional
+        Name of the layer. Default ``"gru"``, ``"gru_1"``, ... as Keras
+        numbers them.
+    **kwargs
+        Training-only Keras arguments, accepted and ignored at inference (and
+        reported by ``get_config``): ``dropout``, ``recurrent_dropout``,
+        ``kernel_regularizer``, ``recurrent_regularizer``,
+        ``bias_regularizer``, ``activity_regularizer``, ``kernel_constraint``,
+        ``recurrent_constraint``, ``bias_constraint``, ``unroll``,
+        ``trainable``, ``autocast``, ``use_cudnn``, ``implementation``; also
+        ``input_shape`` and ``input_dim``. Any other keyword raises ValueError
+        naming it.
+
+    Call arguments
+    --------------
+    x : array-like, shape (batch, timesteps, features)
+        A 3D tensor of any real dtype and memory layout, converted to the
+        layer's dtype.
+    mask : array-like, shape (batch, timesteps), optional
+        Binary tensor indicating whether a given timestep should be masked.
+        A True (nonzero) entry indicates that the corresponding timestep
+        should be utilized, while a False (zero) entry indicates that it
+        should be ignored. Bool, int or float. Defaults to None.
+    initial_state : list of array-like, optional
+        List of initial state tensors to be passed to the first call of the
+        cell: ``[h]``, each of shape (batch, units). None (the default)
+        creates zero-filled initial states; a stateful layer continues from
+        the states its previous call left.
+    training : bool, optional
+        Accepted for Keras compatibility and ignored: inference only, no
+        dropout.
+
+    Returns
+    -------
+    ndarray or list of ndarray
+        The output, of the layer's dtype: (batch, units) (the last timestep's
+        output), or (batch, timesteps, units) with ``return_sequences=True``.
+        With ``return_state=True``, the list ``[output, h]`` of the
+        output and the final states, each state (batch, units).
+
+    Notes
+    -----
+    Weights (``get_weights()`` / ``set_weights()``, Keras layout), with D
+    input features and H = ``units``: ``[kernel (D, 3H), recurrent_kernel
+    (H, 3H), bias]``, each in gate blocks z, r, h of H columns; the bias is
+    (2, 3H) with ``reset_after=True`` (row 0 input bias, row 1 recurrent
+    bias), else (3H,); ``use_bias=False`` drops it. A layer builds its
+    weights with the initializers on its first call (or with ``build``).
+
+    Masking follows Keras: at a masked timestep the states are carried over
+    unchanged and the output repeats the previous timestep's output (zeros
+    before the first valid timestep, or zeros throughout with
+    ``zero_output_for_mask=True``). Without ``zero_output_for_mask``, the
+    last output is thus the output of the last valid timestep.
+
+    With ``go_backwards=True`` the timesteps are processed last to first and
+    a returned sequence is in that processing order: its first entry belongs
+    to the last input timestep, as in Keras (``y[:, ::-1]`` restores input
+    order).
+
+    Calls on a non-stateful layer may run concurrently from several threads;
+    calls on a stateful layer are serialized.
+
+    See Also
+    --------
+    SimpleRNN, LSTM : The other recurrent layers.
+    Bidirectional : Runs a recurrent layer in both directions.
+    fastrnn.from_torch : Runs a PyTorch ``nn.GRU`` with this layer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> from fastrnn.initializers import Constant
+    >>> x = np.arange(12, dtype="float32").reshape(1, 4, 3) / 10  # (batch, timesteps, features)
+    >>> layer = fastrnn.GRU(3, kernel_initializer=Constant(0.1),
+    ...                     recurrent_initializer=Constant(0.1), return_sequences=True)
+    >>> print(np.round(layer(x), 4))
+    [[[0.0148 0.0148 0.0148]
+      [0.0649 0.0649 0.0649]
+      [0.1324 0.1324 0.1324]
+      [0.2073 0.2073 0.2073]]]
+
+    The bias layout depends on ``reset_after``:
+
+    >>> layer = fastrnn.GRU(2, seed=0)
+    >>> layer.build(3)
+    >>> [w.shape for w in layer.get_weights()]
+    [(3, 6), (2, 6), (2, 6)]
+    >>> layer = fastrnn.GRU(2, reset_after=False, seed=0)
+    >>> layer.build(3)
+    >>> [w.shape for w in layer.get_weights()]
+    [(3, 6), (2, 6), (6,)]
+
+    float64 weights and outputs:
+
+    >>> fastrnn.GRU(2, dtype="float64", seed=0)(x).dtype.name
+    'float64'
     """
 
     _gates = 3

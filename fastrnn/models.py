@@ -97,6 +97,98 @@ class Sequential:
     ``layers`` may start with an ``InputLayer`` (it fixes the input shape and
     dtype: float32 by default, int32 for token ids); ``layers`` (the property)
     lists the others, as in Keras.
+
+    Parameters
+    ----------
+    layers : list of layers, optional
+        The layers, in order: fastrnn ``SimpleRNN``, ``LSTM``, ``GRU``,
+        ``Bidirectional`` and the layers of ``fastrnn.core_layers``
+        (``InputLayer`` only first). Every layer must return one array:
+        recurrent layers with ``return_state=True`` and
+        ``Bidirectional(merge_mode=None)`` raise ValueError. More can be
+        appended with ``add``.
+    name : str, optional
+        Name of the model. Default ``"sequential"``, ``"sequential_1"``, ...
+    trainable : bool, default True
+        Kept in the config (and shown by ``summary``); fastrnn does not train.
+    build_input_shape : tuple, optional
+        The input shape (with batch axis) of a model without an InputLayer,
+        as Keras records it in a Sequential config; used for
+        ``input_shape``, ``output_shape`` and ``summary``. Set by ``build``
+        and by the first call otherwise.
+
+    Call arguments
+    --------------
+    x : array-like
+        The model input: (batch, timesteps, features), or (batch, timesteps)
+        token ids for a model starting with an Embedding.
+    mask : array-like, shape (batch, timesteps), optional
+        The first layer's input mask. Masks then propagate as in Keras.
+    training : bool, optional
+        Accepted; True raises ValueError (inference only).
+
+    Returns
+    -------
+    ndarray
+        The last layer's output.
+
+    Notes
+    -----
+    Masks propagate as in Keras 3: ``Masking`` and
+    ``Embedding(mask_zero=True)`` make a mask; ``Dense``, ``Dropout``,
+    ``SpatialDropout1D``, ``Activation`` and ``TimeDistributed`` pass it on;
+    a recurrent layer uses it, and passes it on only with
+    ``return_sequences=True``; ``Flatten`` and ``Reshape`` drop it. So padded
+    timesteps do not change a recurrent layer's result.
+
+    ``save(path)`` writes fastrnn's ``.npz`` format (numpy only, no pickle);
+    ``fastrnn.load_model`` and ``Sequential.load`` read it. Models compare
+    equal (``==``) when their config and weights are equal, and pickle.
+
+    See Also
+    --------
+    fastrnn.load_model : Loads a Keras ``.keras`` / ``.h5`` file into a Sequential.
+    InputLayer : Fixes the input shape and dtype.
+
+    Examples
+    --------
+    A sentiment-style classifier over padded token ids:
+
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> model = fastrnn.Sequential([
+    ...     fastrnn.InputLayer(shape=(None,), dtype="int32"),
+    ...     fastrnn.Embedding(10, 4, mask_zero=True, name="embedding"),
+    ...     fastrnn.LSTM(3, seed=0, name="lstm"),
+    ...     fastrnn.Dense(1, activation="sigmoid", name="dense"),
+    ... ], name="classifier")
+    >>> tokens = np.array([[3, 1, 4, 0, 0], [2, 7, 1, 8, 2]])
+    >>> model(tokens).shape
+    (2, 1)
+    >>> model.input_shape, model.output_shape
+    ((None, None), (None, 1))
+
+    The padding (index 0) is masked, so it does not change the result:
+
+    >>> np.allclose(model(tokens[:1, :3]), model(tokens[:1]))
+    True
+    >>> model.summary()
+    Model: "classifier"
+    ┏━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━━━━━━━━━━┳━━━━━━━━━━━━━━━┓
+    ┃ Layer (type)                    ┃ Output Shape           ┃       Param # ┃
+    ┡━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━━━━━━━━━━╇━━━━━━━━━━━━━━━┩
+    │ embedding (Embedding)           │ (None, None, 4)        │            40 │
+    ├─────────────────────────────────┼────────────────────────┼───────────────┤
+    │ lstm (LSTM)                     │ (None, 3)              │            96 │
+    ├─────────────────────────────────┼────────────────────────┼───────────────┤
+    │ dense (Dense)                   │ (None, 1)              │             4 │
+    └─────────────────────────────────┴────────────────────────┴───────────────┘
+     Total params: 140 (560.00 B)
+     Trainable params: 140 (560.00 B)
+     Non-trainable params: 0 (0.00 B)
+
+    Weights from a Keras model with the same layers go in with
+    ``model.set_weights(keras_model.get_weights())``.
     """
 
     def __init__(self, layers=None, name=None, trainable=True, build_input_shape=None):
@@ -109,13 +201,45 @@ class Sequential:
 
     # ------------------------------------------------------------ structure
     def add(self, layer):
-        """Append a layer (an ``InputLayer`` only as the first)."""
+        """Append a layer at the top of the stack (an ``InputLayer`` only as the first).
+
+        Parameters
+        ----------
+        layer : layer
+            A fastrnn layer that returns one array (see the class).
+
+        Raises
+        ------
+        ValueError
+            If ``layer`` is not a fastrnn layer, returns several arrays, or
+            is an InputLayer after other layers.
+
+        Examples
+        --------
+        >>> import fastrnn
+        >>> model = fastrnn.Sequential()
+        >>> model.add(fastrnn.GRU(4))
+        >>> model.add(fastrnn.Dense(2))
+        >>> len(model)
+        2
+        """
         if isinstance(layer, InputLayer) and self._layers:
             raise ValueError("Sequential: an InputLayer can only be the first layer")
         _check_layer(layer, len(self._layers))
         self._layers.append(layer)
 
     def pop(self):
+        """Remove and return the last layer.
+
+        Returns
+        -------
+        layer
+
+        Raises
+        ------
+        IndexError
+            If the model has no layers.
+        """
         if not self.layers:
             raise IndexError("There are no layers in the model.")
         return self._layers.pop()
@@ -129,16 +253,19 @@ class Sequential:
 
     @property
     def input_layer(self):
+        """The ``InputLayer``, or None if the model has none."""
         return self._layers[0] if self._layers and isinstance(self._layers[0], InputLayer) \
             else None
 
     @property
     def input_shape(self):
+        """The input shape with the batch axis (None where free), or None if unknown."""
         inp = self.input_layer
         return inp.batch_shape if inp is not None else self._build_input_shape
 
     @property
     def output_shape(self):
+        """The output shape with the batch axis (None where free), or None if unknown."""
         shapes = self._shapes()
         return shapes[-1] if shapes else None
 
@@ -157,7 +284,22 @@ class Sequential:
 
     # ------------------------------------------------------------ calling
     def __call__(self, x, mask=None, training=None):
-        """Run all layers; ``mask`` (batch, timesteps) is the first layer's input mask."""
+        """Run all layers; ``mask`` (batch, timesteps) is the first layer's input mask.
+
+        Parameters
+        ----------
+        x : array-like
+            The model input.
+        mask : array-like, shape (batch, timesteps), optional
+            The first layer's input mask; masks then propagate as in Keras.
+        training : bool, optional
+            True raises ValueError (inference only).
+
+        Returns
+        -------
+        ndarray
+            The last layer's output.
+        """
         if not self._layers:
             raise ValueError("Sequential has no layers")
         if training:
@@ -182,8 +324,43 @@ class Sequential:
     def predict(self, x, batch_size=32, verbose="auto", steps=None, callbacks=None):
         """Run the model over ``x`` in batches of ``batch_size`` and concatenate.
 
-        ``verbose``: "auto" or 1 shows a Keras-style progress bar over batches,
-        2 one line at the end, 0 nothing. ``steps`` limits the number of batches.
+        The result equals one call on the whole of ``x``, to float32 rounding.
+
+        Parameters
+        ----------
+        x : array-like
+            The inputs, samples along the first axis.
+        batch_size : int, default 32
+            Number of samples per batch of computation.
+        verbose : {"auto", 0, 1, 2}, default "auto"
+            Verbosity mode: "auto" or 1 shows a Keras-style progress bar over
+            the batches, 2 one line at the end, 0 nothing.
+        steps : int, optional
+            Total number of batches to run; default all of ``x``.
+        callbacks : optional
+            Accepted for Keras compatibility and ignored.
+
+        Returns
+        -------
+        ndarray
+            The outputs of all batches, concatenated along the first axis.
+
+        Raises
+        ------
+        ValueError
+            If ``batch_size`` or ``verbose`` is invalid, or ``x`` is empty.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastrnn
+        >>> model = fastrnn.Sequential([fastrnn.SimpleRNN(4, seed=0), fastrnn.Dense(1)])
+        >>> x = np.random.default_rng(0).normal(size=(10, 3, 2))
+        >>> y = model.predict(x, batch_size=4, verbose=0)
+        >>> y.shape
+        (10, 1)
+        >>> np.allclose(y, model(x), atol=1e-6)
+        True
         """
         if isinstance(batch_size, bool) or not isinstance(batch_size, (int, np.integer)) \
                 or batch_size <= 0:
@@ -206,7 +383,7 @@ class Sequential:
         return outputs[0] if len(outputs) == 1 else np.concatenate(outputs, axis=0)
 
     def reset_states(self):
-        """Zero the states of the stateful recurrent layers."""
+        """Zero the states of the stateful recurrent layers (``reset_state`` is the same)."""
         for layer in self.layers:
             if _is_recurrent(layer) and layer.stateful:
                 layer.reset_states()
@@ -214,7 +391,23 @@ class Sequential:
     reset_state = reset_states
 
     def build(self, input_shape):
-        """Create the weights of every unbuilt layer for ``input_shape`` (with batch axis)."""
+        """Create the weights of every unbuilt layer for ``input_shape`` (with batch axis).
+
+        Parameters
+        ----------
+        input_shape : tuple
+            The model's input shape, batch axis first (None where free).
+
+        Examples
+        --------
+        >>> import fastrnn
+        >>> model = fastrnn.Sequential([fastrnn.LSTM(4), fastrnn.Dense(2)])
+        >>> model.build((None, 7, 3))
+        >>> [w.shape for w in model.get_weights()]
+        [(3, 16), (4, 16), (16,), (4, 2), (2,)]
+        >>> model.output_shape
+        (None, 2)
+        """
         shape = tuple(input_shape)
         if self.input_layer is None:
             self._build_input_shape = (None,) + shape[1:]
@@ -225,14 +418,44 @@ class Sequential:
 
     # ------------------------------------------------------------ weights
     def get_weights(self):
-        """All layers' weights, in layer order (each layer's Keras order)."""
+        """Return all layers' weights, in layer order (each layer's Keras order).
+
+        Returns
+        -------
+        list of ndarray
+            Copies, as ``keras_model.get_weights()`` lists them.
+        """
         return [w for layer in self.layers for w in layer.get_weights()]
 
     @property
     def weights(self):
+        """Copies of the weights, as ``get_weights()`` returns them."""
         return self.get_weights()
 
     def set_weights(self, weights):
+        """Set all layers' weights from one list, in layer order.
+
+        Parameters
+        ----------
+        weights : list of array-like
+            As ``get_weights`` (or ``keras_model.get_weights()``) lists them;
+            each layer takes as many as it has, unbuilt layers included.
+
+        Raises
+        ------
+        ValueError
+            If the number of arrays or a shape is wrong.
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastrnn
+        >>> model = fastrnn.Sequential([fastrnn.SimpleRNN(2), fastrnn.Dense(1)])
+        >>> model.set_weights([np.full((3, 2), 0.5), np.eye(2), np.zeros(2),
+        ...                    np.ones((2, 1)), np.zeros(1)])
+        >>> print(np.round(model(np.ones((1, 1, 3))), 4))     # 2 * tanh(1.5)
+        [[1.8103]]
+        """
         weights = list(weights)
         counts = [_n_weights(layer) for layer in self.layers]
         if len(weights) != sum(counts):
@@ -245,11 +468,31 @@ class Sequential:
             start += n
 
     def count_params(self):
+        """Return the number of weight values of all layers (unbuilt layers count 0)."""
         return int(sum(w.size for w in self.get_weights()))
 
     # ------------------------------------------------------------ summary
     def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
-        """Print (or pass to ``print_fn``) a table of layers, output shapes and parameters."""
+        """Print (or pass to ``print_fn``) a table of layers, output shapes and parameters.
+
+        Parameters
+        ----------
+        line_length : int, optional
+            Total length of printed lines; default wide enough for every cell.
+        positions : list of float, optional
+            Relative positions of log elements in each line: the right ends
+            of the three columns, as fractions of ``line_length`` (default 80
+            when only ``positions`` is given).
+        print_fn : callable, optional
+            Called with the whole table as one string; default ``print``.
+        **kwargs
+            Other Keras arguments (``expand_nested``, ``show_trainable``,
+            ...), accepted and ignored.
+
+        Examples
+        --------
+        See ``Sequential``.
+        """
         rows = []
         for layer, shape in zip(self.layers, self._shapes()):
             params = sum(w.size for w in layer.get_weights())
@@ -299,6 +542,15 @@ class Sequential:
 
     # ------------------------------------------------------------ config
     def get_config(self):
+        """Return the model config, as Keras: ``name``, ``trainable`` and ``layers``.
+
+        Returns
+        -------
+        dict
+            ``layers`` is a list of ``{"class_name": ..., "config": ...}``
+            dicts (the InputLayer included); ``build_input_shape`` is added
+            when known for a model without an InputLayer.
+        """
         config = {"name": self.name, "trainable": self.trainable,
                   "layers": [{"class_name": type(layer).__name__, "config": layer.get_config()}
                              for layer in self._layers]}
@@ -308,6 +560,23 @@ class Sequential:
 
     @classmethod
     def from_config(cls, config):
+        """Create a model (without weights) from a ``get_config()`` dict.
+
+        Parameters
+        ----------
+        config : dict
+
+        Returns
+        -------
+        Sequential
+
+        Examples
+        --------
+        >>> import fastrnn
+        >>> model = fastrnn.Sequential([fastrnn.GRU(3), fastrnn.Dense(1)], name="m")
+        >>> fastrnn.Sequential.from_config(model.get_config()) == model
+        True
+        """
         config = dict(config)
         layers = [layer_from_config(entry) for entry in config.pop("layers", [])]
         return cls(layers, **config)
@@ -316,6 +585,33 @@ class Sequential:
         """Write the model to ``path`` in fastrnn's format: one .npz (numpy only, no pickle).
 
         Weights and config are saved; the states of stateful layers are not.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            The file to write, used as given (no suffix is appended; ``.npz``
+            is customary). Paths ending in ``.keras``, ``.h5`` or ``.hdf5``
+            raise ValueError: fastrnn does not write Keras files.
+
+        See Also
+        --------
+        fastrnn.load_model, Sequential.load : Read the file back.
+
+        Examples
+        --------
+        >>> import os
+        >>> import tempfile
+        >>> import numpy as np
+        >>> import fastrnn
+        >>> model = fastrnn.Sequential([fastrnn.LSTM(3, seed=0), fastrnn.Dense(2)])
+        >>> x = np.ones((1, 4, 5))
+        >>> y = model(x)
+        >>> with tempfile.TemporaryDirectory() as tmp:
+        ...     path = os.path.join(tmp, "model.npz")
+        ...     model.save(path)
+        ...     loaded = fastrnn.Sequential.load(path)
+        >>> loaded == model, np.array_equal(loaded(x), y)
+        (True, True)
         """
         path = os.fspath(path)
         if path.endswith((".keras", ".h5", ".hdf5")):
@@ -333,7 +629,22 @@ class Sequential:
 
     @classmethod
     def load(cls, path):
-        """Read a model written by ``save``."""
+        """Read a model written by ``save``.
+
+        Parameters
+        ----------
+        path : str or os.PathLike
+            A ``.npz`` file written by ``Sequential.save``.
+
+        Returns
+        -------
+        Sequential
+
+        Raises
+        ------
+        ValueError
+            If the file is not a readable fastrnn model.
+        """
         path = os.fspath(path)
         try:
             archive = np.load(path, allow_pickle=False)
@@ -372,6 +683,7 @@ class Sequential:
     __hash__ = None
 
     def __len__(self):
+        """The number of layers, without the InputLayer."""
         return len(self.layers)
 
     def __repr__(self):

@@ -14,20 +14,107 @@ __all__ = ["set_num_threads", "get_num_threads", "num_threads"]
 
 
 def set_num_threads(n):
-    """Use at most ``n`` threads per call; 0 goes back to OpenMP's setting."""
+    """Use at most ``n`` threads per call; 0 goes back to OpenMP's setting.
+
+    A call that is large enough splits its batch (or, for small batches, its
+    units) across threads, and ``Bidirectional`` runs its two directions at
+    once. By default fastrnn follows OpenMP's setting (``OMP_NUM_THREADS``,
+    ``threadpoolctl.threadpool_limits``); this overrides it for fastrnn
+    alone. The setting is process-wide.
+
+    Parameters
+    ----------
+    n : int
+        The most threads a call may use, an integer >= 1; or 0 to follow
+        OpenMP's setting again.
+
+    Raises
+    ------
+    ValueError
+        For anything but an integer >= 0.
+
+    See Also
+    --------
+    get_num_threads : The number of threads a large call uses now.
+    num_threads : The same, for a ``with`` block.
+
+    Examples
+    --------
+    >>> import fastrnn
+    >>> fastrnn.set_num_threads(1)
+    >>> fastrnn.get_num_threads()
+    1
+    >>> fastrnn.set_num_threads(0)          # back to OpenMP's setting
+    >>> fastrnn.set_num_threads(-1)
+    Traceback (most recent call last):
+        ...
+    ValueError: set_num_threads expected an integer >= 0, got -1
+    """
     if isinstance(n, bool) or not isinstance(n, int) or n < 0:
         raise ValueError(f"set_num_threads expected an integer >= 0, got {n!r}")
     _dispatch.kernels.set_num_threads(n)
 
 
 def get_num_threads():
-    """The number of threads a large call uses."""
+    """Return the number of threads a large call uses.
+
+    Returns
+    -------
+    int
+        The ``set_num_threads`` value, or OpenMP's ``omp_get_max_threads()``
+        when that is 0 (the default).
+
+    See Also
+    --------
+    set_num_threads, num_threads
+
+    Examples
+    --------
+    >>> import fastrnn
+    >>> fastrnn.get_num_threads() >= 1
+    True
+    >>> with fastrnn.num_threads(1):
+    ...     fastrnn.get_num_threads()
+    1
+    """
     return _dispatch.kernels.get_num_threads()
 
 
 @contextmanager
 def num_threads(n):
-    """``with fastrnn.num_threads(1): ...`` -- set_num_threads for a block."""
+    """``with fastrnn.num_threads(1): ...`` -- set_num_threads for a block.
+
+    A context manager: ``set_num_threads(n)`` on entry, and the previous
+    setting back on exit (also when the block raises).
+
+    Parameters
+    ----------
+    n : int
+        As for ``set_num_threads``: the most threads a call may use, or 0
+        for OpenMP's setting.
+
+    Raises
+    ------
+    ValueError
+        For anything but an integer >= 0 (on entry).
+
+    See Also
+    --------
+    set_num_threads, get_num_threads
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> layer = fastrnn.GRU(8, seed=0)
+    >>> before = fastrnn.get_num_threads()
+    >>> with fastrnn.num_threads(1):
+    ...     y = layer(np.ones((4, 3, 2)))         # one thread
+    ...     fastrnn.get_num_threads()
+    1
+    >>> fastrnn.get_num_threads() == before
+    True
+    """
     previous = _dispatch.kernels.get_num_threads_setting()
     set_num_threads(n)
     try:

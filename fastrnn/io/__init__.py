@@ -60,10 +60,73 @@ def load_model(path):
     Reads Keras 3 ``.keras`` files, legacy Keras HDF5 ``.h5`` files (both need
     h5py: ``pip install 'fastrnn[keras]'``) and fastrnn's own ``.npz`` files
     (written by ``Sequential.save``; numpy only). The kind is recognised from
-    the file's content, not its name.
+    the file's content, not its name. TensorFlow and Keras are never imported.
 
-    Raises ``NotImplementedError`` naming the layer for a layer fastrnn does
-    not support, and ``ValueError`` for a corrupt, truncated or non-model file.
+    The Keras model may be a ``keras.Sequential`` or a functional model that
+    is a single chain of ``InputLayer``, ``Masking``, ``Embedding``,
+    ``SimpleRNN``, ``LSTM``, ``GRU``, ``Bidirectional``, ``Dense``,
+    ``TimeDistributed(Dense)``, ``Dropout``, ``SpatialDropout1D``,
+    ``Activation``, ``Flatten`` and ``Reshape``; the mask operations Keras
+    records in functional configs (``NotEqual``, ``Any``) are checked to be
+    Keras's own mask propagation.
+
+    Parameters
+    ----------
+    path : str or os.PathLike
+        The model file.
+
+    Returns
+    -------
+    Sequential
+        The model, with its weights, computing what the Keras model computes.
+
+    Raises
+    ------
+    NotImplementedError
+        (``fastrnn.io.keras.UnsupportedLayerError``) naming the class and name
+        of a layer fastrnn does not support; nothing is skipped silently.
+    ValueError
+        For a corrupt, truncated or non-model file (also a TensorFlow
+        SavedModel directory).
+    FileNotFoundError
+        If ``path`` does not exist.
+    ImportError
+        Naming the ``fastrnn[keras]`` extra, when a Keras file needs h5py and
+        it is not installed.
+
+    See Also
+    --------
+    Sequential.save : Writes fastrnn's ``.npz`` format.
+    from_torch : Runs a PyTorch recurrent module instead.
+
+    Examples
+    --------
+    A Keras file loads the same way: ``fastrnn.load_model("sentiment.keras")``.
+    Here, a model saved by fastrnn (numpy only):
+
+    >>> import os
+    >>> import tempfile
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> model = fastrnn.Sequential([
+    ...     fastrnn.InputLayer(shape=(None, 3)),
+    ...     fastrnn.Bidirectional(fastrnn.GRU(4, seed=0)),
+    ...     fastrnn.Dense(1, activation="sigmoid"),
+    ... ])
+    >>> x = np.ones((2, 5, 3))
+    >>> y = model(x)
+    >>> with tempfile.TemporaryDirectory() as tmp:
+    ...     path = os.path.join(tmp, "model.npz")
+    ...     model.save(path)
+    ...     loaded = fastrnn.load_model(path)
+    >>> loaded.layers
+    [<fastrnn.Bidirectional name=...>, <fastrnn.Dense name=...>]
+    >>> np.array_equal(loaded(x), y)
+    True
+    >>> fastrnn.load_model(os.path.join(tempfile.gettempdir(), "no-such-model.keras"))
+    Traceback (most recent call last):
+        ...
+    FileNotFoundError: No such model file: '...no-such-model.keras'
     """
     path = os.fspath(path)
     kind = _sniff(path)

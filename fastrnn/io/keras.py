@@ -20,6 +20,12 @@ and Embedding(mask_zero=True) (``NotEqual``, ``Any``) and pass their results
 as ``mask=`` to later layers. The loader checks that every such explicit mask
 is exactly the one Keras's mask propagation gives in a Sequential stack, so
 the fastrnn model (which propagates masks itself) computes the same thing.
+
+Examples
+--------
+>>> from fastrnn.io import keras
+>>> "Bidirectional" in keras.SUPPORTED_LAYERS, "Conv1D" in keras.SUPPORTED_LAYERS
+(True, False)
 """
 import io
 import json
@@ -48,6 +54,28 @@ _BUILD_KEYS = {"batch_input_shape", "input_shape", "batch_size", "build_config",
 
 
 def require_h5py():
+    """Return the ``h5py`` module, which reading Keras files needs.
+
+    Returns
+    -------
+    module
+        ``h5py``.
+
+    Raises
+    ------
+    ImportError
+        Naming the ``fastrnn[keras]`` extra, when h5py is not installed.
+
+    Examples
+    --------
+    >>> from fastrnn.io.keras import require_h5py
+    >>> try:
+    ...     found = require_h5py().__name__ == "h5py"
+    ... except ImportError as e:      # without the extra
+    ...     found = "pip install 'fastrnn[keras]'" in str(e)
+    >>> found
+    True
+    """
     try:
         import h5py
     except ImportError:
@@ -58,7 +86,22 @@ def require_h5py():
 
 
 class UnsupportedLayerError(NotImplementedError):
-    """A layer (or layer setting) fastrnn cannot run; the message names the layer."""
+    """A layer (or layer setting) fastrnn cannot run; the message names the layer.
+
+    Raised by ``fastrnn.load_model`` for a Keras model containing such a
+    layer: nothing is skipped silently. A ``NotImplementedError``.
+
+    Parameters
+    ----------
+    *args
+        The message, as for any exception.
+
+    Examples
+    --------
+    >>> from fastrnn.io.keras import UnsupportedLayerError
+    >>> issubclass(UnsupportedLayerError, NotImplementedError)
+    True
+    """
 
 
 def _unsupported(class_name, name, why=None):
@@ -73,7 +116,36 @@ def _unsupported(class_name, name, why=None):
 
 # --------------------------------------------------------------------------- files
 def load_keras_model(path, kind):
-    """Load ``path`` (kind "keras" for a .keras zip, "h5" for legacy HDF5)."""
+    """Load ``path`` (kind "keras" for a .keras zip, "h5" for legacy HDF5).
+
+    The Keras part of ``fastrnn.load_model``, which recognises the kind from
+    the file's content; call that instead.
+
+    Parameters
+    ----------
+    path : str
+        The Keras model file.
+    kind : {"keras", "h5"}
+        "keras" for a Keras 3 ``.keras`` zip, "h5" for a legacy HDF5 file.
+
+    Returns
+    -------
+    fastrnn.Sequential
+
+    Raises
+    ------
+    UnsupportedLayerError
+        Naming a layer fastrnn does not support.
+    ValueError
+        For a corrupt, truncated or non-model file.
+    ImportError
+        When h5py is not installed.
+
+    Examples
+    --------
+    >>> from fastrnn.io.keras import load_keras_model
+    >>> model = load_keras_model("sentiment.keras", "keras")   # doctest: +SKIP
+    """
     h5py = require_h5py()
     if kind == "keras":
         try:

@@ -97,6 +97,91 @@ class TorchRNN:
     "LSTM", "GRU", "RNN_TANH" or "RNN_RELU"). ``layers[k]`` is the fastrnn layer
     (a SimpleRNN / LSTM / GRU, or a Bidirectional of one) running torch layer
     ``k``. Set weights with ``load_state_dict``.
+
+    Usually made by ``fastrnn.from_torch``; torch need not be installed.
+
+    Parameters
+    ----------
+    mode : {"LSTM", "GRU", "RNN_TANH", "RNN_RELU"}
+        The torch module's ``mode``: ``nn.LSTM``, ``nn.GRU``, or ``nn.RNN``
+        with ``nonlinearity="tanh"`` or ``"relu"``.
+    input_size : int
+        The number of expected features in the input ``x``.
+    hidden_size : int
+        The number of features in the hidden state ``h``.
+    num_layers : int, default 1
+        Number of recurrent layers, stacked.
+    bias : bool, default True
+        If False, the layers do not use the bias weights ``b_ih`` and ``b_hh``.
+    batch_first : bool, default False
+        If True, the input and output are (batch, seq, feature) instead of
+        (seq, batch, feature).
+    dropout : float, default 0.0
+        Torch's dropout between layers: kept in the config, a no-op at
+        inference.
+    bidirectional : bool, default False
+        If True, becomes a bidirectional RNN (each layer a ``Bidirectional``
+        with ``merge_mode="concat"``).
+    proj_size : int, default 0
+        LSTM projections have no Keras equivalent: anything but 0 raises
+        NotImplementedError.
+    dtype : {"float32", "float64"}, default "float32"
+        The dtype of the weights, the computation and the outputs.
+
+    Call arguments
+    --------------
+    input : array-like or torch.Tensor
+        (seq, batch, input_size), or (batch, seq, input_size) with
+        ``batch_first=True``, or unbatched (seq, input_size).
+    hx : array-like or tuple, optional
+        The initial states in torch's layout: ``h_0`` (num_layers *
+        num_directions, batch, hidden_size), or ``(h_0, c_0)`` for LSTM.
+        Default zeros. Unbatched input takes them without the batch axis.
+
+    Returns
+    -------
+    tuple
+        ``(output, h_n)``, or ``(output, (h_n, c_n))`` for LSTM, as numpy
+        arrays: ``output`` is (seq, batch, num_directions * hidden_size) (or
+        batch first, or unbatched, like the input), ``h_n`` and ``c_n``
+        (num_layers * num_directions, batch, hidden_size).
+
+    Notes
+    -----
+    The mapping: the Keras kernels are the transposed torch weights; torch's
+    LSTM gates i, f, g, o are Keras's i, f, c, o; RNN and LSTM biases are
+    ``b_ih + b_hh``; a GRU becomes ``GRU(reset_after=True)`` with torch's gate
+    blocks r, z, n reordered to z, r, h and bias rows ``b_ih``, ``b_hh``.
+    ``PackedSequence`` input is not supported. ``forward`` is the same as
+    calling. Instances compare equal (``==``) by config and weights, and
+    pickle.
+
+    See Also
+    --------
+    from_torch : Makes a TorchRNN from a torch module or state_dict.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> model = fastrnn.TorchRNN("GRU", input_size=2, hidden_size=3, bidirectional=True)
+    >>> model
+    <fastrnn.TorchRNN GRU(2, 3, bidirectional=True)>
+    >>> model.layers
+    [<fastrnn.Bidirectional name='bidirectional_l0' layer=<fastrnn.GRU name='forward_gru_l0' ...>>]
+    >>> state_dict = {}
+    >>> for suffix in ("_l0", "_l0_reverse"):
+    ...     state_dict["weight_ih" + suffix] = np.full((9, 2), 0.1, "float32")
+    ...     state_dict["weight_hh" + suffix] = np.full((9, 3), 0.1, "float32")
+    ...     state_dict["bias_ih" + suffix] = np.zeros(9, "float32")
+    ...     state_dict["bias_hh" + suffix] = np.zeros(9, "float32")
+    >>> model.load_state_dict(state_dict)
+    >>> output, h_n = model(np.ones((4, 1, 2), "float32"))     # (seq, batch, input_size)
+    >>> output.shape, h_n.shape
+    ((4, 1, 6), (2, 1, 3))
+    >>> print(np.round(h_n[:, 0], 4))
+    [[0.1985 0.1985 0.1985]
+     [0.1985 0.1985 0.1985]]
     """
 
     def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
@@ -128,6 +213,7 @@ class TorchRNN:
 
     @property
     def num_directions(self):
+        """2 for a bidirectional RNN, else 1."""
         return 2 if self.bidirectional else 1
 
     def _make_layer(self, k):
@@ -160,7 +246,27 @@ class TorchRNN:
         return shapes
 
     def load_state_dict(self, state_dict):
-        """Set the weights from a torch-style state_dict (numpy arrays or torch tensors)."""
+        """Set the weights from a torch-style state_dict (numpy arrays or torch tensors).
+
+        Parameters
+        ----------
+        state_dict : mapping
+            ``module.state_dict()``, or the same keys (``weight_ih_l0``,
+            ``weight_hh_l0``, ``bias_ih_l0``, ``bias_hh_l0``, ...,
+            ``_reverse`` for the backward direction) with numpy arrays of
+            torch's shapes. Converted to the model's dtype.
+
+        Raises
+        ------
+        ValueError
+            For missing or unexpected keys, a wrong shape or a non-float dtype.
+        NotImplementedError
+            For LSTM projection weights (``weight_hr_l*``).
+
+        Examples
+        --------
+        See ``TorchRNN``.
+        """
         sd = {str(k): v for k, v in dict(state_dict).items()}
         if any(k.startswith("weight_hr_l") for k in sd):
             raise NotImplementedError(
@@ -194,6 +300,24 @@ class TorchRNN:
 
         For RNN and LSTM, Keras holds one summed bias: it is returned as
         ``bias_ih`` with a zero ``bias_hh`` (the module computes the same).
+
+        Returns
+        -------
+        dict of str to ndarray
+            Under torch's keys, in torch's shapes (loadable with
+            ``module.load_state_dict({k: torch.from_numpy(v) ...})``).
+
+        Examples
+        --------
+        >>> import numpy as np
+        >>> import fastrnn
+        >>> state_dict = {"weight_ih_l0": np.ones((4, 2)), "weight_hh_l0": np.ones((4, 4)),
+        ...               "bias_ih_l0": np.ones(4), "bias_hh_l0": np.ones(4)}
+        >>> model = fastrnn.from_torch(state_dict, mode="RNN_TANH")
+        >>> sorted(model.state_dict())
+        ['bias_hh_l0', 'bias_ih_l0', 'weight_hh_l0', 'weight_ih_l0']
+        >>> print(model.state_dict()["bias_ih_l0"])       # b_ih + b_hh
+        [2. 2. 2. 2.]
         """
         sd = {}
         for k, layer in enumerate(self.layers):
@@ -208,7 +332,29 @@ class TorchRNN:
 
     # ------------------------------------------------------------ calling
     def __call__(self, input, hx=None):
-        """``(output, h_n)`` or, for LSTM, ``(output, (h_n, c_n))`` in torch's layouts."""
+        """``(output, h_n)`` or, for LSTM, ``(output, (h_n, c_n))`` in torch's layouts.
+
+        Parameters
+        ----------
+        input : array-like or torch.Tensor
+            (seq, batch, input_size), (batch, seq, input_size) with
+            ``batch_first=True``, or unbatched (seq, input_size).
+        hx : array-like or tuple, optional
+            ``h_0``, or ``(h_0, c_0)`` for LSTM, each (num_layers *
+            num_directions, batch, hidden_size). Default zeros.
+
+        Returns
+        -------
+        tuple
+            ``(output, h_n)`` or ``(output, (h_n, c_n))``, numpy arrays.
+
+        Raises
+        ------
+        ValueError
+            For input or states of the wrong shape.
+        TypeError
+            For a ``PackedSequence``.
+        """
         if type(input).__name__ == "PackedSequence":
             raise TypeError("PackedSequence input is not supported: pass a padded tensor "
                             "(and run the padded steps, or mask them with fastrnn's layers)")
@@ -280,6 +426,12 @@ class TorchRNN:
 
     # ------------------------------------------------------------ misc
     def get_config(self):
+        """Return the constructor arguments as a dict.
+
+        Returns
+        -------
+        dict
+        """
         return {"mode": self.mode, "input_size": self.input_size,
                 "hidden_size": self.hidden_size, "num_layers": self.num_layers,
                 "bias": self.bias, "batch_first": self.batch_first, "dropout": self.dropout,
@@ -287,6 +439,16 @@ class TorchRNN:
 
     @classmethod
     def from_config(cls, config):
+        """Create a TorchRNN (without weights) from a ``get_config()`` dict.
+
+        Parameters
+        ----------
+        config : dict
+
+        Returns
+        -------
+        TorchRNN
+        """
         return cls(**config)
 
     def __eq__(self, other):
@@ -339,6 +501,77 @@ def from_torch(module_or_state_dict, mode=None, **kwargs):
     "GRU", "RNN_TANH", "RNN_RELU") and the module's constructor arguments
     (``batch_first``, ``bidirectional``, ...; sizes missing are read off the
     weights, sizes given are checked against them).
+
+    Parameters
+    ----------
+    module_or_state_dict : torch.nn.RNNBase or mapping
+        An ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU`` module (then no other
+        argument), or its ``state_dict()``: a mapping of torch's keys to torch
+        tensors or numpy arrays (float32 or float64).
+    mode : {"LSTM", "GRU", "RNN_TANH", "RNN_RELU", "RNN"}, optional
+        Required with a state_dict: the module's ``mode`` (``"RNN"`` takes
+        ``nonlinearity="tanh"`` or ``"relu"``, default tanh).
+    **kwargs
+        With a state_dict, the module's constructor arguments:
+        ``input_size``, ``hidden_size``, ``num_layers``, ``bias``,
+        ``batch_first``, ``dropout``, ``bidirectional``, ``proj_size``,
+        ``nonlinearity``, ``device`` (ignored), ``dtype`` (default the
+        weights' dtype). Sizes missing are read off the weights; sizes given
+        are checked against them.
+
+    Returns
+    -------
+    TorchRNN
+        Called like the module: ``output, h_n = model(x, hx=None)``, or
+        ``output, (h_n, c_n) = model(x, (h_0, c_0))`` for LSTM.
+
+    Raises
+    ------
+    NotImplementedError
+        For ``proj_size > 0`` (LSTM projections have no Keras equivalent).
+    TypeError
+        For an object that is neither a module nor a state_dict, or extra
+        arguments with a module.
+    ValueError
+        For a state_dict that does not fit ``mode`` or the arguments.
+
+    See Also
+    --------
+    TorchRNN : The returned model; its ``layers`` are fastrnn layers.
+
+    Examples
+    --------
+    With a module: ``fastrnn.from_torch(torch.nn.LSTM(8, 16, batch_first=True))``.
+    With a state_dict, torch need not be installed:
+
+    >>> import numpy as np
+    >>> import fastrnn
+    >>> rng = np.random.default_rng(0)
+    >>> state_dict = {"weight_ih_l0": rng.normal(size=(12, 2)),     # 4 gates * hidden 3
+    ...               "weight_hh_l0": rng.normal(size=(12, 3)),
+    ...               "bias_ih_l0": rng.normal(size=12), "bias_hh_l0": rng.normal(size=12)}
+    >>> model = fastrnn.from_torch(state_dict, mode="LSTM", batch_first=True)
+    >>> model
+    <fastrnn.TorchRNN LSTM(2, 3, batch_first=True)>
+    >>> x = rng.normal(size=(5, 4, 2))                    # (batch, seq, input_size)
+    >>> output, (h_n, c_n) = model(x)
+    >>> output.shape, h_n.shape, c_n.shape
+    ((5, 4, 3), (1, 5, 3), (1, 5, 3))
+
+    An ``nn.RNN`` computes ``h_t = tanh(x_t W_ih^T + b_ih + h_{t-1} W_hh^T + b_hh)``:
+
+    >>> w_ih, w_hh = rng.normal(size=(3, 2)), rng.normal(size=(3, 3))
+    >>> b_ih, b_hh = rng.normal(size=3), rng.normal(size=3)
+    >>> model = fastrnn.from_torch({"weight_ih_l0": w_ih, "weight_hh_l0": w_hh,
+    ...                             "bias_ih_l0": b_ih, "bias_hh_l0": b_hh},
+    ...                            mode="RNN", nonlinearity="tanh")
+    >>> x = rng.normal(size=(4, 2, 2))                    # (seq, batch, input_size)
+    >>> h = np.zeros((2, 3))
+    >>> for t in range(4):
+    ...     h = np.tanh(x[t] @ w_ih.T + b_ih + h @ w_hh.T + b_hh)
+    >>> output, h_n = model(x)
+    >>> output.shape, np.allclose(h_n[0], h, atol=1e-5)
+    ((4, 2, 3), True)
     """
     obj = module_or_state_dict
     module_name = type(obj).__module__ or ""
