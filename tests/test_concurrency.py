@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import fastrnn
+from support import as_list, assert_same
 
 THREADS, CALLS = 8, 200
 RNG = np.random.default_rng(2024)
@@ -39,18 +40,6 @@ def run_threads(work):
     if errors:
         raise errors[0]
     return results
-
-
-def as_list(result):
-    return result if isinstance(result, list) else [result]
-
-
-def assert_same(a, b):
-    a, b = as_list(a), as_list(b)
-    assert len(a) == len(b)
-    for u, v in zip(a, b):
-        assert u.dtype == v.dtype
-        np.testing.assert_array_equal(u, v)
 
 
 def layer_kinds():

@@ -22,24 +22,13 @@ import numpy as np
 import pytest
 
 import fastrnn
+from support import arrays, load_case
 from fastrnn import layers as fl
 
 DATA = Path(__file__).parent / "data" / "keras_edge"
 CASES = sorted(DATA.glob("*.npz"))
 TOLERANCE = {np.dtype(np.float32): dict(rtol=1e-4, atol=1e-5),
              np.dtype(np.float64): dict(rtol=1e-9, atol=1e-12)}
-
-
-def load_case(path):
-    with np.load(path) as data:
-        return json.loads(str(data["spec"])), {k: data[k] for k in data.files}
-
-
-def arrays(data, prefix):
-    out = []
-    while f"{prefix}{len(out)}" in data:
-        out.append(data[f"{prefix}{len(out)}"])
-    return out
 
 
 def build_layer(spec, data):

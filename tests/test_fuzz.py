@@ -26,6 +26,7 @@ from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
 import fastrnn
+from support import as_list, assert_same
 from reference import rnn
 
 FACTOR = {"ci": 1, "fuzz": 50}[os.environ.get("FASTRNN_HYPOTHESIS_PROFILE", "ci")]
@@ -139,18 +140,6 @@ def set_random_weights(draw, layer, rng, scale=0.5):
     shapes = [w.shape for w in layer.get_weights()]
     layer.set_weights([present(rng.uniform(-scale, scale, s).astype(dtype), layout) for s in shapes])
     return layer.get_weights()
-
-
-def as_list(result):
-    return result if isinstance(result, list) else [result]
-
-
-def assert_same(a, b):
-    a, b = as_list(a), as_list(b)
-    assert len(a) == len(b)
-    for u, v in zip(a, b):
-        assert u.dtype == v.dtype and u.shape == v.shape
-        np.testing.assert_array_equal(u, v)
 
 
 def expected(cell, weights, x, config, mask, states, zero_output_for_mask=None):
