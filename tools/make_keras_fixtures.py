@@ -24,81 +24,20 @@ timestamps, so regenerating gives byte-identical files.
 
 import argparse
 import os
-import subprocess
 import sys
 
-TF_VERSION = "2.21.0"
-KERAS_VERSION = "3.15.1"
-DEFAULT_VENV = "/tmp/fastrnn-keras-venv"
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from fixture_venv import KERAS_PACKAGES, KERAS_VENV, REPO_ROOT, child_env, ensure_venv, \
+    rerun_in, save_npz
+
 DEFAULT_OUT = os.path.join(REPO_ROOT, "tests", "data", "keras")
-
-CHILD_ENV = {
-    "CUDA_VISIBLE_DEVICES": "",
-    "TF_CPP_MIN_LOG_LEVEL": "2",
-    "KERAS_BACKEND": "tensorflow",
-}
-
-
-# ---------------------------------------------------------------------------
-# Parent: make sure the venv exists, then re-exec inside it.
-# ---------------------------------------------------------------------------
-
-
-def _venv_python(venv):
-    if os.name == "nt":
-        return os.path.join(venv, "Scripts", "python.exe")
-    return os.path.join(venv, "bin", "python")
-
-
-def _venv_ok(py, env):
-    if not os.path.exists(py):
-        return False
-    r = subprocess.run(
-        [py, "-c", "import tensorflow, keras"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    return r.returncode == 0
 
 
 def ensure_venv_and_reexec(args):
-    venv = os.path.abspath(args.venv)
-    py = _venv_python(venv)
-    env = dict(os.environ)
-    env.update(CHILD_ENV)
-    if not _venv_ok(py, env):
-        print(f"[make_keras_fixtures] creating venv {venv}", flush=True)
-        if not os.path.exists(py):
-            subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        subprocess.run(
-            [py, "-m", "pip", "install", "--upgrade", "pip"], check=True
-        )
-        subprocess.run(
-            [
-                py,
-                "-m",
-                "pip",
-                "install",
-                f"tensorflow-cpu=={TF_VERSION}",
-                f"keras=={KERAS_VERSION}",
-            ],
-            check=True,
-        )
-        if not _venv_ok(py, env):
-            sys.exit(f"venv {venv} still cannot import tensorflow, keras")
-    cmd = [
-        py,
-        os.path.abspath(__file__),
-        "--generate",
-        "--venv",
-        venv,
-        "--out",
-        os.path.abspath(args.out),
-    ]
-    print("[make_keras_fixtures] running:", " ".join(cmd), flush=True)
-    sys.exit(subprocess.run(cmd, env=env).returncode)
+    py = ensure_venv(args.venv, "import tensorflow, keras", KERAS_PACKAGES,
+                     "make_keras_fixtures")
+    rerun_in(py, __file__, "--generate", "--venv", os.path.abspath(args.venv),
+             "--out", os.path.abspath(args.out), tag="make_keras_fixtures")
+    sys.exit(0)
 
 
 # ---------------------------------------------------------------------------
@@ -726,23 +665,6 @@ def all_finite(np, arrays):
                if v.dtype.kind == "f")
 
 
-def save_npz(np, path, arrays):
-    """np.savez_compressed, re-packed with fixed timestamps (reproducible)."""
-    import io
-    import zipfile
-
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
-    buf.seek(0)
-    with zipfile.ZipFile(buf) as src, \
-            zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as dst:
-        for info in src.infolist():
-            zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o644 << 16
-            dst.writestr(zi, src.read(info.filename))
-
-
 def verify(np, json, path):
     with np.load(path, allow_pickle=False) as z:
         keys = set(z.files)
@@ -775,7 +697,7 @@ def verify(np, json, path):
 
 
 def generate(args):
-    for k, v in CHILD_ENV.items():
+    for k, v in child_env().items():
         os.environ.setdefault(k, v)
     import collections
     import glob
@@ -844,7 +766,7 @@ def generate(args):
                                                    separators=(",", ":")))}
         payload.update(arrays)
         path = os.path.join(out, f"{case.id}.npz")
-        save_npz(np, path, payload)
+        save_npz(path, payload)
         verify(np, json, path)
         groups[case.group] += 1
 
@@ -859,8 +781,8 @@ def generate(args):
 
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--venv", default=DEFAULT_VENV,
-                   help=f"virtualenv with tensorflow+keras (default {DEFAULT_VENV})")
+    p.add_argument("--venv", default=KERAS_VENV,
+                   help=f"virtualenv with tensorflow+keras (default {KERAS_VENV})")
     p.add_argument("--out", default=DEFAULT_OUT,
                    help="output directory (default tests/data/keras)")
     p.add_argument("--generate", action="store_true",

@@ -25,22 +25,12 @@ generator, and archives are re-packed with fixed zip timestamps.
 
 import argparse
 import os
-import subprocess
 import sys
 
-TF_VERSION = "2.21.0"
-KERAS_VERSION = "3.15.1"
-TORCH_VERSION = "2.13.0"
-DEFAULT_KERAS_VENV = "/tmp/fastrnn-keras-venv"
-DEFAULT_TORCH_VENV = "/tmp/fastrnn-torch-venv"
-REPO_ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-DEFAULT_OUT = os.path.join(REPO_ROOT, "tests", "data", "models")
+from fixture_venv import (KERAS_PACKAGES, KERAS_VENV, REPO_ROOT, TORCH_PACKAGES, TORCH_VENV,
+                          ensure_venv, rerun_in, save_npz)
 
-CHILD_ENV = {
-    "CUDA_VISIBLE_DEVICES": "",
-    "TF_CPP_MIN_LOG_LEVEL": "2",
-    "KERAS_BACKEND": "tensorflow",
-}
+DEFAULT_OUT = os.path.join(REPO_ROOT, "tests", "data", "models")
 
 
 # ---------------------------------------------------------------------------
@@ -48,69 +38,22 @@ CHILD_ENV = {
 # ---------------------------------------------------------------------------
 
 
-def _venv_python(venv):
-    return os.path.join(venv, "Scripts", "python.exe") if os.name == "nt" else \
-        os.path.join(venv, "bin", "python")
-
-
-def _ensure_venv(venv, probe, packages, env):
-    py = _venv_python(os.path.abspath(venv))
-    ok = os.path.exists(py) and subprocess.run(
-        [py, "-c", probe], env=env, stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL).returncode == 0
-    if not ok:
-        print(f"[make_model_fixtures] preparing venv {venv}", flush=True)
-        if not os.path.exists(py):
-            subprocess.run([sys.executable, "-m", "venv", venv], check=True)
-        subprocess.run([py, "-m", "pip", "install", *packages], check=True)
-        if subprocess.run([py, "-c", probe], env=env).returncode != 0:
-            sys.exit(f"venv {venv} still cannot run: {probe}")
-    return py
-
-
 def parent(args):
-    env = dict(os.environ)
-    env.update(CHILD_ENV)
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
     if not args.skip_keras:
-        py = _ensure_venv(args.keras_venv, "import tensorflow, keras, h5py",
-                          [f"tensorflow-cpu=={TF_VERSION}", f"keras=={KERAS_VERSION}", "h5py"],
-                          env)
-        r = subprocess.run([py, os.path.abspath(__file__), "--generate-keras", "--out", out],
-                           env=env)
-        if r.returncode:
-            sys.exit(r.returncode)
+        py = ensure_venv(args.keras_venv, "import tensorflow, keras, h5py", KERAS_PACKAGES,
+                         "make_model_fixtures")
+        rerun_in(py, __file__, "--generate-keras", "--out", out, tag="make_model_fixtures")
     if not args.skip_torch:
-        py = _ensure_venv(args.torch_venv, "import torch, numpy",
-                          [f"torch=={TORCH_VERSION}", "numpy"], env)
-        r = subprocess.run([py, os.path.abspath(__file__), "--generate-torch", "--out", out],
-                           env=env)
-        if r.returncode:
-            sys.exit(r.returncode)
+        py = ensure_venv(args.torch_venv, "import torch, numpy", TORCH_PACKAGES,
+                         "make_model_fixtures")
+        rerun_in(py, __file__, "--generate-torch", "--out", out, tag="make_model_fixtures")
 
 
 # ---------------------------------------------------------------------------
 # Shared helpers for the children.
 # ---------------------------------------------------------------------------
-
-
-def save_npz(path, **arrays):
-    """np.savez_compressed, re-packed with fixed timestamps (byte-identical reruns)."""
-    import io
-    import zipfile
-
-    import numpy as np
-
-    buf = io.BytesIO()
-    np.savez_compressed(buf, **arrays)
-    buf.seek(0)
-    with zipfile.ZipFile(buf) as src, zipfile.ZipFile(path, "w") as dst:
-        for info in sorted(src.infolist(), key=lambda i: i.filename):
-            zi = zipfile.ZipInfo(info.filename, date_time=(1980, 1, 1, 0, 0, 0))
-            zi.compress_type = zipfile.ZIP_DEFLATED
-            zi.external_attr = 0o644 << 16
-            dst.writestr(zi, src.read(info.filename))
 
 
 def rng_for(name):
@@ -242,8 +185,8 @@ def generate_keras(out):
         else:
             np.testing.assert_allclose(from_h5, expected, rtol=1e-6, atol=1e-7)
             h5_note = "keras.saving.load_model gives the same output"
-        save_npz(os.path.join(out, name + ".npz"), x=x, expected=expected,
-                 h5_note=np.array(h5_note))
+        save_npz(os.path.join(out, name + ".npz"),
+                 dict(x=x, expected=expected, h5_note=np.array(h5_note)))
         print(f"[keras] {name}: x{x.shape} -> {expected.shape}", flush=True)
 
     # A model with a layer fastrnn does not support: loading must name it.
@@ -349,15 +292,15 @@ def generate_torch(out):
             arrays["sd/" + key] = value.numpy()
         spec = {"class": cls, "mode": module.mode, "kwargs": kwargs, "use_hx": use_hx}
         arrays["spec"] = np.array(json.dumps(spec, sort_keys=True))
-        save_npz(os.path.join(out, f"torch-{name}.npz"), **arrays)
+        save_npz(os.path.join(out, f"torch-{name}.npz"), arrays)
         print(f"[torch] {name}: {module}", flush=True)
     _write_versions(out, {"torch": torch.__version__, "numpy_torch": np.__version__})
 
 
 def main():
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--keras-venv", default=DEFAULT_KERAS_VENV)
-    ap.add_argument("--torch-venv", default=DEFAULT_TORCH_VENV)
+    ap.add_argument("--keras-venv", default=KERAS_VENV)
+    ap.add_argument("--torch-venv", default=TORCH_VENV)
     ap.add_argument("--out", default=DEFAULT_OUT)
     ap.add_argument("--skip-keras", action="store_true")
     ap.add_argument("--skip-torch", action="store_true")
