@@ -684,8 +684,8 @@ class _RNN:
                 if self._states[0].shape[0] != batch:
                     raise ValueError(
                         f"{cls} is stateful with batch size {self._states[0].shape[0]}; "
-                        f"got x with batch size {batch}. Call reset_states() does not "
-                        "change the batch size; build a new layer for another batch size."
+                        f"got x with batch size {batch}. reset_states() keeps the batch "
+                        "size; build a new layer for another batch size."
                     )
                 return self._states
             return None
