@@ -5,13 +5,19 @@ x86-64 and, on x86-64, again with AVX2+FMA+F16C and with AVX-512
 (F, CD, VL, BW, DQ) enabled: exactly the features checked here. The best
 build the CPU runs is imported; FASTRNN_KERNELS=baseline|avx2|avx512 forces
 one (for tests and benchmarks).
+
+A build is never imported on a CPU that lacks one of its features: the
+compiler may use those instructions anywhere, module initialisation
+included, so importing it would kill the process with SIGILL.
 """
 import importlib
+import importlib.util
 import os
 
 BUILDS = {
-    # build -> numpy CPU features it needs
-    "avx512": ("AVX512F", "AVX512CD", "AVX512VL", "AVX512BW", "AVX512DQ", "AVX2", "FMA3"),
+    # build -> numpy CPU features it needs (setup.py's flags for that build)
+    "avx512": ("AVX512F", "AVX512CD", "AVX512VL", "AVX512BW", "AVX512DQ",
+               "AVX2", "FMA3", "F16C"),
     "avx2": ("AVX2", "FMA3", "F16C"),
     "baseline": (),
 }
@@ -26,19 +32,36 @@ def _cpu_features():
     return __cpu_features__
 
 
+def missing_features(build):
+    """The CPU features ``build`` needs that this CPU lacks (empty if it runs here)."""
+    features = _cpu_features()
+    return [f for f in BUILDS[build] if not features.get(f, False)]
+
+
+def _compiled(build):
+    return importlib.util.find_spec(f"fastrnn.{MODULES[build]}") is not None
+
+
 def load(build):
-    """The kernel module of ``build``, or None if not compiled here."""
-    try:
-        return importlib.import_module(f"fastrnn.{MODULES[build]}")
-    except ImportError:
-        return None
+    """The kernel module of ``build``.
+
+    Raises ImportError, without importing anything, when this CPU lacks a
+    feature the build needs or the build is not compiled here.
+    """
+    if build not in BUILDS:
+        raise ImportError(f"unknown kernel build {build!r}; builds: {list(BUILDS)}")
+    missing = missing_features(build)
+    if missing:
+        raise ImportError(f"the {build} kernels need CPU features this CPU lacks: "
+                          f"{', '.join(missing)}")
+    if not _compiled(build):
+        raise ImportError(f"the {build} kernels are not compiled in this installation")
+    return importlib.import_module(f"fastrnn.{MODULES[build]}")
 
 
 def available():
     """The builds this CPU runs and this installation has, best first."""
-    features = _cpu_features()
-    return [b for b in BUILDS
-            if all(features.get(f, False) for f in BUILDS[b]) and load(b) is not None]
+    return [b for b in BUILDS if not missing_features(b) and _compiled(b)]
 
 
 def _choose():

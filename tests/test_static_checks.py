@@ -1,6 +1,7 @@
 """The cheap static checks, run by the test suite so that CI runs them:
 ruff on the Python code, cython-lint on the kernels (tools/check.sh runs
 these and mypy by hand)."""
+import os
 import shutil
 import subprocess
 import sys
@@ -33,6 +34,10 @@ def test_cython_lint():
     needs_checkout()
     sources = sorted(str(p) for pattern in ("*.pyx", "*.pxi")
                      for p in (ROOT / "fastrnn").glob(pattern))
+    # cython-lint runs pycodestyle by name: find it beside this interpreter
+    # too, as pytest may run from a venv that is not activated.
+    env = dict(os.environ)
+    env["PATH"] = os.pathsep.join([str(Path(sys.executable).parent), env.get("PATH", "")])
     run = subprocess.run([tool("cython-lint"), *sources], cwd=ROOT, capture_output=True,
-                         text=True)
+                         text=True, env=env)
     assert run.returncode == 0, run.stdout + run.stderr

@@ -115,8 +115,8 @@ def test_submodule_stub_defines_only_runtime_names(module_name):
 
 
 def kernel_modules():
-    return [pytest.param(build, id=build) for build in _dispatch.MODULES
-            if _dispatch.load(build) is not None]
+    # Only the builds this CPU runs: importing another would die of SIGILL.
+    return [pytest.param(build, id=build) for build in _dispatch.available()]
 
 
 def runtime_public(module):
