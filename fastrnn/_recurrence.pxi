@@ -14,6 +14,7 @@ from libc.math cimport erf, exp, expm1, fabs, log, log1p, sqrt, tanh
 from libc.limits cimport INT_MAX
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
+from cpython.exc cimport PyErr_CheckSignals
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 from cython.parallel cimport parallel, prange, threadid
 cimport openmp
@@ -94,6 +95,24 @@ cdef extern from "_simd.h" nogil:
 
 VECTOR_FLOATS = FR_VL
 TILE_ROWS = FR_MR
+
+
+cdef extern from "_process.h" nogil:
+    # Ctrl-C and fork() around kernel calls: see _process.h.
+    int fr_interrupted
+    int fr_arm_interrupt()
+    void fr_disarm_interrupt()
+    int fr_threads_started
+    int fr_threads_forbidden
+    int fr_fork_warned
+    int fr_running
+    int fr_register_atfork()
+
+# A kernel call that returns this was stopped by Ctrl-C (its outputs are partial).
+cdef int _INTERRUPTED = -2
+
+if fr_register_atfork() != 0:
+    raise ImportError("fastrnn: pthread_atfork failed")
 
 
 # ---------------------------------------------------------------- activations
@@ -470,6 +489,7 @@ cdef struct Plan:
     void* sequence_output          # NULL unless return_sequences
     bint go_backwards
     bint zero_output_for_mask
+    bint interruptible             # stop between timesteps once fr_interrupted is set
     # The packed float32 path (see Recurrence._pack): weights in panels of
     # nv vectors, each panel covering units_per_panel units.
     const float* packed_kernel      # (panels, depth, panel width)
@@ -481,8 +501,14 @@ cdef struct Plan:
     Py_ssize_t units_per_panel
 
 
+cdef inline bint _stopped(Plan* p) noexcept nogil:
+    # Read between timesteps: a volatile load and a branch.
+    return p.interruptible and fr_interrupted
+
+
 cdef int _run(Plan* p, floating* dtype_tag) noexcept nogil:
-    """Run the whole sequence. Returns 0, or -1 if scratch memory ran out."""
+    """Run the whole sequence. Returns 0, -1 if scratch memory ran out, or
+    _INTERRUPTED."""
     cdef Py_ssize_t batch = p.batch, steps = p.steps, units = p.units
     cdef Py_ssize_t width = p.gates * units, ldp = steps * width
     cdef Py_ssize_t s, t, b, j
@@ -513,6 +539,8 @@ cdef int _run(Plan* p, floating* dtype_tag) noexcept nogil:
     _project_inputs(x, batch * steps, p.depth, kernel, bias, width, projection)
 
     for s in range(steps):
+        if _stopped(p):
+            break
         t = steps - 1 - s if p.go_backwards else s
         g = projection + t * width          # row b's gates at step t: g + b * ldp
         if p.cell == GRU_CELL and p.reset_after:
@@ -553,7 +581,7 @@ cdef int _run(Plan* p, floating* dtype_tag) noexcept nogil:
                   units, valid, p.zero_output_for_mask)
     free(projection)
     free(work)
-    return 0
+    return _INTERRUPTED if _stopped(p) else 0
 
 
 cdef inline void _lstm_update(floating* g, floating* h, floating* c, floating* tmp,
@@ -732,6 +760,8 @@ cdef void _run_packed_rows(Plan* p, Py_ssize_t b0, Py_ssize_t b1, float* project
         return
     _project_packed(p, b0, b1, 0, p.panels, projection)
     for s in range(p.steps):
+        if _stopped(p):
+            return
         _step_packed(p, s, b0, b1, 0, p.panels, projection, h_cur, h_next)
         swap = h_cur
         h_cur = h_next
@@ -765,8 +795,13 @@ cdef void _run_packed_shared(Plan* p, Shared* work, float* projection, float* sp
         s, chunk = k // work.chunks, k % work.chunks
         spins = 0
         while __atomic_load_n(&work.completed, __ATOMIC_ACQUIRE) < s * work.chunks:
+            # A thread that stopped never completes its chunk: stop too.
+            if _stopped(p):
+                return
             spins = spins + 1
             fr_relax(spins)
+        if _stopped(p):
+            return
         q0 = p.panels * chunk // work.chunks
         q1 = p.panels * (chunk + 1) // work.chunks
         _step_packed(p, s, 0, p.batch, q0, q1, projection, buffers[s % 2], buffers[(s + 1) % 2])
@@ -793,6 +828,9 @@ cdef int _run_packed_parallel(Plan* p, int threads) noexcept nogil:
         return -1
     if threads > p.panels and not by_rows:
         threads = p.panels
+    global fr_threads_started
+    if threads > 1:
+        fr_threads_started = 1
     if threads <= 1:
         _run_packed_rows(p, 0, batch, projection, spare)
     elif by_rows:
@@ -814,7 +852,7 @@ cdef int _run_packed_parallel(Plan* p, int threads) noexcept nogil:
             memcpy(p.h, spare, batch * units * sizeof(float))
     free(projection)
     free(spare)
-    return 0
+    return _INTERRUPTED if _stopped(p) else 0
 
 
 # Threads for one call: 0 follows OpenMP's default (OMP_NUM_THREADS, which
@@ -1077,8 +1115,66 @@ cdef int _execute(Plan* p, bint packed, bint double, int threads) noexcept nogil
     return _run(p, <float*>NULL)
 
 
-# Kernel calls running now, in any Python thread (changed under the GIL).
-cdef int _running = 0
+# A call of at least this many multiply-adds (about a millisecond) made on
+# the main thread stops at Ctrl-C; below it, arming the handler is not worth
+# its two system calls.
+cdef Py_ssize_t _interrupt_threshold = 2000000
+
+
+def set_interrupt_threshold(Py_ssize_t multiply_adds):
+    """Main-thread calls of at least this many multiply-adds stop at Ctrl-C (tests use it)."""
+    global _interrupt_threshold
+    previous = _interrupt_threshold
+    _interrupt_threshold = multiply_adds
+    return previous
+
+
+cdef Py_ssize_t _work(Plan* p) noexcept nogil:
+    return p.steps * p.batch * p.units * p.gates * (p.units + p.depth)
+
+
+def threads_started():
+    """Whether this process, or the parent it was forked from, ran OpenMP threads."""
+    return bool(fr_threads_started)
+
+
+def forbid_threads():
+    """Compute on the calling thread only from now on (a fork after threads ran)."""
+    global fr_threads_forbidden
+    fr_threads_forbidden = 1
+
+
+def threads_forbidden():
+    """Whether calls are kept to one thread because of a fork after threads ran."""
+    return bool(fr_threads_forbidden)
+
+
+cdef int _allowed_threads(int wanted):
+    """``wanted``, or 1 where more threads would hang or only wait."""
+    global fr_fork_warned
+    if wanted <= 1:
+        return 1
+    if fr_running > 0:
+        # Another call is running (from another Python thread): the
+        # cores are taken, and more threads would only wait for them.
+        return 1
+    if fr_threads_forbidden:
+        if not fr_fork_warned:
+            fr_fork_warned = 1
+            import warnings
+            warnings.warn(
+                "fastrnn: this process was forked after fastrnn had run OpenMP threads, "
+                "which cannot run in a forked child (GNU libgomp is not fork-safe); calls "
+                "in this process use one thread. Use the 'spawn' or 'forkserver' start "
+                "method, or fastrnn.set_num_threads(1) in the parent before its first call.",
+                RuntimeWarning, stacklevel=2)
+        return 1
+    return wanted
+
+
+cdef bint _on_main_thread():
+    import threading
+    return threading.get_ident() == threading.main_thread().ident
 
 
 cdef class Call:
@@ -1090,53 +1186,85 @@ cdef class Call:
 
     def run(self, int threads=0):
         """Run the recurrence without the GIL (threads 0: the global setting)."""
-        cdef int status
-        if self.done:
-            raise RuntimeError("this call has already run")
-        self.done = True
         if threads <= 0:
             threads = _threads_for(&self.p)
-        global _running
-        if _running > 0:
-            # Another call is running (from another Python thread): the
-            # cores are taken, and more threads would only wait for them.
-            threads = 1
-        _running += 1          # (under the GIL)
-        try:
-            with nogil:
-                status = _execute(&self.p, self.packed, self.double, threads)
-        finally:
-            _running -= 1
-        if status != 0:
-            raise MemoryError("fastrnn: not enough memory for the input projection")
+        _run_calls(self, None, _allowed_threads(threads))
 
     def run_with(self, Call other):
         """Run this call and ``other`` (another direction) concurrently, one
         thread each, when two threads are allowed and the work is worth a
         thread; else one after the other."""
-        cdef int status[2]
-        cdef int tid = 0, team = 1
-        cdef bint both = (get_num_threads() >= 2 and _running == 0
-                          and _worth_a_thread(&self.p) and _worth_a_thread(&other.p))
-        if self.done or other.done:
-            raise RuntimeError("this call has already run")
-        if not both:
+        cdef bint both = (get_num_threads() >= 2 and _worth_a_thread(&self.p)
+                          and _worth_a_thread(&other.p))
+        if both and _allowed_threads(2) == 2:
+            _run_calls(self, other, 2)
+        else:
             self.run()
             other.run()
-            return
-        self.done = other.done = True
-        status[0] = status[1] = 0
-        global _running
-        _running += 2
-        try:
-            with nogil, parallel(num_threads=2):
-                tid = threadid()
-                team = openmp.omp_get_num_threads()
-                if tid == 0:
-                    status[0] = _execute(&self.p, self.packed, self.double, 1)
-                if tid == 1 or team == 1:
-                    status[1] = _execute(&other.p, other.packed, other.double, 1)
-        finally:
-            _running -= 2
-        if status[0] != 0 or status[1] != 0:
-            raise MemoryError("fastrnn: not enough memory for the input projection")
+
+
+cdef _restart(Call call, list initial):
+    """Undo a stopped call's partial work: its outputs start from zero and
+    its states from the initial ones."""
+    call.last[...] = 0
+    for state, start in zip(call.states, initial):
+        state[...] = start
+
+
+cdef _run_calls(Call first, Call second, int threads):
+    """Run ``first`` on ``threads`` threads, or ``first`` and ``second``
+    concurrently on one thread each (threads 2).
+
+    A long call on the main thread stops at Ctrl-C: the handler that Python
+    would run afterwards runs now and raises (KeyboardInterrupt), and the
+    layer never sees the partial results. If the handler returns instead,
+    the call starts again from its initial states.
+    """
+    cdef int status[2]
+    cdef int tid = 0, team = 1, n = 1 if second is None else 2
+    cdef bint armed = False
+    cdef list initial = None
+    cdef Call call
+    cdef Py_ssize_t work = 0
+    calls = [first] if second is None else [first, second]
+    for call in calls:
+        if call.done:
+            raise RuntimeError("this call has already run")
+    for call in calls:
+        call.done = True
+        call.p.interruptible = False
+        work += _work(&call.p)
+    if work >= _interrupt_threshold and _on_main_thread():
+        initial = [[state.copy() for state in call.states] for call in calls]
+        armed = fr_arm_interrupt()
+        for call in calls:
+            call.p.interruptible = armed
+    global fr_running, fr_threads_started
+    fr_running += n           # (under the GIL)
+    try:
+        while True:
+            status[0] = status[1] = 0
+            if second is None:
+                with nogil:
+                    status[0] = _execute(&first.p, first.packed, first.double, threads)
+            else:
+                fr_threads_started = 1
+                with nogil, parallel(num_threads=2):
+                    tid = threadid()
+                    team = openmp.omp_get_num_threads()
+                    if tid == 0:
+                        status[0] = _execute(&first.p, first.packed, first.double, 1)
+                    if tid == 1 or team == 1:
+                        status[1] = _execute(&second.p, second.packed, second.double, 1)
+            if status[0] != _INTERRUPTED and status[1] != _INTERRUPTED:
+                break
+            PyErr_CheckSignals()       # runs the Python handler: usually raises
+            for call, start in zip(calls, initial):
+                _restart(call, start)
+            fr_arm_interrupt()         # (clears the flag; the handler is still ours)
+    finally:
+        fr_running -= n
+        if armed:
+            fr_disarm_interrupt()
+    if status[0] != 0 or status[1] != 0:
+        raise MemoryError("fastrnn: not enough memory for the input projection")

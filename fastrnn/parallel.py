@@ -5,7 +5,14 @@ units) across threads, and Bidirectional runs its two directions at once.
 By default fastrnn follows OpenMP's setting, so ``OMP_NUM_THREADS`` and
 ``threadpoolctl.threadpool_limits(n)`` (which also limits BLAS, used by the
 float64 path) apply; ``set_num_threads`` overrides it for fastrnn alone.
+
+After ``fork()`` (multiprocessing's fork start method, prefork servers), a
+child of a process that had run fastrnn's OpenMP threads computes on one
+thread and warns once: GNU libgomp's threads do not survive a fork, and its
+next parallel region would wait for them forever.
 """
+import os
+import sys
 from contextlib import contextmanager
 
 from . import _dispatch
@@ -121,3 +128,16 @@ def num_threads(n):
         yield
     finally:
         _dispatch.kernels.set_num_threads(previous)
+
+
+def _after_fork_in_child():
+    # Each kernel build records the OpenMP threads it ran (in C, at fork
+    # time), but all builds share one libgomp: a child may use none of them.
+    loaded = [sys.modules[f"fastrnn.{name}"] for name in _dispatch.MODULES.values()
+              if f"fastrnn.{name}" in sys.modules]
+    if any(module.threads_started() for module in loaded):
+        for module in loaded:
+            module.forbid_threads()
+
+
+os.register_at_fork(after_in_child=_after_fork_in_child)
