@@ -437,16 +437,6 @@ cdef void _product(const floating* a, Py_ssize_t rows, Py_ssize_t depth, Py_ssiz
         r = r + 1
 
 
-cdef void _project_inputs(const floating* x, Py_ssize_t rows, Py_ssize_t depth,
-                          const floating* kernel, const floating* bias, Py_ssize_t width,
-                          floating* projection) noexcept nogil:
-    """projection = x @ kernel + bias for every (row, timestep), as one product."""
-    cdef Py_ssize_t r
-    for r in range(rows):
-        memcpy(projection + r * width, bias, width * sizeof(floating))
-    _product(x, rows, depth, depth, kernel, width, width, projection, width)
-
-
 cdef inline void _emit(const floating* h, floating* last_output, floating* sequence_output,
                        Py_ssize_t units, bint valid, bint zero_output_for_mask) noexcept nogil:
     """Record one row's output at one step, as keras.backend.rnn does.
@@ -506,6 +496,32 @@ cdef inline bint _stopped(Plan* p) noexcept nogil:
     return p.interruptible and fr_interrupted
 
 
+# The generic path's input projection runs in blocks of this many
+# multiply-adds (a millisecond or so): large enough for BLAS's full speed.
+cdef enum:
+    _PROJECTION_BLOCK = 4194304
+
+
+cdef void _project_inputs(Plan* p, const floating* x, Py_ssize_t rows, Py_ssize_t depth,
+                          const floating* kernel, const floating* bias, Py_ssize_t width,
+                          floating* projection) noexcept nogil:
+    """projection = x @ kernel + bias for every (row, timestep): a few large
+    products, each of about _PROJECTION_BLOCK multiply-adds (all in BLAS),
+    so that Ctrl-C is seen between them."""
+    cdef Py_ssize_t r, chunks, i, r0, r1
+    cdef Py_ssize_t per_row = depth * width if depth * width > 0 else 1
+    for r in range(rows):
+        memcpy(projection + r * width, bias, width * sizeof(floating))
+    # (Counted so as not to overflow: the kernel's size is known to fit.)
+    chunks = rows // (_PROJECTION_BLOCK // per_row + 1) + 1
+    for i in range(chunks):
+        if _stopped(p):
+            return
+        r0, r1 = rows * i // chunks, rows * (i + 1) // chunks
+        _product(x + r0 * depth, r1 - r0, depth, depth, kernel, width, width,
+                 projection + r0 * width, width)
+
+
 cdef int _run(Plan* p, floating* dtype_tag) noexcept nogil:
     """Run the whole sequence. Returns 0, -1 if scratch memory ran out, or
     _INTERRUPTED."""
@@ -536,7 +552,7 @@ cdef int _run(Plan* p, floating* dtype_tag) noexcept nogil:
         free(projection)
         free(work)
         return -1
-    _project_inputs(x, batch * steps, p.depth, kernel, bias, width, projection)
+    _project_inputs(p, x, batch * steps, p.depth, kernel, bias, width, projection)
 
     for s in range(steps):
         if _stopped(p):
@@ -689,7 +705,7 @@ cdef void _project_packed(Plan* p, Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t q0,
     cdef Py_ssize_t row_end = b1 * steps
     cdef const float* x = <const float*>p.x
     r = b0 * steps
-    while r < row_end:
+    while r < row_end and not _stopped(p):
         mr = _tile_rows(row_end - r)
         for q in range(q0, q1):
             fr_tile(<int>mr, p.nv)(x + r * depth, depth, depth,
