@@ -19,6 +19,7 @@ The Keras rules followed here (keras/src/layers/rnn/bidirectional.py):
 """
 import numpy as np
 
+from ._locks import WeightsLock
 from .layers import _RNN, _as_dtype, _default_name, _weight_list
 
 __all__ = ["Bidirectional"]
@@ -195,6 +196,8 @@ class Bidirectional:
             config["name"] = _renamed(layer.name, "backward_")
             backward_layer = type(layer).from_config(config)
         self.backward_layer = backward_layer
+        # A call prepares both directions; set_weights replaces both.
+        self._weights_lock = WeightsLock()
         self._verify_layers()
         fw, bw = self.forward_layer, self.backward_layer
         if (merge_mode in ("sum", "mul", "ave") and fw.units != bw.units
@@ -321,15 +324,20 @@ class Bidirectional:
                 f"Bidirectional expected {n_forward + n_backward} weights "
                 f"({n_forward} forward, then {n_backward} backward), got {len(weights)}"
             )
-        self.forward_layer.set_weights(weights[:n_forward])
-        self.backward_layer.set_weights(weights[n_forward:])
+        with self._weights_lock.writing():
+            self.forward_layer.set_weights(weights[:n_forward])
+            self.backward_layer.set_weights(weights[n_forward:])
 
     # ------------------------------------------------------------ state
     @property
     def states(self):
         """A stateful wrapper's current states, forward then backward, or None."""
-        fw, bw = self.forward_layer.states, self.backward_layer.states
-        return fw + bw if fw and bw else None
+        # Under both layers' locks, as a call or reset_states holds them.
+        with self.forward_layer._lock, self.backward_layer._lock:
+            fw, bw = self.forward_layer._states, self.backward_layer._states
+            if fw is None or bw is None:
+                return None
+            return [s.copy() for s in fw + bw]
 
     def reset_states(self):
         """Zero the states of both layers of a stateful wrapper.
@@ -355,8 +363,9 @@ class Bidirectional:
         """
         if not self.stateful:
             raise AttributeError("Layer must be stateful.")
-        self.forward_layer.reset_states()
-        self.backward_layer.reset_states()
+        with self.forward_layer._lock, self.backward_layer._lock:
+            for layer in (self.forward_layer, self.backward_layer):
+                layer._reset_states_unlocked()
 
     reset_state = reset_states
 
@@ -433,8 +442,9 @@ class Bidirectional:
             # Keras splits at the half; the forward layer's count is the same
             # for two layers of one cell, and right for two different cells.
             forward_state, backward_state = initial_state[:len(fw)], initial_state[len(fw):]
-        forward = self.forward_layer._prepare(x, mask, forward_state)
-        backward = self.backward_layer._prepare(x, mask, backward_state)
+        with self._weights_lock.reading():
+            forward = self.forward_layer._prepare(x, mask, forward_state)
+            backward = self.backward_layer._prepare(x, mask, backward_state)
         # The two directions run concurrently when two threads are allowed.
         forward.run_with(backward)
         y = self.forward_layer._finish(forward)

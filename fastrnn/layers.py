@@ -476,7 +476,8 @@ class _RNN:
     def states(self):
         """Copies of a stateful layer's current states (``[h]``, or ``[h, c]`` for
         LSTM), or None (not stateful, or not called since it was built)."""
-        return None if self._states is None else [s.copy() for s in self._states]
+        with self._lock:        # not halfway through reset_states or a call
+            return None if self._states is None else [s.copy() for s in self._states]
 
     def reset_states(self):
         """Zero the states of a stateful layer (Keras's ``reset_states``).
@@ -501,11 +502,14 @@ class _RNN:
         True
         """
         with self._lock:
-            if self._states is not None:
-                for s in self._states:
-                    s[...] = 0
+            self._reset_states_unlocked()
 
     reset_state = reset_states
+
+    def _reset_states_unlocked(self):
+        if self._states is not None:
+            for s in self._states:
+                s[...] = 0
 
     # ------------------------------------------------------------ calling
     def __call__(self, x, mask=None, initial_state=None, training=None):

@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 
+from ._locks import WeightsLock
 from ._version import __version__
 from .bidirectional import Bidirectional
 from .core_layers import InputLayer, Layer, layer_from_config, unique_name
@@ -196,6 +197,8 @@ class Sequential:
         self.trainable = bool(trainable)
         self._layers = []
         self._build_input_shape = None if build_input_shape is None else tuple(build_input_shape)
+        # A call (or predict) runs every layer; set_weights replaces them all.
+        self._weights_lock = WeightsLock()
         for layer in layers or []:
             self.add(layer)
 
@@ -300,6 +303,10 @@ class Sequential:
         ndarray
             The last layer's output.
         """
+        with self._weights_lock.reading():
+            return self._call(x, mask, training)
+
+    def _call(self, x, mask=None, training=None):
         if not self._layers:
             raise ValueError("Sequential has no layers")
         if training:
@@ -377,9 +384,10 @@ class Sequential:
             n_batches = min(n_batches, int(steps))
         bar = _Progbar(n_batches, verbose)
         outputs = []
-        for i in range(n_batches):
-            outputs.append(self(x[i * batch_size:(i + 1) * batch_size]))
-            bar.update(i + 1)
+        with self._weights_lock.reading():      # every batch sees the same weights
+            for i in range(n_batches):
+                outputs.append(self._call(x[i * batch_size:(i + 1) * batch_size]))
+                bar.update(i + 1)
         return outputs[0] if len(outputs) == 1 else np.concatenate(outputs, axis=0)
 
     def reset_states(self):
@@ -462,10 +470,11 @@ class Sequential:
             raise ValueError(f"Sequential expected {sum(counts)} weights "
                              f"({' + '.join(map(str, counts))} by layer), got {len(weights)}")
         start = 0
-        for layer, n in zip(self.layers, counts):
-            if n:
-                layer.set_weights(weights[start:start + n])
-            start += n
+        with self._weights_lock.writing():
+            for layer, n in zip(self.layers, counts):
+                if n:
+                    layer.set_weights(weights[start:start + n])
+                start += n
 
     def count_params(self):
         """Return the number of weight values of all layers (unbuilt layers count 0)."""

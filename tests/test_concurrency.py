@@ -185,3 +185,115 @@ def test_openmp_barrier_path_many_threads():
     for out in results:
         for got, want in zip(out, serial):
             np.testing.assert_array_equal(got, want)
+
+
+# ------------------------------------------------------------ set_weights and states races
+def _weight_sets(model, count=2):
+    """``count`` distinct weight lists for ``model`` (built)."""
+    rng = np.random.default_rng(7)
+    return [[rng.standard_normal(w.shape).astype(w.dtype) for w in model.get_weights()]
+            for _ in range(count)]
+
+
+def _check_never_mixed(model, x, split):
+    """Calls racing set_weights each see one whole weight set: their results
+    equal those of one of the sets. ``split(result)`` gives the parts that
+    come from different layers (a mix shows as parts of different sets)."""
+    sets = _weight_sets(model)
+    wanted = []
+    for weights in sets:
+        model.set_weights(weights)
+        wanted.append([p.copy() for p in split(model(x))])
+    stop = threading.Event()
+    seen = Counter()
+
+    def call(i):
+        if i == 0:                          # the writer
+            for k in range(300):
+                model.set_weights(sets[k % 2])
+            stop.set()
+            return
+        while not stop.is_set():
+            parts = split(model(x))
+            match = [k for k, want in enumerate(wanted)
+                     if all(np.array_equal(p, w) for p, w in zip(parts, want))]
+            seen["whole" if match else "mixed"] += 1
+
+    run_threads(call)
+    assert seen["mixed"] == 0, seen
+    assert seen["whole"] > 0
+
+
+def test_bidirectional_set_weights_never_mixes_directions():
+    layer = fastrnn.Bidirectional(fastrnn.LSTM(8, seed=0), merge_mode=None)
+    x = RNG.standard_normal((2, 5, 3)).astype(np.float32)
+    layer(x)
+    _check_never_mixed(layer, x, lambda result: result)
+
+
+def test_sequential_set_weights_never_mixes_layers():
+    model = fastrnn.Sequential([fastrnn.GRU(8, return_sequences=True, seed=0),
+                                fastrnn.LSTM(4, seed=1), fastrnn.Dense(2)])
+    x = RNG.standard_normal((2, 5, 3)).astype(np.float32)
+    model(x)
+    _check_never_mixed(model, x, lambda result: [result])
+
+
+def test_sequential_predict_sees_one_weight_set_over_all_batches():
+    model = fastrnn.Sequential([fastrnn.SimpleRNN(8, seed=0), fastrnn.Dense(2)])
+    x = RNG.standard_normal((12, 5, 3)).astype(np.float32)
+    model(x)
+    sets = _weight_sets(model)
+    wanted = []
+    for weights in sets:
+        model.set_weights(weights)
+        wanted.append(model.predict(x, batch_size=1, verbose=0))
+    stop = threading.Event()
+    mixed = []
+
+    def call(i):
+        if i == 0:
+            for k in range(200):
+                model.set_weights(sets[k % 2])
+            stop.set()
+            return
+        while not stop.is_set():
+            y = model.predict(x, batch_size=1, verbose=0)
+            if not any(np.array_equal(y, w) for w in wanted):
+                mixed.append(y)
+
+    run_threads(call)
+    assert not mixed
+
+
+@pytest.mark.parametrize("wrapped", [False, True], ids=["LSTM", "Bidirectional"])
+def test_states_are_never_read_halfway_through_reset(wrapped):
+    import sys
+    layer = fastrnn.LSTM(64, stateful=True, seed=0)
+    if wrapped:
+        layer = fastrnn.Bidirectional(layer)
+    x = np.ones((64, 2, 3), np.float32)
+    layer(x)
+    stop = threading.Event()
+    torn = []
+
+    def work(i):
+        if i == 0:
+            for _ in range(300):
+                layer.reset_states()
+                layer(x)
+            stop.set()
+            return
+        while not stop.is_set():
+            states = layer.states
+            zeroed = {bool(np.all(s == 0)) for s in states}
+            if len(zeroed) > 1:
+                torn.append(zeroed)
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)           # switch threads as often as possible
+    try:
+        run_threads(work)
+    finally:
+        sys.setswitchinterval(interval)
+    assert not torn
