@@ -1239,18 +1239,20 @@ cdef _run_calls(Call first, Call second, int threads):
     cdef int status[2]
     cdef int tid = 0, team = 1, n = 1 if second is None else 2
     cdef bint armed = False
-    cdef list initial = None
+    cdef list calls, initial = None
     cdef Call call
-    cdef Py_ssize_t work = 0
-    calls = [first] if second is None else [first, second]
-    for call in calls:
-        if call.done:
-            raise RuntimeError("this call has already run")
-    for call in calls:
-        call.done = True
-        call.p.interruptible = False
-        work += _work(&call.p)
+    cdef Py_ssize_t work = _work(&first.p)
+    if first.done or (second is not None and second.done):
+        raise RuntimeError("this call has already run")
+    first.done = True
+    if second is not None:
+        second.done = True
+        work += _work(&second.p)
+    first.p.interruptible = False
+    if second is not None:
+        second.p.interruptible = False
     if work >= _interrupt_threshold and _on_main_thread():
+        calls = [first] if second is None else [first, second]
         initial = [[state.copy() for state in call.states] for call in calls]
         armed = fr_arm_interrupt()
         for call in calls:

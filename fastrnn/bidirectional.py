@@ -17,9 +17,10 @@ The Keras rules followed here (keras/src/layers/rnn/bidirectional.py):
   unless given) before the layers see them, and so is the merged output;
   the states keep their layers' dtype.
 """
+import threading
+
 import numpy as np
 
-from ._locks import WeightsLock
 from .layers import _RNN, _as_dtype, _default_name, _weight_list
 
 __all__ = ["Bidirectional"]
@@ -196,8 +197,9 @@ class Bidirectional:
             config["name"] = _renamed(layer.name, "backward_")
             backward_layer = type(layer).from_config(config)
         self.backward_layer = backward_layer
-        # A call prepares both directions; set_weights replaces both.
-        self._weights_lock = WeightsLock()
+        # Held while a call takes both directions' kernels (their weights)
+        # and while set_weights replaces both: a call never mixes old and new.
+        self._weights_lock = threading.Lock()
         self._verify_layers()
         fw, bw = self.forward_layer, self.backward_layer
         if (merge_mode in ("sum", "mul", "ave") and fw.units != bw.units
@@ -324,7 +326,7 @@ class Bidirectional:
                 f"Bidirectional expected {n_forward + n_backward} weights "
                 f"({n_forward} forward, then {n_backward} backward), got {len(weights)}"
             )
-        with self._weights_lock.writing():
+        with self._weights_lock:
             self.forward_layer.set_weights(weights[:n_forward])
             self.backward_layer.set_weights(weights[n_forward:])
 
@@ -442,7 +444,7 @@ class Bidirectional:
             # Keras splits at the half; the forward layer's count is the same
             # for two layers of one cell, and right for two different cells.
             forward_state, backward_state = initial_state[:len(fw)], initial_state[len(fw):]
-        with self._weights_lock.reading():
+        with self._weights_lock:
             forward = self.forward_layer._prepare(x, mask, forward_state)
             backward = self.backward_layer._prepare(x, mask, backward_state)
         # The two directions run concurrently when two threads are allowed.
@@ -547,6 +549,15 @@ class Bidirectional:
         if config.get("backward_layer") is not None:
             config["backward_layer"] = make(config["backward_layer"])
         return cls(**config)
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        del state["_weights_lock"]
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._weights_lock = threading.Lock()
 
     def __eq__(self, other):
         return (type(self) is type(other) and self.merge_mode == other.merge_mode

@@ -303,7 +303,7 @@ class Sequential:
         ndarray
             The last layer's output.
         """
-        with self._weights_lock.reading():
+        with self._weights_lock.reading:
             return self._call(x, mask, training)
 
     def _call(self, x, mask=None, training=None):
@@ -384,7 +384,7 @@ class Sequential:
             n_batches = min(n_batches, int(steps))
         bar = _Progbar(n_batches, verbose)
         outputs = []
-        with self._weights_lock.reading():      # every batch sees the same weights
+        with self._weights_lock.reading:      # every batch sees the same weights
             for i in range(n_batches):
                 outputs.append(self._call(x[i * batch_size:(i + 1) * batch_size]))
                 bar.update(i + 1)
@@ -470,7 +470,7 @@ class Sequential:
             raise ValueError(f"Sequential expected {sum(counts)} weights "
                              f"({' + '.join(map(str, counts))} by layer), got {len(weights)}")
         start = 0
-        with self._weights_lock.writing():
+        with self._weights_lock.writing:
             for layer, n in zip(self.layers, counts):
                 if n:
                     layer.set_weights(weights[start:start + n])
