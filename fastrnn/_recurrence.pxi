@@ -83,6 +83,8 @@ cdef extern from "_simd.h" nogil:
     float fr_expf(float)
     float fr_sigmoidf(float)
     float fr_tanhf(float)
+    void fr_sigmoid_n(float* v, Py_ssize_t n)
+    void fr_tanh_n(float* v, Py_ssize_t n)
     void fr_relax(Py_ssize_t spins)
     void fr_omp_barrier()
     int __atomic_fetch_add(int*, int, int)
@@ -94,6 +96,24 @@ cdef extern from "_simd.h" nogil:
 
 VECTOR_FLOATS = FR_VL
 TILE_ROWS = FR_MR
+
+
+def _vector_math(const float[::1] x):
+    """For tests: rows fr_sigmoidf(x), fr_sigmoid_n(x), fr_tanhf(x),
+    fr_tanh_n(x): the packed path's vector forms against the scalar ones."""
+    import numpy as np
+    cdef Py_ssize_t i, n = x.shape[0]
+    out = np.empty((4, n), np.float32)
+    cdef float[:, ::1] o = out
+    for i in range(n):
+        o[0, i] = fr_sigmoidf(x[i])
+        o[1, i] = x[i]
+        o[2, i] = fr_tanhf(x[i])
+        o[3, i] = x[i]
+    if n > 0:
+        fr_sigmoid_n(&o[1, 0], n)
+        fr_tanh_n(&o[3, 0], n)
+    return out
 
 
 # ---------------------------------------------------------------- activations
@@ -261,14 +281,13 @@ cdef void _activate(int kind, floating* v, Py_ssize_t n) noexcept nogil:
 cdef inline void _activate_f32(int kind, float* v, Py_ssize_t n) noexcept nogil:
     """The packed path's activations: the common ones inlined into the
     epilogue (a call and a switch per gate and step cost as much as the
-    math at small sizes), the rest through _activate."""
-    cdef Py_ssize_t i
+    math at small sizes), the rest through _activate. Sigmoid and tanh in
+    vector code (_simd.h): as loops of fr_sigmoidf, only the AVX-512 build
+    vectorized them."""
     if kind == SIGMOID:
-        for i in range(n):
-            v[i] = fr_sigmoidf(v[i])
+        fr_sigmoid_n(v, n)
     elif kind == TANH:
-        for i in range(n):
-            v[i] = fr_tanhf(v[i])
+        fr_tanh_n(v, n)
     elif kind != LINEAR:
         _activate(kind, v, n)
 

@@ -162,4 +162,67 @@ static inline float fr_tanhf(float x) {
     return x < 0 ? -t : t;
 }
 
+/* The same three functions on a whole vector, for the gate update of the
+   packed path (_recurrence.pxi's epilogues). Written with vector types
+   rather than left to the loop vectorizer: with -ftrapping-math (GCC's
+   default) GCC's PRE folds the clamps' constants into the arithmetic that
+   follows, which leaves a multiply on one arm of a branch; a possibly
+   trapping operation may not run speculatively, so without AVX-512's masked
+   operations (the AVX2 and SSE builds) if-conversion fails and a loop of
+   fr_sigmoidf compiles to scalar code ("control flow in loop").
+
+   Operation for operation the scalar forms above, so that both give the
+   same bits (tests/test_vector_code.py checks): change them together. */
+typedef int32_t fr_vi __attribute__((vector_size(FR_VL * sizeof(int32_t))));
+
+/* m ? a : b lane by lane, m from a vector comparison (all ones or zeros). */
+static inline fr_vf fr_select(fr_vi m, fr_vf a, fr_vf b) {
+    return (fr_vf)((m & (fr_vi)a) | (~m & (fr_vi)b));
+}
+
+static inline fr_vf fr_expv(fr_vf x) {
+    const fr_vf hi = (fr_vf){0} + 88.3762626647949f, lo = (fr_vf){0} + -87.3365447504f;
+    x = fr_select(x > hi, hi, x);
+    x = fr_select(x < lo, lo, x);
+    fr_vf n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    fr_vf r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    fr_vf p = (fr_vf){0} + 1.9875691500E-4f;
+    p = p * r + 1.3981999507E-3f;
+    p = p * r + 8.3334519073E-3f;
+    p = p * r + 4.1665795894E-2f;
+    p = p * r + 1.6666665459E-1f;
+    p = p * r + 5.0000001201E-1f;
+    p = p * r * r + r + 1.0f;
+    fr_vi bits = (__builtin_convertvector(n, fr_vi) + 127) << 23;
+    return p * (fr_vf)bits;
+}
+
+static inline fr_vf fr_sigmoidv(fr_vf x) {
+    return 1.0f / (1.0f + fr_expv(-x));
+}
+
+static inline fr_vf fr_tanhv(fr_vf x) {
+    fr_vi negative = x < 0;
+    fr_vf a = fr_select(negative, -x, x);
+    fr_vf t = 1.0f - 2.0f / (fr_expv(2.0f * a) + 1.0f);
+    return fr_select(negative, -t, t);
+}
+
+/* v[i] = f(v[i]) for i < n, a vector at a time; a partial last vector is
+   computed in a copy padded with zeros, so no scalar code either. */
+#define FR_MAP(NAME, F)                                                        \
+static inline void NAME(float *v, ptrdiff_t n) {                               \
+    ptrdiff_t i = 0;                                                           \
+    for (; i + FR_VL <= n; i += FR_VL) fr_store(v + i, F(fr_load(v + i)));     \
+    if (i < n) {                                                               \
+        fr_vf t = {0};                                                         \
+        memcpy(&t, v + i, (size_t)(n - i) * sizeof(float));                    \
+        t = F(t);                                                              \
+        memcpy(v + i, &t, (size_t)(n - i) * sizeof(float));                    \
+    }                                                                          \
+}
+FR_MAP(fr_sigmoid_n, fr_sigmoidv)
+FR_MAP(fr_tanh_n, fr_tanhv)
+
 #endif
