@@ -17,16 +17,35 @@
 #include <string.h>
 #include <sched.h>
 
+/* The register tiles, per target: FR_VL floats per vector, FR_REGS vector
+   registers; an m x nv tile keeps m * nv accumulators, nv weight vectors
+   of one k and a broadcast in registers (with 16 registers, a 3 x 4 tile's
+   fourth weight vector is an FMA's memory operand instead). FR_MR rows for
+   the 4-vector panels of LSTM and SimpleRNN, FR_MR3 for GRU's 3 vectors. */
 #if defined(__AVX512F__)
 #define FR_VL 16   /* floats per vector */
-#define FR_MR 6    /* rows per tile: 6 x 4 accumulators of the 32 zmm */
+#define FR_REGS 32
+#define FR_MR 6    /* 24 accumulators of the 32 zmm */
+#define FR_MR3 8   /* 24 */
 #elif defined(__AVX__)
 #define FR_VL 8
-#define FR_MR 3    /* 3 x 4 accumulators of the 16 ymm */
+#define FR_REGS 16
+#define FR_MR 3    /* 12 accumulators of the 16 ymm */
+#define FR_MR3 4   /* 12 + 3 weights + 1 broadcast */
 #else
 #define FR_VL 4
+#define FR_REGS 16
 #define FR_MR 3
+#define FR_MR3 4
 #endif
+#define FR_TILE_MAX_ROWS (FR_MR > FR_MR3 ? FR_MR : FR_MR3)
+/* The most floats a tile writes (_step_packed's buffer). */
+#define FR_TILE_FLOATS (FR_MR * 4 * FR_VL > FR_MR3 * 3 * FR_VL ? FR_MR * 4 * FR_VL \
+                                                              : FR_MR3 * 3 * FR_VL)
+/* m x nv accumulators, nv weights and a broadcast, one weight perhaps in memory */
+#define FR_FITS(M, NV) ((M) * (NV) + (NV) + 1 <= FR_REGS + 1)
+_Static_assert(FR_FITS(FR_MR, 4) && FR_FITS(FR_MR3, 3), "the tiles fit the registers");
+_Static_assert(FR_TILE_MAX_ROWS == 4 || FR_TILE_MAX_ROWS == 8, "fr_tile's tiles: 4 or 8 rows");
 
 typedef float fr_vf __attribute__((vector_size(FR_VL * sizeof(float))));
 
@@ -86,25 +105,31 @@ static void fr_tile_1_##NV(const float *a, ptrdiff_t lda, ptrdiff_t depth,    \
     (void)ldo;                                                                 \
 }
 
+/* Tiles of 1 to FR_TILE_MAX_ROWS rows (4 or 8) and 1 to 4 vectors. */
+#define FR_TILE_ROW(M) {fr_tile_##M##_1, fr_tile_##M##_2, fr_tile_##M##_3, fr_tile_##M##_4},
+#if FR_TILE_MAX_ROWS > 4
 #define FR_TILES(NV) FR_TILE_ONE_ROW(NV) FR_TILE(2, NV) FR_TILE(3, NV) \
-    FR_TILE(4, NV) FR_TILE(5, NV) FR_TILE(6, NV)
+    FR_TILE(4, NV) FR_TILE(5, NV) FR_TILE(6, NV) FR_TILE(7, NV) FR_TILE(8, NV)
+#define FR_TILE_ROWS FR_TILE_ROW(1) FR_TILE_ROW(2) FR_TILE_ROW(3) FR_TILE_ROW(4) \
+    FR_TILE_ROW(5) FR_TILE_ROW(6) FR_TILE_ROW(7) FR_TILE_ROW(8)
+#else
+#define FR_TILES(NV) FR_TILE_ONE_ROW(NV) FR_TILE(2, NV) FR_TILE(3, NV) FR_TILE(4, NV)
+#define FR_TILE_ROWS FR_TILE_ROW(1) FR_TILE_ROW(2) FR_TILE_ROW(3) FR_TILE_ROW(4)
+#endif
 FR_TILES(1) FR_TILES(2) FR_TILES(3) FR_TILES(4)
 
 typedef void (*fr_tile_fn)(const float *, ptrdiff_t, ptrdiff_t, const float *,
                            const float *, float *, ptrdiff_t);
 
-/* The tile for m rows (1 <= m <= FR_MR) and nv vectors (1 <= nv <= 4). */
+/* The tile for m rows (1 <= m <= fr_tile_rows(nv)) and nv vectors (1 <= nv <= 4). */
 static inline fr_tile_fn fr_tile(int m, int nv) {
-    static const fr_tile_fn table[6][4] = {
-        {fr_tile_1_1, fr_tile_1_2, fr_tile_1_3, fr_tile_1_4},
-        {fr_tile_2_1, fr_tile_2_2, fr_tile_2_3, fr_tile_2_4},
-        {fr_tile_3_1, fr_tile_3_2, fr_tile_3_3, fr_tile_3_4},
-        {fr_tile_4_1, fr_tile_4_2, fr_tile_4_3, fr_tile_4_4},
-        {fr_tile_5_1, fr_tile_5_2, fr_tile_5_3, fr_tile_5_4},
-        {fr_tile_6_1, fr_tile_6_2, fr_tile_6_3, fr_tile_6_4},
-    };
+    static const fr_tile_fn table[][4] = {FR_TILE_ROWS};
+    _Static_assert(sizeof table / sizeof table[0] >= FR_TILE_MAX_ROWS, "a tile per row count");
     return table[m - 1][nv - 1];
 }
+
+/* Rows per tile for panels of nv vectors. */
+static inline int fr_tile_rows(int nv) { return nv == 3 ? FR_MR3 : FR_MR; }
 
 /* Waiting for another thread: spin briefly (it is normally a microsecond
    away), then yield the CPU, since when the machine is oversubscribed the

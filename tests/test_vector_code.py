@@ -39,7 +39,7 @@ def compiled_builds():
 
 
 def disassemble(path):
-    """{function name: [instruction lines]} of a shared object's text."""
+    """{function name: [(address, instruction)]} of a shared object's text."""
     if shutil.which("objdump") is None:
         pytest.skip("objdump is not installed (binutils)")
     result = subprocess.run(["objdump", "-d", "--no-show-raw-insn", "-M", "att", path],
@@ -50,7 +50,8 @@ def disassemble(path):
         if header:
             current = functions.setdefault(header.group(1), [])
         elif current is not None and re.match(r"^\s+[0-9a-f]+:\t", line):
-            current.append(line.split("\t", 1)[1].strip())
+            address, insn = line.split("\t", 1)
+            current.append((int(address.strip().rstrip(":"), 16), insn.strip()))
     return functions
 
 
@@ -68,7 +69,7 @@ def test_gate_update_is_vector_code(build, path):
     gate = {name: body for name, body in functions.items() if GATE_UPDATE.search(name)}
     assert any("_step_packed" in name for name in gate), \
         f"no _step_packed symbol in {path}: {sorted(functions)[:20]} ..."
-    code = [insn for body in gate.values() for insn in body]
+    code = [insn for body in gate.values() for _, insn in body]
     mnemonic = [insn.split()[0] for insn in code]
     register = REGISTER[build]
 
@@ -108,3 +109,36 @@ def test_vector_math_gives_the_scalar_bits(build):
                 | (np.isnan(scalar) & np.isnan(vector))      # (a NaN's sign may differ)
             assert same.all(), (f"{build} {what}: vector and scalar differ at "
                                 f"x={x[:n][~same][:5]}: {scalar[~same][:5]} vs {vector[~same][:5]}")
+
+
+
+def k_loop(body, multiplies):
+    """The shortest loop (jump target to backward jump) of a function that
+    has at least ``multiplies`` multiplies: a tile's k loop."""
+    addresses = [address for address, _ in body]
+    best = None
+    for i, (address, insn) in enumerate(body):
+        jump = re.match(r"j\w+\s+([0-9a-f]+)\b", insn)
+        if jump and int(jump.group(1), 16) in addresses[:i]:
+            loop = [x for _, x in body[addresses.index(int(jump.group(1), 16)):i + 1]]
+            if (sum("mul" in x or "fmadd" in x for x in loop) >= multiplies
+                    and (best is None or len(loop) < len(best))):
+                best = loop
+    return best
+
+
+@pytest.mark.skipif(platform.machine().lower() not in ("x86_64", "amd64"),
+                    reason="checks x86-64 instructions")
+@pytest.mark.parametrize("build", _dispatch.available())
+def test_register_tiles_do_not_spill(build):
+    # (Unrolling the AVX2 3 x 4 tile's k loop made GCC keep an accumulator
+    # on the stack: a load and a store per k, 50 % slower.)
+    kernels = _dispatch.load(build)
+    functions = disassemble(importlib.util.find_spec(f"fastrnn.{_dispatch.MODULES[build]}").origin)
+    for rows, vectors in ((kernels.TILE_ROWS, 4), (kernels.GRU_TILE_ROWS, 3)):
+        name = f"fr_tile_{rows}_{vectors}"
+        assert name in functions, f"{build}: no {name}"
+        loop = k_loop(functions[name], rows * vectors)
+        assert loop, f"{build} {name}: no k loop found"
+        stack = [x for x in loop if "(%rsp)" in x or "(%rbp)" in x]
+        assert not stack, f"{build} {name}: the k loop spills: {stack[:4]}"
