@@ -117,7 +117,7 @@ def k_loop(body, multiplies):
     has at least ``multiplies`` multiplies: a tile's k loop."""
     addresses = [address for address, _ in body]
     best = None
-    for i, (address, insn) in enumerate(body):
+    for i, (_, insn) in enumerate(body):
         jump = re.match(r"j\w+\s+([0-9a-f]+)\b", insn)
         if jump and int(jump.group(1), 16) in addresses[:i]:
             loop = [x for _, x in body[addresses.index(int(jump.group(1), 16)):i + 1]]
