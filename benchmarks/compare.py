@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Compare fastrnn with PyTorch, ONNX Runtime and a plain NumPy loop on the CPU.
+"""Compare fastrnn with PyTorch, ONNX Runtime, OpenVINO and a plain NumPy loop on the CPU.
 
 Every contender runs the same recurrent layer (float32, return_sequences=True)
 with the same weights: a seeded fastrnn layer's ``get_weights()`` converted to
@@ -10,8 +10,15 @@ from the measured sgemm peak and read bandwidth of this machine.
 
     python benchmarks/compare.py [--threads 1 2] [--shapes GRU "LSTM 1x"]
         [--repeats 9] [--quick] [--plot out.png] [--markdown out.md]
+    python benchmarks/compare.py --tail [--calls 3000] [--neighbour] [--shapes ...]
 
-torch, onnx and onnxruntime are optional: a missing one is skipped.
+--tail measures tail latency instead: every call of many small calls is timed
+on its own (interleaved in blocks), and p50 / p90 / p99 / p99.9 / max are
+reported; --neighbour runs a busy process spinning on one core meanwhile.
+
+torch, onnx, onnxruntime and openvino are optional: a missing one is skipped.
+OpenVINO reads the same ONNX model as ONNX Runtime (CPU plugin, f32,
+latency hint, the input reshaped to the static shape timed).
 See benchmarks/README_COMPARE.md for setting up the contenders.
 """
 import os
@@ -67,6 +74,10 @@ try:
     import onnxruntime as ort
 except ImportError:
     ort = None
+try:
+    import openvino as ov
+except ImportError:
+    ov = None
 
 TOLERANCE = 1e-3
 GATES = {"LSTM": 4, "GRU": 3, "SimpleRNN": 1}
@@ -196,9 +207,10 @@ ONNX_GATES = {"LSTM": [0, 3, 1, 2], "GRU": [0, 1, 2], "SimpleRNN": [0]}  # i,o,f
 ONNX_OPS = {"LSTM": "LSTM", "GRU": "GRU", "SimpleRNN": "RNN"}
 
 
-def contender_ort(shape, weights, layer, threads):
-    if onnx is None or ort is None:
-        raise Skip("onnx / onnxruntime not installed")
+def onnx_model(shape, weights):
+    """The serialized ONNX model of the layer (fed to ONNX Runtime and OpenVINO alike)."""
+    if onnx is None:
+        raise Skip("onnx not installed")
     H, order = shape.units, ONNX_GATES[shape.cell]
     Ws, Rs, Bs = [], [], []
     for kernel, recurrent, bias in split_directions(shape, weights):
@@ -230,14 +242,45 @@ def contender_ort(shape, weights, layer, threads):
         [helper.make_tensor_value_info("Y", TensorProto.FLOAT, None)], initializer=inits)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 14)])
     model.ir_version = min(model.ir_version, 10)
+    return model.SerializeToString()
+
+
+def contender_ort(shape, weights, layer, threads):
+    if onnx is None or ort is None:
+        raise Skip("onnx / onnxruntime not installed")
+    model = onnx_model(shape, weights)
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
-    session = ort.InferenceSession(model.SerializeToString(), options,
-                                   providers=["CPUExecutionProvider"])
+    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
     return lambda x: session.run(None, {"X": x})[0]
+
+
+def contender_openvino(shape, weights, layer, threads):
+    """OpenVINO's CPU plugin on the ONNX model ORT runs: f32 (not the bf16 it
+    picks by default where the CPU has AMX / AVX512-BF16), latency hint, one
+    stream, ``threads`` inference threads, the input shape made static."""
+    if onnx is None or ov is None:
+        raise Skip("onnx / openvino not installed")
+    import tempfile
+    core = ov.Core()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "rnn.onnx")
+        with open(path, "wb") as f:
+            f.write(onnx_model(shape, weights))
+        model = core.read_model(path)
+    model.reshape({"X": [shape.batch, shape.steps, shape.features]})
+    compiled = core.compile_model(model, "CPU", {
+        "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": "1",
+        "INFERENCE_NUM_THREADS": str(threads), "INFERENCE_PRECISION_HINT": "f32"})
+    request = compiled.create_infer_request()
+
+    def run(x):
+        # (share_outputs=False: a new output array per call, as the others return)
+        return request.infer({0: x}, share_inputs=True)[0]
+    return run
 
 
 def contender_numpy(shape, weights, layer, threads):
@@ -288,8 +331,43 @@ def contender_numpy(shape, weights, layer, threads):
 
 
 CONTENDERS = [("fastrnn", contender_fastrnn), ("torch", contender_torch),
-              ("ORT", contender_ort), ("numpy", contender_numpy)]
-ANCHORS = ["torch", "ORT", "numpy"]
+              ("ORT", contender_ort), ("OpenVINO", contender_openvino),
+              ("numpy", contender_numpy)]
+ANCHORS = ["torch", "ORT", "OpenVINO", "numpy"]
+
+
+def checked_contenders(s, x, n, seed, failures):
+    """Every contender that runs shape s at n threads, and each one's max abs
+    difference from fastrnn's output on x (failures are appended to)."""
+    layer = make_fastrnn(s, seed)
+    weights = layer.get_weights()
+    fns, diffs = {}, {}
+    for name, factory in CONTENDERS:
+        try:
+            fns[name] = factory(s, weights, layer, n)
+        except Skip:
+            continue
+        except Exception as e:  # a contender that cannot run this shape
+            diffs[name] = f"error: {type(e).__name__}"
+            failures.append(f"{s.label} threads={n}: {name} failed: {e!r}")
+    reference = fns["fastrnn"](x)
+    for name in list(fns):
+        if name == "fastrnn":
+            continue
+        try:
+            out = np.asarray(fns[name](x))
+            if out.shape != reference.shape:
+                raise ValueError(f"output shape {out.shape} != fastrnn's {reference.shape}")
+            diffs[name] = float(np.max(np.abs(out - reference)))
+        except Exception as e:
+            diffs[name] = f"error: {type(e).__name__}"
+            failures.append(f"{s.label} threads={n}: {name} failed: {e!r}")
+            del fns[name]
+            continue
+        if not diffs[name] <= TOLERANCE:
+            failures.append(f"{s.label} threads={n}: {name} differs from fastrnn by "
+                            f"{diffs[name]:.3g} > {TOLERANCE}")
+    return fns, diffs
 
 
 # ------------------------------------------------------------------ timing
@@ -357,6 +435,128 @@ def call_overhead(threads, rounds, calls):
             layer(x)
         samples.append((time.perf_counter() - t0) / calls)
     return statistics.median(samples)
+
+
+# ------------------------------------------------------------ tail latency
+TAIL_MAX_FLOPS = 1e8     # --tail's default shapes: the grid's small ones
+PERCENTILES = (50, 90, 99, 99.9)
+
+
+def _spin():
+    while True:
+        pass
+
+
+class Neighbour:
+    """A busy process spinning on one core (the last CPU this process may
+    use), as a noisy neighbour; a context manager."""
+
+    def __enter__(self):
+        import multiprocessing
+        cpus = sorted(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else []
+        self.cpu = cpus[-1] if cpus else None
+        self.process = multiprocessing.get_context("spawn").Process(target=_spin, daemon=True)
+        self.process.start()
+        if self.cpu is not None:
+            try:
+                os.sched_setaffinity(self.process.pid, {self.cpu})
+            except OSError:
+                self.cpu = None
+        time.sleep(0.1)
+        return self
+
+    def __exit__(self, *exc):
+        self.process.terminate()
+        self.process.join()
+
+
+def time_each_call(fns, x, calls, blocks, warmup, gap):
+    """Every call's own time (seconds), for each contender: `calls` calls in
+    `blocks` interleaved blocks, the order rotating from block to block."""
+    names = list(fns)
+    for name in names:
+        time.sleep(gap)
+        warm_up(fns[name], x, warmup)
+    samples = {name: [] for name in names}
+    per_block = max(1, calls // blocks)
+    clock = time.perf_counter
+    for b in range(blocks):
+        for name in names[b % len(names):] + names[:b % len(names)]:
+            fn, out = fns[name], samples[name]
+            time.sleep(gap)
+            fn(x)  # re-warm caches after the previous contender (not timed)
+            for _ in range(per_block):
+                t0 = clock()
+                fn(x)
+                out.append(clock() - t0)
+    return samples
+
+
+def tail_table(rows):
+    head = " | ".join(f"p{p:g} us" for p in PERCENTILES)
+    lines = [f"| shape | contender | calls | {head} | max us | p99 / p50 |",
+             "|---|---|---:|" + "---:|" * (len(PERCENTILES) + 2)]
+    for label, name, q, worst, count in rows:
+        lines.append(f"| {label} | {name} | {count} | "
+                     + " | ".join(fmt_us(v) for v in q)
+                     + f" | {fmt_us(worst)} | {q[PERCENTILES.index(99)] / q[0]:.2f} |")
+    return "\n".join(lines)
+
+
+def run_tail(args, shapes, header):
+    """--tail: p50 / p90 / p99 / p99.9 / max of many small calls per contender."""
+    if not args.shapes:
+        shapes = [s for s in shapes if s.flops <= TAIL_MAX_FLOPS]
+    rng = np.random.default_rng(args.seed)
+    failures, sections = [], []
+    header = header + [
+        f"tail latency: {args.calls} calls per contender and shape, each timed on its own, in "
+        f"{args.blocks} interleaved blocks (rotating order); warm-up 0.2 s per contender",
+        "busy neighbour: " + ("a process spinning on one core (pinned to the last CPU) "
+                              "throughout" if args.neighbour else "none (--neighbour adds one)")]
+    print("\n".join("# " + h for h in header), flush=True)
+    for n in args.threads:
+        with threadpool_limits(limits=n):
+            fastrnn_set_threads(n)
+            if torch is not None:
+                torch.set_num_threads(n)
+            rows = []
+            load = OtherLoad()
+            for s in shapes:
+                x = rng.normal(size=(s.batch, s.steps, s.features)).astype(np.float32)
+                fns, _diffs = checked_contenders(s, x, n, args.seed, failures)
+                if args.neighbour:
+                    with Neighbour():
+                        samples = time_each_call(fns, x, args.calls, args.blocks, 0.2,
+                                                 0.005 if n == 1 else 0.12)
+                else:
+                    samples = time_each_call(fns, x, args.calls, args.blocks, 0.2,
+                                             0.005 if n == 1 else 0.12)
+                for name, times in samples.items():
+                    q = [float(v) for v in np.percentile(times, PERCENTILES)]
+                    rows.append((s.label, name, q, max(times), len(times)))
+                    print(f"  threads={n} {s.label:34s} {name:9s} "
+                          + " ".join(f"p{p:g} {fmt_us(v)}" for p, v in zip(PERCENTILES, q))
+                          + f" max {fmt_us(max(times))}", flush=True)
+            other = load.cpus()
+            note = ("" if other is None else
+                    f"\n\nOther processes used {other:.2f} of {os.cpu_count()} CPUs on average "
+                    f"(the neighbour included).")
+            sections.append(f"## {n} thread{'s' if n > 1 else ''}\n\n" + tail_table(rows) + note)
+    report = ("# fastrnn tail latency vs torch / ONNX Runtime / OpenVINO / numpy\n\n"
+              + "\n".join("- " + h for h in header) + "\n\n" + "\n\n".join(sections) + "\n")
+    if failures:
+        report += "\n## FAILURES\n\n" + "\n".join("- " + f for f in failures) + "\n"
+    print()
+    print(report)
+    if args.markdown:
+        with open(args.markdown, "w") as f:
+            f.write(report)
+        print(f"wrote {args.markdown}")
+    if failures:
+        print("\nFAILED: " + "; ".join(failures), file=sys.stderr)
+        return 1
+    return 0
 
 
 # ------------------------------------------------------------ machine roofs
@@ -465,6 +665,7 @@ def versions():
     out.append(f"torch {torch.__version__}" if torch else "torch (not installed)")
     out.append(f"onnxruntime {ort.__version__}" if ort else "onnxruntime (not installed)")
     out.append(f"onnx {onnx.__version__}" if onnx else "onnx (not installed)")
+    out.append(f"openvino {ov.__version__}" if ov else "openvino (not installed)")
     try:
         import threadpoolctl
         out.append(f"threadpoolctl {threadpoolctl.__version__}")
@@ -516,21 +717,22 @@ def geomean(values):
 
 
 def markdown_table(rows):
-    lines = ["| shape | fastrnn us | torch us | ORT us | numpy us | best anchor | "
+    lines = ["| shape | fastrnn us | torch us | ORT us | OpenVINO us | numpy us | best anchor | "
              "fastrnn / best anchor | ideal us | fastrnn / ideal |",
-             "|---|---:|---:|---:|---:|---|---:|---:|---:|"]
+             "|---|---:|---:|---:|---:|---:|---|---:|---:|---:|"]
     for r in rows:
         t = r["times"]
         lines.append(
             f"| {r['label']} | {fmt_us(t.get('fastrnn'))} | {fmt_us(t.get('torch'))} | "
-            f"{fmt_us(t.get('ORT'))} | {fmt_us(t.get('numpy'))} | {r['anchor'] or '–'} | "
+            f"{fmt_us(t.get('ORT'))} | {fmt_us(t.get('OpenVINO'))} | {fmt_us(t.get('numpy'))} | "
+            f"{r['anchor'] or '–'} | "
             f"{fmt_ratio(r['vs_anchor'])} | {fmt_us(r['ideal'])} | {fmt_ratio(r['vs_ideal'])} |")
     return "\n".join(lines)
 
 
 def accuracy_table(rows):
-    lines = ["| shape | torch | ORT | numpy | other processes' CPUs while timing |",
-             "|---|---:|---:|---:|---:|"]
+    lines = ["| shape | torch | ORT | OpenVINO | numpy | other processes' CPUs while timing |",
+             "|---|---:|---:|---:|---:|---:|"]
     for r in rows:
         d = r["diffs"]
         cells = [d[n] if isinstance(d.get(n), str) else
@@ -583,7 +785,7 @@ def plot(path, results, threads_list):
     ax.set_ylabel("speed-up vs best anchor\n(best anchor time / fastrnn time)")
     ax.set_xticks(range(len(labels)))
     ax.set_xticklabels(labels, rotation=45, ha="right", fontsize=8)
-    ax.set_title("fastrnn vs the fastest of torch / ONNX Runtime / numpy (float32, CPU)")
+    ax.set_title("fastrnn vs the fastest of torch / ONNX Runtime / OpenVINO / numpy (float32, CPU)")
     ax.legend(fontsize=8)
     fig.tight_layout()
     fig.savefig(path, dpi=120)
@@ -604,6 +806,13 @@ def main():
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--keep-openblas-env", action="store_true",
                    help="do not unset OPENBLAS_CORETYPE / OPENBLAS_L2_SIZE")
+    p.add_argument("--tail", action="store_true",
+                   help="tail latency (p50/p99 of many small calls) instead of medians; "
+                        f"shapes of at most {TAIL_MAX_FLOPS:g} FLOPs unless --shapes")
+    p.add_argument("--calls", type=int, default=3000, help="--tail: calls per contender and shape")
+    p.add_argument("--blocks", type=int, default=10, help="--tail: interleaved blocks")
+    p.add_argument("--neighbour", action="store_true",
+                   help="--tail: run a busy process spinning on one core meanwhile")
     args = p.parse_args()
 
     rounds = args.repeats or (4 if args.quick else 9)
@@ -638,7 +847,9 @@ def main():
         f"workers spin ~0.1 s); "
         f"times are per call in us; ratios are time ratios (< 1: fastrnn faster)",
         "ORT graph: Transpose -> LSTM/GRU/RNN (opset 14, layout=0) -> Transpose -> Reshape, "
-        "since ORT's CPU kernels reject layout=1",
+        "since ORT's CPU kernels reject layout=1; OpenVINO reads the same ONNX model (CPU "
+        "plugin, INFERENCE_PRECISION_HINT f32, PERFORMANCE_HINT LATENCY, 1 stream, "
+        "INFERENCE_NUM_THREADS = threads, input reshaped to the static shape)",
     ]
     skipped = []
     for name, _factory in CONTENDERS[1:]:
@@ -646,8 +857,12 @@ def main():
             skipped.append("torch (not installed)")
         if name == "ORT" and (onnx is None or ort is None):
             skipped.append("ORT (onnx/onnxruntime not installed)")
+        if name == "OpenVINO" and (onnx is None or ov is None):
+            skipped.append("OpenVINO (onnx/openvino not installed)")
     if skipped:
         header.append("skipped contenders: " + ", ".join(skipped))
+    if args.tail:
+        return run_tail(args, shapes, [h for h in header if not h.startswith("timing:")])
     print("\n".join("# " + h for h in header), flush=True)
 
     results = {}
@@ -678,34 +893,7 @@ def main():
             for s in shapes:
                 shape_started = time.perf_counter()
                 x = rng.normal(size=(s.batch, s.steps, s.features)).astype(np.float32)
-                layer = make_fastrnn(s, args.seed)
-                weights = layer.get_weights()
-                fns, diffs = {}, {}
-                for name, factory in CONTENDERS:
-                    try:
-                        fns[name] = factory(s, weights, layer, n)
-                    except Skip:
-                        continue
-                    except Exception as e:  # a contender that cannot run this shape
-                        diffs[name] = f"error: {type(e).__name__}"
-                        failures.append(f"{s.label} threads={n}: {name} failed: {e!r}")
-                reference = fns["fastrnn"](x)
-                for name in list(fns):
-                    if name == "fastrnn":
-                        continue
-                    try:
-                        out = np.asarray(fns[name](x))
-                        if out.shape != reference.shape:
-                            raise ValueError(f"output shape {out.shape} != fastrnn's {reference.shape}")
-                        diffs[name] = float(np.max(np.abs(out - reference)))
-                    except Exception as e:
-                        diffs[name] = f"error: {type(e).__name__}"
-                        failures.append(f"{s.label} threads={n}: {name} failed: {e!r}")
-                        del fns[name]
-                        continue
-                    if not diffs[name] <= TOLERANCE:
-                        failures.append(f"{s.label} threads={n}: {name} differs from fastrnn by "
-                                        f"{diffs[name]:.3g} > {TOLERANCE}")
+                fns, diffs = checked_contenders(s, x, n, args.seed, failures)
                 load = OtherLoad()
                 times = time_interleaved(fns, x, rounds, budget, warmup, gaps[n])
                 other_cpus = load.cpus()
@@ -740,7 +928,7 @@ def main():
                 + accuracy_table(rows))
 
     elapsed = time.perf_counter() - started
-    report = ("# fastrnn vs torch / ONNX Runtime / numpy\n\n" + "\n".join("- " + h for h in header)
+    report = ("# fastrnn vs torch / ONNX Runtime / OpenVINO / numpy\n\n" + "\n".join("- " + h for h in header)
               + f"\n- ideal = max(FLOPs / peak sgemm, recurrent-weight bytes per step x T / read "
               f"bandwidth); FLOPs = 2 * batch * T * gates * units * (features + units), x2 if "
               f"Bidirectional\n- total run time {elapsed:.0f} s\n\n" + "\n\n".join(sections) + "\n")

@@ -11,6 +11,7 @@ _F: TypeAlias = npt.NDArray[np.floating]
 
 VECTOR_FLOATS: int
 TILE_ROWS: int
+GRU_TILE_ROWS: int
 
 class Activation(enum.IntEnum):
     LINEAR = ...

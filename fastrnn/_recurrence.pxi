@@ -77,13 +77,18 @@ def set_blas_threshold(Py_ssize_t multiply_adds):
 # ---------------------------------------------------------------- float32 SIMD
 cdef extern from "_simd.h" nogil:
     const int FR_VL     # floats per vector register in this build
-    const int FR_MR     # rows per register tile
+    const int FR_MR     # rows per register tile (4-vector panels: LSTM, SimpleRNN)
+    const int FR_MR3    # rows per register tile of GRU's 3-vector panels
+    enum: FR_TILE_FLOATS  # the most floats a tile writes
+    int fr_tile_rows(int nv)
     ctypedef void (*fr_tile_fn)(const float*, Py_ssize_t, Py_ssize_t, const float*,
                                 const float*, float*, Py_ssize_t) noexcept nogil
     fr_tile_fn fr_tile(int m, int nv)
     float fr_expf(float)
     float fr_sigmoidf(float)
     float fr_tanhf(float)
+    void fr_sigmoid_n(float* v, Py_ssize_t n)
+    void fr_tanh_n(float* v, Py_ssize_t n)
     void fr_relax(Py_ssize_t spins)
     void fr_omp_barrier()
     int __atomic_fetch_add(int*, int, int)
@@ -95,6 +100,25 @@ cdef extern from "_simd.h" nogil:
 
 VECTOR_FLOATS = FR_VL
 TILE_ROWS = FR_MR
+GRU_TILE_ROWS = FR_MR3
+
+
+def _vector_math(const float[::1] x):
+    """For tests: rows fr_sigmoidf(x), fr_sigmoid_n(x), fr_tanhf(x),
+    fr_tanh_n(x): the packed path's vector forms against the scalar ones."""
+    import numpy as np
+    cdef Py_ssize_t i, n = x.shape[0]
+    out = np.empty((4, n), np.float32)
+    cdef float[:, ::1] o = out
+    for i in range(n):
+        o[0, i] = fr_sigmoidf(x[i])
+        o[1, i] = x[i]
+        o[2, i] = fr_tanhf(x[i])
+        o[3, i] = x[i]
+    if n > 0:
+        fr_sigmoid_n(&o[1, 0], n)
+        fr_tanh_n(&o[3, 0], n)
+    return out
 
 
 cdef extern from "_process.h" nogil:
@@ -280,14 +304,13 @@ cdef void _activate(int kind, floating* v, Py_ssize_t n) noexcept nogil:
 cdef inline void _activate_f32(int kind, float* v, Py_ssize_t n) noexcept nogil:
     """The packed path's activations: the common ones inlined into the
     epilogue (a call and a switch per gate and step cost as much as the
-    math at small sizes), the rest through _activate."""
-    cdef Py_ssize_t i
+    math at small sizes), the rest through _activate. Sigmoid and tanh in
+    vector code (_simd.h): as loops of fr_sigmoidf, only the AVX-512 build
+    vectorized them."""
     if kind == SIGMOID:
-        for i in range(n):
-            v[i] = fr_sigmoidf(v[i])
+        fr_sigmoid_n(v, n)
     elif kind == TANH:
-        for i in range(n):
-            v[i] = fr_tanhf(v[i])
+        fr_tanh_n(v, n)
     elif kind != LINEAR:
         _activate(kind, v, n)
 
@@ -689,11 +712,11 @@ cdef inline void _simple_epilogue(float* g, const float* px, float* h_next, Py_s
     memcpy(h_next, g, n * sizeof(float))
 
 
-cdef inline Py_ssize_t _tile_rows(Py_ssize_t remaining) noexcept nogil:
-    """Rows of the next register tile: FR_MR, but spread evenly over the
+cdef inline Py_ssize_t _tile_rows(Py_ssize_t remaining, Py_ssize_t rows) noexcept nogil:
+    """Rows of the next register tile: ``rows``, but spread evenly over the
     remaining tiles (32 rows: 6, 6, 5, 5, 5, 5 rather than 6 x 5 + 2), as a
     short tile does few multiply-adds per weight it loads."""
-    cdef Py_ssize_t tiles = (remaining + FR_MR - 1) // FR_MR
+    cdef Py_ssize_t tiles = (remaining + rows - 1) // rows
     return (remaining + tiles - 1) // tiles
 
 
@@ -702,11 +725,11 @@ cdef void _project_packed(Plan* p, Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t q0,
     """projection = x @ kernel + bias for rows b0..b1, panels q0..q1 (packed order)."""
     cdef Py_ssize_t steps = p.steps, depth = p.depth, r, mr, q
     cdef Py_ssize_t panel = p.nv * FR_VL, wide = p.panels * panel
-    cdef Py_ssize_t row_end = b1 * steps
+    cdef Py_ssize_t row_end = b1 * steps, rows = fr_tile_rows(p.nv)
     cdef const float* x = <const float*>p.x
     r = b0 * steps
     while r < row_end and not _stopped(p):
-        mr = _tile_rows(row_end - r)
+        mr = _tile_rows(row_end - r, rows)
         for q in range(q0, q1):
             fr_tile(<int>mr, p.nv)(x + r * depth, depth, depth,
                                    p.packed_kernel + q * depth * panel, p.packed_bias + q * panel,
@@ -729,12 +752,13 @@ cdef void _step_packed(Plan* p, Py_ssize_t s, Py_ssize_t b0, Py_ssize_t b1, Py_s
     cdef const unsigned char* mask = p.mask
     cdef float* g
     cdef const float* px
-    cdef float tile[6 * 64]
+    cdef float tile[FR_TILE_FLOATS]
     cdef bint valid
     cdef bint is_gru = p.cell == GRU_CELL
+    cdef Py_ssize_t rows = fr_tile_rows(p.nv)
     r = b0
     while r < b1:
-        mr = _tile_rows(b1 - r)
+        mr = _tile_rows(b1 - r, rows)
         for q in range(q0, q1):
             fr_tile(<int>mr, p.nv)(h_cur + r * units, units, units,
                                    p.packed_recurrent + q * units * panel,

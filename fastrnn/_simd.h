@@ -17,16 +17,35 @@
 #include <string.h>
 #include <sched.h>
 
+/* The register tiles, per target: FR_VL floats per vector, FR_REGS vector
+   registers; an m x nv tile keeps m * nv accumulators, nv weight vectors
+   of one k and a broadcast in registers (with 16 registers, a 3 x 4 tile's
+   fourth weight vector is an FMA's memory operand instead). FR_MR rows for
+   the 4-vector panels of LSTM and SimpleRNN, FR_MR3 for GRU's 3 vectors. */
 #if defined(__AVX512F__)
 #define FR_VL 16   /* floats per vector */
-#define FR_MR 6    /* rows per tile: 6 x 4 accumulators of the 32 zmm */
+#define FR_REGS 32
+#define FR_MR 6    /* 24 accumulators of the 32 zmm */
+#define FR_MR3 8   /* 24 */
 #elif defined(__AVX__)
 #define FR_VL 8
-#define FR_MR 3    /* 3 x 4 accumulators of the 16 ymm */
+#define FR_REGS 16
+#define FR_MR 3    /* 12 accumulators of the 16 ymm */
+#define FR_MR3 4   /* 12 + 3 weights + 1 broadcast */
 #else
 #define FR_VL 4
+#define FR_REGS 16
 #define FR_MR 3
+#define FR_MR3 4
 #endif
+#define FR_TILE_MAX_ROWS (FR_MR > FR_MR3 ? FR_MR : FR_MR3)
+/* The most floats a tile writes (_step_packed's buffer). */
+#define FR_TILE_FLOATS (FR_MR * 4 * FR_VL > FR_MR3 * 3 * FR_VL ? FR_MR * 4 * FR_VL \
+                                                              : FR_MR3 * 3 * FR_VL)
+/* m x nv accumulators, nv weights and a broadcast, one weight perhaps in memory */
+#define FR_FITS(M, NV) ((M) * (NV) + (NV) + 1 <= FR_REGS + 1)
+_Static_assert(FR_FITS(FR_MR, 4) && FR_FITS(FR_MR3, 3), "the tiles fit the registers");
+_Static_assert(FR_TILE_MAX_ROWS == 4 || FR_TILE_MAX_ROWS == 8, "fr_tile's tiles: 4 or 8 rows");
 
 typedef float fr_vf __attribute__((vector_size(FR_VL * sizeof(float))));
 
@@ -86,25 +105,31 @@ static void fr_tile_1_##NV(const float *a, ptrdiff_t lda, ptrdiff_t depth,    \
     (void)ldo;                                                                 \
 }
 
+/* Tiles of 1 to FR_TILE_MAX_ROWS rows (4 or 8) and 1 to 4 vectors. */
+#define FR_TILE_ROW(M) {fr_tile_##M##_1, fr_tile_##M##_2, fr_tile_##M##_3, fr_tile_##M##_4},
+#if FR_TILE_MAX_ROWS > 4
 #define FR_TILES(NV) FR_TILE_ONE_ROW(NV) FR_TILE(2, NV) FR_TILE(3, NV) \
-    FR_TILE(4, NV) FR_TILE(5, NV) FR_TILE(6, NV)
+    FR_TILE(4, NV) FR_TILE(5, NV) FR_TILE(6, NV) FR_TILE(7, NV) FR_TILE(8, NV)
+#define FR_TILE_ROWS FR_TILE_ROW(1) FR_TILE_ROW(2) FR_TILE_ROW(3) FR_TILE_ROW(4) \
+    FR_TILE_ROW(5) FR_TILE_ROW(6) FR_TILE_ROW(7) FR_TILE_ROW(8)
+#else
+#define FR_TILES(NV) FR_TILE_ONE_ROW(NV) FR_TILE(2, NV) FR_TILE(3, NV) FR_TILE(4, NV)
+#define FR_TILE_ROWS FR_TILE_ROW(1) FR_TILE_ROW(2) FR_TILE_ROW(3) FR_TILE_ROW(4)
+#endif
 FR_TILES(1) FR_TILES(2) FR_TILES(3) FR_TILES(4)
 
 typedef void (*fr_tile_fn)(const float *, ptrdiff_t, ptrdiff_t, const float *,
                            const float *, float *, ptrdiff_t);
 
-/* The tile for m rows (1 <= m <= FR_MR) and nv vectors (1 <= nv <= 4). */
+/* The tile for m rows (1 <= m <= fr_tile_rows(nv)) and nv vectors (1 <= nv <= 4). */
 static inline fr_tile_fn fr_tile(int m, int nv) {
-    static const fr_tile_fn table[6][4] = {
-        {fr_tile_1_1, fr_tile_1_2, fr_tile_1_3, fr_tile_1_4},
-        {fr_tile_2_1, fr_tile_2_2, fr_tile_2_3, fr_tile_2_4},
-        {fr_tile_3_1, fr_tile_3_2, fr_tile_3_3, fr_tile_3_4},
-        {fr_tile_4_1, fr_tile_4_2, fr_tile_4_3, fr_tile_4_4},
-        {fr_tile_5_1, fr_tile_5_2, fr_tile_5_3, fr_tile_5_4},
-        {fr_tile_6_1, fr_tile_6_2, fr_tile_6_3, fr_tile_6_4},
-    };
+    static const fr_tile_fn table[][4] = {FR_TILE_ROWS};
+    _Static_assert(sizeof table / sizeof table[0] >= FR_TILE_MAX_ROWS, "a tile per row count");
     return table[m - 1][nv - 1];
 }
+
+/* Rows per tile for panels of nv vectors. */
+static inline int fr_tile_rows(int nv) { return nv == 3 ? FR_MR3 : FR_MR; }
 
 /* Waiting for another thread: spin briefly (it is normally a microsecond
    away), then yield the CPU, since when the machine is oversubscribed the
@@ -161,5 +186,68 @@ static inline float fr_tanhf(float x) {
     float t = 1.0f - 2.0f / (fr_expf(2.0f * a) + 1.0f);
     return x < 0 ? -t : t;
 }
+
+/* The same three functions on a whole vector, for the gate update of the
+   packed path (_recurrence.pxi's epilogues). Written with vector types
+   rather than left to the loop vectorizer: with -ftrapping-math (GCC's
+   default) GCC's PRE folds the clamps' constants into the arithmetic that
+   follows, which leaves a multiply on one arm of a branch; a possibly
+   trapping operation may not run speculatively, so without AVX-512's masked
+   operations (the AVX2 and SSE builds) if-conversion fails and a loop of
+   fr_sigmoidf compiles to scalar code ("control flow in loop").
+
+   Operation for operation the scalar forms above, so that both give the
+   same bits (tests/test_vector_code.py checks): change them together. */
+typedef int32_t fr_vi __attribute__((vector_size(FR_VL * sizeof(int32_t))));
+
+/* m ? a : b lane by lane, m from a vector comparison (all ones or zeros). */
+static inline fr_vf fr_select(fr_vi m, fr_vf a, fr_vf b) {
+    return (fr_vf)((m & (fr_vi)a) | (~m & (fr_vi)b));
+}
+
+static inline fr_vf fr_expv(fr_vf x) {
+    const fr_vf hi = (fr_vf){0} + 88.3762626647949f, lo = (fr_vf){0} + -87.3365447504f;
+    x = fr_select(x > hi, hi, x);
+    x = fr_select(x < lo, lo, x);
+    fr_vf n = (x * 1.44269504088896341f + 12582912.0f) - 12582912.0f;
+    fr_vf r = x - n * 0.693359375f;
+    r = r - n * -2.12194440e-4f;
+    fr_vf p = (fr_vf){0} + 1.9875691500E-4f;
+    p = p * r + 1.3981999507E-3f;
+    p = p * r + 8.3334519073E-3f;
+    p = p * r + 4.1665795894E-2f;
+    p = p * r + 1.6666665459E-1f;
+    p = p * r + 5.0000001201E-1f;
+    p = p * r * r + r + 1.0f;
+    fr_vi bits = (__builtin_convertvector(n, fr_vi) + 127) << 23;
+    return p * (fr_vf)bits;
+}
+
+static inline fr_vf fr_sigmoidv(fr_vf x) {
+    return 1.0f / (1.0f + fr_expv(-x));
+}
+
+static inline fr_vf fr_tanhv(fr_vf x) {
+    fr_vi negative = x < 0;
+    fr_vf a = fr_select(negative, -x, x);
+    fr_vf t = 1.0f - 2.0f / (fr_expv(2.0f * a) + 1.0f);
+    return fr_select(negative, -t, t);
+}
+
+/* v[i] = f(v[i]) for i < n, a vector at a time; a partial last vector is
+   computed in a copy padded with zeros, so no scalar code either. */
+#define FR_MAP(NAME, F)                                                        \
+static inline void NAME(float *v, ptrdiff_t n) {                               \
+    ptrdiff_t i = 0;                                                           \
+    for (; i + FR_VL <= n; i += FR_VL) fr_store(v + i, F(fr_load(v + i)));     \
+    if (i < n) {                                                               \
+        fr_vf t = {0};                                                         \
+        memcpy(&t, v + i, (size_t)(n - i) * sizeof(float));                    \
+        t = F(t);                                                              \
+        memcpy(v + i, &t, (size_t)(n - i) * sizeof(float));                    \
+    }                                                                          \
+}
+FR_MAP(fr_sigmoid_n, fr_sigmoidv)
+FR_MAP(fr_tanh_n, fr_tanhv)
 
 #endif

@@ -2,7 +2,7 @@
 
 The kernels choose a path by build (baseline / AVX2 / AVX-512), dtype,
 activation, size and thread count: the packed float32 path with its
-register tiles (FR_MR rows x vectors of FR_VL floats), split by rows or by
+register tiles (FR_MR rows, FR_MR3 for GRU, x vectors of FR_VL floats), split by rows or by
 units across threads; the generic path with its own loops or BLAS above a
 size threshold. Each test pins a path and checks it on sizes just below,
 at and above the thresholds where the path changes.
@@ -69,7 +69,7 @@ def unit_sizes(kernels, cell):
 @pytest.mark.parametrize("cell", ["SimpleRNN", "LSTM", "GRU"])
 def test_packed_path_single_thread(kernels, cell):
     kernels.set_num_threads(1)
-    rows = kernels.TILE_ROWS
+    rows = kernels.GRU_TILE_ROWS if cell == "GRU" else kernels.TILE_ROWS
     for units in unit_sizes(kernels, cell):
         for batch in sorted({1, rows - 1, rows, rows + 1, 2 * rows + 1} - {0}):
             check(cell, units, batch, packed=True, go_backwards=batch % 2 == 0)

@@ -162,26 +162,28 @@ INTERRUPT = """
     per_step = min(per_step)
     steps = max(32, int(4.0 / per_step))
     x = rng.standard_normal((BATCH, steps, FEATURES)).astype(DTYPE)
-    before = layer.states if layer.stateful else None
-    sent = []
-    def interrupt():
-        sent.append(time.perf_counter())
-        os.kill(os.getpid(), signal.SIGINT)
-    timer = threading.Timer(0.3, interrupt)
-    timer.start()
-    start = time.perf_counter()
-    try:
-        layer(x)
-        report = {"interrupted": False, "seconds": time.perf_counter() - start}
-        timer.cancel()
-        timer.join()
-        time.sleep(0.1)      # (a signal sent after the call raises here: a late one)
-    except KeyboardInterrupt:
-        report = {"interrupted": True, "latency": time.perf_counter() - sent[0],
-                  "expected_seconds": per_step * steps}
-    if before is not None:
-        report["states_kept"] = all(bool(np.array_equal(a, b))
-                                    for a, b in zip(before, layer.states))
+    report = {"latency": [], "states_kept": True, "expected_seconds": per_step * steps}
+    # Three tries: on a loaded machine the timer thread itself may wait for
+    # a core after noting the time; a call that ignores the signal is late
+    # every time.
+    for attempt in range(3):
+        before = layer.states if layer.stateful else None
+        sent = []
+        def interrupt():
+            sent.append(time.perf_counter())
+            os.kill(os.getpid(), signal.SIGINT)
+        timer = threading.Timer(0.3, interrupt)
+        timer.start()
+        try:
+            layer(x)
+            report["not_interrupted"] = True
+            timer.join()
+            time.sleep(0.1)      # (a signal sent after the call raises here: a late one)
+        except KeyboardInterrupt:
+            report["latency"].append(time.perf_counter() - sent[0])
+        if before is not None:
+            report["states_kept"] &= all(bool(np.array_equal(a, b))
+                                         for a, b in zip(before, layer.states))
     # The layer still computes what a fresh one does.
     short = x[:, :20]
     if layer.stateful:
@@ -214,10 +216,10 @@ def test_ctrl_c_stops_a_long_call(name):
             .replace("FEATURES", str(features)).replace("DTYPE", dtype)
             .replace("THREADS", str(threads)))
     got = child(code)
-    assert got["interrupted"], got
+    assert "not_interrupted" not in got, got
     assert got["expected_seconds"] > 1.0, got       # the call would have gone on
-    assert got["latency"] < 0.2, got
-    assert got.get("states_kept", True), got
+    assert len(got["latency"]) == 3 and min(got["latency"]) < 0.2, got
+    assert got["states_kept"], got
     assert got["still_right"], got
 
 
