@@ -533,14 +533,16 @@ cdef void _project_inputs(Plan* p, const floating* x, Py_ssize_t rows, Py_ssize_
     so that Ctrl-C is seen between them."""
     cdef Py_ssize_t r, chunks, i, r0, r1
     cdef Py_ssize_t per_row = depth * width if depth * width > 0 else 1
-    for r in range(rows):
-        memcpy(projection + r * width, bias, width * sizeof(floating))
     # (Counted so as not to overflow: the kernel's size is known to fit.)
     chunks = rows // (_PROJECTION_BLOCK // per_row + 1) + 1
     for i in range(chunks):
         if _stopped(p):
             return
         r0, r1 = rows * i // chunks, rows * (i + 1) // chunks
+        # (The bias block by block too: filling it all first touches every
+        # page of a projection that may be gigabytes before the first check.)
+        for r in range(r0, r1):
+            memcpy(projection + r * width, bias, width * sizeof(floating))
         _product(x + r0 * depth, r1 - r0, depth, depth, kernel, width, width,
                  projection + r0 * width, width)
 
