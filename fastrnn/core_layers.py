@@ -611,8 +611,10 @@ class Embedding(Layer):
         layers in the model need to support masking. If ``mask_zero`` is set
         to True, as a consequence, index 0 cannot be used in the vocabulary
         (``input_dim`` should equal size of vocabulary + 1).
-    weights : list of array-like, optional
-        Initial weights, ``[embeddings]``.
+    weights : array-like or list of one array-like, optional
+        Initial embeddings, (input_dim, output_dim): the table, or
+        ``[table]`` as ``get_weights`` returns it. As in Keras, anything but a
+        list of one array is taken as the table itself.
     lora_rank, lora_alpha, quantization_config : optional
         LoRA and quantization are not supported: a ``lora_rank`` or
         ``quantization_config`` raises ValueError.
@@ -681,6 +683,10 @@ class Embedding(Layer):
         self.embeddings_initializer = get_initializer(embeddings_initializer)
         self.mask_zero = bool(mask_zero)
         if weights is not None:
+            # keras/src/layers/core/embedding.py: anything but a list of one
+            # array is the table itself.
+            if not (isinstance(weights, list) and len(weights) == 1):
+                weights = [weights]
             self.set_weights(weights)
 
     @property

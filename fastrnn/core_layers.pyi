@@ -72,7 +72,7 @@ class Embedding(Layer):
     def __init__(self, input_dim: int, output_dim: int,
                  embeddings_initializer: _InitializerLike = "uniform",
                  embeddings_regularizer: Any = None, embeddings_constraint: Any = None,
-                 mask_zero: bool = False, weights: Sequence[npt.ArrayLike] | None = None,
+                 mask_zero: bool = False, weights: npt.ArrayLike | None = None,
                  lora_rank: int | None = None, lora_alpha: float | None = None,
                  quantization_config: Any = None, **kwargs: Any) -> None: ...
 

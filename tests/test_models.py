@@ -314,6 +314,17 @@ def test_embedding_indices():
     assert not e.supports_masking and Embedding(5, 2, mask_zero=True).supports_masking
 
 
+@pytest.mark.parametrize("weights", [np.arange(12).reshape(3, 4), [np.arange(12).reshape(3, 4)],
+                                     np.arange(12).reshape(3, 4).tolist()])
+def test_embedding_weights_argument_wraps_a_bare_table(weights):
+    # keras/src/layers/core/embedding.py: anything but a list of one array is
+    # the table itself (a bare array used to be refused as "3 weights").
+    e = Embedding(3, 4, weights=weights)
+    np.testing.assert_array_equal(e.get_weights()[0], np.arange(12).reshape(3, 4))
+    with pytest.raises(ValueError, match=r"Embedding weight 'embeddings' expected shape \(3, 4\)"):
+        Embedding(3, 4, weights=np.ones((4, 3)))
+
+
 def test_reshape_flatten_dropout_inputlayer():
     x = np.arange(24, dtype="float32").reshape(2, 3, 4)
     assert Reshape((-1, 2))(x).shape == (2, 6, 2)
