@@ -474,8 +474,11 @@ class InputLayer(Layer):
             raise ValueError(
                 f"Input {self.name!r} expected an array of rank {want}, shape "
                 f"{self.batch_shape}, got shape {x.shape}")
+        # Keras checks a model input without its batch axis (functional.py gives
+        # the model's InputSpec shape_with_no_batch_size(x.shape)), so a
+        # batch_size is never enforced; a stateful RNN fixes its own.
         for i, (d, n) in enumerate(zip(self.batch_shape, x.shape)):
-            if d is not None and d != n:
+            if i and d is not None and d != n:
                 raise ValueError(
                     f"Input {self.name!r} expected shape {self.batch_shape}, got shape "
                     f"{x.shape} (axis {i})")

@@ -136,6 +136,18 @@ def test_return_state_and_mixed_precision_are_refused(h5py, tmp_path):
         fastrnn.load_model(dst)
 
 
+def test_loaded_input_with_a_batch_size_takes_any_batch(h5py, tmp_path):
+    def edit(config):
+        config["config"]["layers"][0]["config"]["batch_shape"][0] = 4
+    dst = tmp_path / "batch4.keras"
+    _rewrite_keras(DATA / "masking_rnn_seq.keras", dst, edit)
+    model = fastrnn.load_model(dst)
+    assert model.input_shape == (4, 7, 3)
+    x, want = expected("masking_rnn_seq")          # 6 samples
+    np.testing.assert_allclose(model.predict(x, verbose=0), want, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(model(x[:1]), want[:1], rtol=RTOL, atol=ATOL)
+
+
 @pytest.mark.parametrize("ext", [".keras", ".h5"])
 def test_truncated_file(h5py, tmp_path, ext):
     data = (DATA / f"sentiment_func{ext}").read_bytes()
