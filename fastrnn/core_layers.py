@@ -17,7 +17,7 @@ import re
 
 import numpy as np
 
-from . import activations, initializers
+from . import _validate, activations, initializers
 
 __all__ = ["Layer", "InputLayer", "Masking", "Embedding", "Dense", "TimeDistributed",
            "Dropout", "SpatialDropout1D", "Activation", "Flatten", "Reshape"]
@@ -41,36 +41,10 @@ def unique_name(cls_name):
     return base if n == 0 else f"{base}_{n}"
 
 
-def float_dtype(dtype, what="dtype"):
-    """'float32' (default) or 'float64'; also reads a Keras DTypePolicy config."""
-    if isinstance(dtype, dict):
-        dtype = dtype.get("config", {}).get("name")
-    if dtype is None:
-        return "float32"
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt is None or dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"{what} must be 'float32' or 'float64', got {dtype!r}")
-    return dt.name
-
-
 def _arrays_equal(a, b):
     return len(a) == len(b) and all(
         x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True)
         for x, y in zip(a, b))
-
-
-def _as_array(x, who):
-    try:
-        arr = np.asarray(x)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"{who} could not convert its input to an array: {e}") from None
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool) \
-            or np.issubdtype(arr.dtype, np.complexfloating):
-        raise ValueError(f"{who} expected an array of real numbers, got dtype {arr.dtype}")
-    return arr
 
 
 # Keras 3 aliases that fastrnn.initializers.get does not know (keras/src/initializers).
@@ -146,7 +120,7 @@ class Layer:
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: "
                 f"{ {k: kwargs[k] for k in sorted(unknown)} }")
         self.name = name if name is not None else unique_name(type(self).__name__)
-        self.dtype = float_dtype(dtype, f"{type(self).__name__} dtype")
+        self.dtype = _validate.float_dtype(dtype, f"{type(self).__name__} dtype").name
         self.trainable = bool(trainable)
         self._weights = []
 
@@ -217,26 +191,24 @@ class Layer:
             If the number of arrays or a shape is wrong (the message names the
             weight and both shapes), or an array is not real numbers.
         """
-        weights = list(weights)
-        expected = self._expected_weight_shapes(weights)
         cls = type(self).__name__
-        if len(weights) != len(expected):
+        weights = _validate.weight_list(weights, f"{cls}.set_weights")
+        names = [n for n, _ in self._expected_weight_shapes(None)]
+        if len(weights) != len(names):
             raise ValueError(
-                f"{cls} expected {len(expected)} weights "
-                f"({', '.join(n for n, _ in expected) or 'none'}), got {len(weights)}")
-        arrays = []
-        for (wname, shape), w in zip(expected, weights):
-            w = np.asarray(w)
-            if shape is not None and w.shape != tuple(shape):
+                f"{cls} expected {len(names)} weights ({', '.join(names) or 'none'}), "
+                f"got {len(weights)}")
+        arrays = [_validate.weight_array(w, cls, f"weight '{n}'", self.dtype)
+                  for n, w in zip(names, weights)]
+        for (wname, shape), w in zip(self._expected_weight_shapes(arrays), arrays):
+            if w.shape != tuple(shape):
                 raise ValueError(
                     f"{cls} weight '{wname}' expected shape {tuple(shape)}, got shape {w.shape}")
-            if not (np.issubdtype(w.dtype, np.floating) or np.issubdtype(w.dtype, np.integer)):
-                raise ValueError(
-                    f"{cls} weight '{wname}' must be real numbers, got dtype {w.dtype}")
-            arrays.append(np.ascontiguousarray(w, dtype=self.dtype))
         self._weights = arrays
 
-    def _expected_weight_shapes(self, weights):
+    def _expected_weight_shapes(self, arrays):
+        """[(name, shape)] of the weights, in order; ``arrays`` are the ones
+        given to set_weights (converted), or None when only the names matter."""
         return []
 
     # ------------------------------------------------------------ calling
@@ -259,7 +231,7 @@ class Layer:
         ndarray
             The output.
         """
-        return self.call(_as_array(x, type(self).__name__))
+        return self.call(_validate.real_array(x, type(self).__name__, "input"))
 
     def call(self, x):
         """The layer's computation on an array (``__call__`` checks ``x`` first)."""
@@ -464,7 +436,7 @@ class InputLayer(Layer):
 
     def __call__(self, x, mask=None, training=None):
         """Return ``x`` as ``dtype``, checked against ``batch_shape`` (see the class)."""
-        x = _as_array(x, f"Input {self.name!r}")
+        x = _validate.real_array(x, f"Input {self.name!r}", "input")
         want = len(self.batch_shape)
         if x.ndim == want - 1 and self.batch_shape[-1] == 1:
             x = x[..., None]
@@ -842,15 +814,17 @@ class Dense(Layer):
         """The size of the input's last axis the kernel is for, or None before build."""
         return self._weights[0].shape[0] if self._weights else None
 
-    def _expected_weight_shapes(self, weights):
+    def _expected_weight_shapes(self, arrays):
         if self._weights:
             input_dim = self.input_dim
-        else:
-            first = np.asarray(weights[0]) if weights else None
-            if first is not None and first.ndim != 2:
+        elif arrays:
+            # An unbuilt layer takes input_dim from the kernel.
+            if arrays[0].ndim != 2:
                 raise ValueError(f"Dense weight 'kernel' must be 2-D (input_dim, units), "
-                                 f"got shape {first.shape}")
-            input_dim = first.shape[0] if first is not None else 0
+                                 f"got shape {arrays[0].shape}")
+            input_dim = arrays[0].shape[0]
+        else:
+            input_dim = 0
         shapes = [("kernel", (input_dim, self.units))]
         if self.use_bias:
             shapes.append(("bias", (self.units,)))
@@ -984,7 +958,7 @@ class Dropout(Layer):
         if training:
             raise ValueError(f"{type(self).__name__}: fastrnn runs inference only "
                              "(training=True is not supported)")
-        return _as_array(x, type(self).__name__)
+        return _validate.real_array(x, type(self).__name__, "input")
 
     def get_config(self):
         """Return the base config plus ``rate``, ``noise_shape`` and ``seed``."""
@@ -1385,7 +1359,7 @@ class TimeDistributed(Layer):
 
     def __call__(self, x, mask=None, training=None):
         """Apply the inner layer to every timestep of ``x`` (see the class)."""
-        x = _as_array(x, "TimeDistributed")
+        x = _validate.real_array(x, "TimeDistributed", "input")
         if x.ndim < 3:
             raise ValueError(f"TimeDistributed {self.name!r} expected input of rank >= 3 "
                              f"(batch, timesteps, ...), got shape {x.shape}")

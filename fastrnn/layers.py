@@ -27,7 +27,7 @@ import threading
 
 import numpy as np
 
-from . import _dispatch, activations, initializers
+from . import _dispatch, _validate, activations, initializers
 from ._kernels import Cell
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
@@ -119,20 +119,6 @@ def _default_name(cls_name):
     return base if n == 0 else f"{base}_{n}"
 
 
-def _as_dtype(dtype):
-    if isinstance(dtype, dict):  # a Keras DTypePolicy config
-        dtype = dtype.get("config", {}).get("name")
-    if dtype is None:
-        return np.dtype(np.float32)
-    try:
-        dt = np.dtype(dtype)
-    except (TypeError, ValueError):
-        dt = None
-    if dt is None or dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
-    return dt
-
-
 def _check_units(units):
     if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
         raise ValueError(
@@ -157,26 +143,6 @@ def _flag(cls, name, value):
     except Exception as e:  # noqa: BLE001 - whatever __bool__ raised
         raise ValueError(
             f"{cls} expected a bool for argument `{name}`, got {value!r} ({e})") from None
-
-
-def _real_array(value, cls, what, kinds="biuf"):
-    """``np.asarray(value)``, refusing what cannot be a real array: ragged
-    nested lists, strings, objects, complex, dates."""
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError, OverflowError) as e:
-        raise ValueError(f"{cls} could not convert {what} to an array: {e}") from None
-    if arr.dtype.kind not in kinds:
-        raise ValueError(f"{cls} expected {what} of real numbers, got {_what_dtype(value, arr)}")
-    return arr
-
-
-def _what_dtype(value, arr):
-    if arr.dtype == object and arr.ndim == 0:
-        return f"a {type(value).__name__}"   # None, a dict, a generator, ...
-    if arr.dtype == object:
-        return "dtype object (a ragged or non-numeric nested sequence?)"
-    return f"dtype {arr.dtype}"
 
 
 def _c_array(arr, dtype):
@@ -216,7 +182,7 @@ class _RNN:
                 f"{ {k: ignored[k] for k in sorted(unknown)} }"
             )
         self.units = _check_units(units)
-        self.dtype = _as_dtype(dtype).name
+        self.dtype = _validate.float_dtype(dtype).name
         width = self._gates * self.units
         _check_bytes(f"{cls}(units={self.units}) weights",
                      self.units * width * np.dtype(self.dtype).itemsize,
@@ -438,7 +404,7 @@ class _RNN:
         ValueError: SimpleRNN weight 'kernel' expected shape (3, 2), got shape (4, 2)
         """
         cls = type(self).__name__
-        weights = _weight_list(weights, f"{cls}.set_weights")
+        weights = _validate.weight_list(weights, f"{cls}.set_weights")
         expected = self._weight_shapes(self.input_dim if self.built else 0)
         if len(weights) != len(expected):
             raise ValueError(
@@ -447,14 +413,7 @@ class _RNN:
             )
         arrays = []
         for (wname, shape), w in zip(expected, weights):
-            try:
-                w = np.asarray(w)
-            except (TypeError, ValueError, OverflowError) as e:
-                raise ValueError(
-                    f"{cls} could not convert weight '{wname}' to an array: {e}") from None
-            if w.dtype.kind not in "iuf":
-                given = _what_dtype(weights[len(arrays)], w)
-                raise ValueError(f"{cls} weight '{wname}' must be real numbers, got {given}")
+            w = _validate.weight_array(w, cls, f"weight '{wname}'", self.dtype)
             if wname == "kernel" and not self.built:
                 # An unbuilt layer takes input_dim from the kernel.
                 if w.ndim == 2 and w.shape[1] == shape[1]:
@@ -604,7 +563,7 @@ class _RNN:
     def _prepare_x(self, x):
         """x as the kernel reads it; builds an unbuilt layer for its features."""
         cls = type(self).__name__
-        x = _real_array(x, cls, "x")
+        x = _validate.real_array(x, cls, "x")
         if x.ndim != 3:
             raise ValueError(
                 f"{cls} expected x of rank 3 (batch, timesteps, features), "
@@ -703,16 +662,8 @@ class _RNN:
             )
         states = []
         for sname, s in zip(self._state_names, initial_state):
-            try:
-                s = np.asarray(s)
-            except (TypeError, ValueError, OverflowError) as e:
-                raise ValueError(
-                    f"{cls} could not convert initial_state '{sname}' to an array: {e}") from None
             # Keras casts bool and integer states to the layer's dtype too.
-            if s.dtype.kind not in "biuf":
-                raise ValueError(
-                    f"{cls} expected a real initial_state '{sname}', got "
-                    f"{_what_dtype(initial_state[len(states)], s)}")
+            s = _validate.real_array(s, cls, f"initial_state '{sname}'")
             if s.shape != shape:
                 raise ValueError(
                     f"{cls} expected initial_state '{sname}' of shape (batch, units) = "
@@ -803,19 +754,6 @@ class _RNN:
 
     def __repr__(self):
         return f"<fastrnn.{type(self).__name__} name={self.name!r} units={self.units}>"
-
-
-def _weight_list(weights, where):
-    """``weights`` as a list, refusing what is not a sequence of arrays."""
-    if weights is None or isinstance(weights, (str, bytes, dict, np.ndarray)):
-        raise ValueError(
-            f"{where} expected a list of arrays, got {type(weights).__name__}"
-            + (" (one array: wrap it in a list)" if isinstance(weights, np.ndarray) else ""))
-    try:
-        return list(weights)
-    except TypeError:
-        raise ValueError(
-            f"{where} expected a list of arrays, got {type(weights).__name__}") from None
 
 
 def _arrays_equal(a, b):

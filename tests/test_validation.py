@@ -188,7 +188,7 @@ def test_weights_must_be_real_numbers(dtype):
     layer = built(fastrnn.SimpleRNN)
     weights = layer.get_weights()
     weights[1] = np.zeros((4, 4), dtype)
-    with pytest.raises(ValueError, match=r"SimpleRNN weight 'recurrent_kernel' must be real numbers, got dtype"):
+    with pytest.raises(ValueError, match=r"SimpleRNN expected weight 'recurrent_kernel' of real numbers \(integers or floats\), got dtype"):
         layer.set_weights(weights)
 
 
@@ -293,7 +293,7 @@ def test_ragged_initial_state():
 
 @pytest.mark.parametrize("state", [np.zeros((3, 4), np.complex64), np.full((3, 4), "a")])
 def test_initial_state_of_non_real_dtype(state):
-    with pytest.raises(ValueError, match=r"GRU expected a real initial_state 'h', got dtype"):
+    with pytest.raises(ValueError, match=r"GRU expected initial_state 'h' of real numbers, got dtype"):
         built(fastrnn.GRU)(X, initial_state=[state])
 
 
@@ -386,10 +386,89 @@ def test_initial_state_of_another_type_is_named():
     with pytest.raises(ValueError, match=r"GRU expected initial_state as a list of 1 array\(s\) \(h\), "
                                          r"got dict"):
         built(fastrnn.GRU)(X, initial_state={"h": np.zeros((3, 4))})
-    with pytest.raises(ValueError, match=r"LSTM expected a real initial_state 'h', got a NoneType"):
+    with pytest.raises(ValueError, match=r"LSTM expected initial_state 'h' of real numbers, got a NoneType"):
         built()(X, initial_state=[None, None])
 
 
 def test_weight_of_another_type_is_named():
-    with pytest.raises(ValueError, match=r"GRU weight 'kernel' must be real numbers, got a NoneType"):
+    with pytest.raises(ValueError, match=r"GRU expected weight 'kernel' of real numbers \(integers or floats\), got a NoneType"):
         fastrnn.GRU(2).set_weights([None, None, None])
+
+
+# ------------------------------------------------------------- one converter for weights
+def _weight_entry_points():
+    """Every way a weight gets in, each given a function of one array: the
+    (3, 8) kernel of an LSTM(2) on 3 features, or the layer's own first weight."""
+    lstm = [np.zeros((2, 8)), np.zeros(8)]
+    torch_rest = {"weight_hh_l0": np.zeros((8, 2)), "bias_ih_l0": np.zeros(8),
+                  "bias_hh_l0": np.zeros(8)}
+
+    return {
+        "LSTM.set_weights": lambda k: fastrnn.LSTM(2).set_weights([k, *lstm]),
+        "Bidirectional.set_weights":
+            lambda k: fastrnn.Bidirectional(fastrnn.LSTM(2)).set_weights([k, *lstm] * 2),
+        "Sequential.set_weights":
+            lambda k: fastrnn.Sequential([fastrnn.LSTM(2)]).set_weights([k, *lstm]),
+        "Dense.set_weights": lambda k: fastrnn.Dense(8).set_weights([k, np.zeros(8)]),
+        "TimeDistributed.set_weights":
+            lambda k: fastrnn.TimeDistributed(fastrnn.Dense(8)).set_weights([k, np.zeros(8)]),
+        "Embedding.set_weights": lambda k: fastrnn.Embedding(3, 8).set_weights([k]),
+        "Embedding(weights=)": lambda k: fastrnn.Embedding(3, 8, weights=[k]),
+        "from_torch": lambda k: fastrnn.from_torch({"weight_ih_l0": k.T, **torch_rest},
+                                                   mode="LSTM"),
+        "TorchRNN.load_state_dict": lambda k: fastrnn.TorchRNN("LSTM", 3, 2).load_state_dict(
+            {"weight_ih_l0": k.T, **torch_rest}),
+    }
+
+
+WEIGHT_ENTRY_POINTS = _weight_entry_points()
+REFUSED_WEIGHTS = {
+    "bool": np.ones((3, 8), bool),
+    "complex": np.ones((3, 8), np.complex64),
+    "datetime": np.ones((3, 8), "M8[s]"),
+    "timedelta": np.ones((3, 8), "m8[s]"),
+    "numeric strings": np.full((3, 8), "1.5"),
+    "bytes": np.full((3, 8), b"1"),
+    "one-field structured": np.ones((3, 8), [("a", "f4")]),
+    "object": np.ones((3, 8), object),
+}
+ACCEPTED_WEIGHTS = {
+    "float16": np.float16, "float32": np.float32, "big-endian float64": ">f8",
+    "longdouble": np.longdouble, "int8": np.int8, "uint64": np.uint64, "int64": np.int64,
+}
+
+
+@pytest.mark.parametrize("kind", list(REFUSED_WEIGHTS))
+@pytest.mark.parametrize("entry", list(WEIGHT_ENTRY_POINTS))
+def test_every_weight_entry_point_refuses_the_same_dtypes(entry, kind):
+    # from_torch used to take all of these (complex with only a warning,
+    # datetimes as epoch seconds); Dense and Embedding took timedelta64.
+    with pytest.raises(ValueError, match=r"'\w+' .*real numbers.*, got dtype"):
+        WEIGHT_ENTRY_POINTS[entry](REFUSED_WEIGHTS[kind])
+
+
+@pytest.mark.parametrize("kind", list(ACCEPTED_WEIGHTS))
+@pytest.mark.parametrize("entry", list(WEIGHT_ENTRY_POINTS))
+def test_every_weight_entry_point_takes_the_same_dtypes(entry, kind):
+    # from_torch used to refuse integers and float16, which set_weights takes.
+    WEIGHT_ENTRY_POINTS[entry](np.arange(24).reshape(3, 8).astype(ACCEPTED_WEIGHTS[kind]))
+
+
+@pytest.mark.parametrize("dtype", [np.float64, "float64", np.dtype("float64")])
+def test_float64_given_any_way_is_accepted_everywhere(dtype):
+    sd = {"weight_ih_l0": np.ones((3, 2)), "weight_hh_l0": np.ones((3, 3)),
+          "bias_ih_l0": np.ones(3), "bias_hh_l0": np.ones(3)}
+    models = [fastrnn.from_torch(sd, mode="RNN", dtype=dtype),   # used to raise TypeError
+              fastrnn.TorchRNN("GRU", 2, 3, dtype=dtype)]
+    assert [m.dtype for m in models] == ["float64", "float64"]
+    layers = [fastrnn.LSTM(2, dtype=dtype), fastrnn.Dense(2, dtype=dtype),
+              fastrnn.Embedding(3, 2, dtype=dtype), fastrnn.Masking(dtype=dtype),
+              fastrnn.Bidirectional(fastrnn.GRU(2, dtype=dtype), dtype=dtype)]
+    assert [layer.dtype for layer in layers] == ["float64"] * len(layers)
+    assert fastrnn.InputLayer(shape=(3,), dtype=dtype).dtype == "float64"
+
+
+def test_from_torch_dtype_that_is_not_float32_or_64():
+    sd = {"weight_ih_l0": np.ones((3, 2)), "weight_hh_l0": np.ones((3, 3))}
+    with pytest.raises(ValueError, match=r"dtype must be 'float32' or 'float64', got 'int8'"):
+        fastrnn.from_torch(sd, mode="RNN", dtype="int8")
