@@ -1,4 +1,4 @@
-"""One converter for arrays and weights, one dtype rule.
+"""One converter for arrays and weights, one dtype rule, one size check.
 
 Every layer's ``set_weights``, calls and constructors, and the loaders
 (``fastrnn.load_model`` for .keras, .h5 and .npz files, ``fastrnn.from_torch``)
@@ -16,16 +16,41 @@ refused the same way wherever it is given:
 - a dtype argument is "float32" or "float64", as a name, a numpy type
   (``np.float64``), a ``np.dtype``, a Keras DTypePolicy config dict or a torch
   dtype; None is float32.
+- sizes: whatever would need more than ``fastrnn.layers.MAX_BYTES`` raises
+  ``fastrnn.layers.TooLargeError`` before anything is allocated. The limit is
+  read at every check, so assigning ``fastrnn.layers.MAX_BYTES`` takes effect.
 
-Torch tensors are converted without importing torch; an h5py dataset's dtype
-is checked before its data is read.
+Torch tensors are converted without importing torch; h5py datasets and .npz
+members are checked (dtype and size) before their data is read.
 """
+import math
+import sys
+
 import numpy as np
 
 # Kinds of numpy dtypes (dtype.kind) accepted for weights, and for x and
 # initial states: see the module docstring.
 WEIGHT_KINDS = "iuf"
 INPUT_KINDS = "biuf"
+
+
+def check_bytes(what, nbytes, detail):
+    """Raise ``TooLargeError`` if ``what`` would need more than MAX_BYTES.
+
+    ``what`` names the thing (``"Dense.build(5)"``), ``nbytes`` is what it
+    would allocate and ``detail`` says what that is made of: a string, or
+    the shape of an array (formatted only if the error is raised).
+    """
+    # fastrnn.layers holds the public, assignable limit and the error; it
+    # imports this module, and an import statement here would cost 0.4 us.
+    layers = sys.modules["fastrnn.layers"]
+    if nbytes > layers.MAX_BYTES:
+        if isinstance(detail, tuple):
+            detail = f"shape {detail}"
+        raise layers.TooLargeError(
+            f"{what} would need {nbytes / 2**30:.3g} GiB ({detail}), more than "
+            f"fastrnn.layers.MAX_BYTES = {layers.MAX_BYTES / 2**30:.3g} GiB (the physical "
+            "memory); refused before allocating")
 
 
 def float_dtype(dtype, what="dtype"):
@@ -70,8 +95,8 @@ def weight_array(value, who, what, dtype=None):
     Parameters
     ----------
     value : array-like
-        An array, nested list, torch tensor or h5py dataset (whose dtype is
-        checked before its data is read).
+        An array, nested list, torch tensor or h5py dataset (whose dtype and
+        size are checked before its data is read).
     who, what : str
         Name the owner and the weight in errors: ``"LSTM"``, ``"weight 'kernel'"``.
     dtype : str or numpy dtype, optional
@@ -83,14 +108,18 @@ def weight_array(value, who, what, dtype=None):
     ------
     ValueError
         If ``value`` is not an array of real numbers (bool is refused).
+    fastrnn.layers.TooLargeError
+        If the array would need more than ``fastrnn.layers.MAX_BYTES``.
     """
     value = _from_torch(value, who, what)
-    known = getattr(value, "dtype", None)
-    if not isinstance(known, np.dtype):
-        # A nested list, say: only converting it tells its dtype.
+    known, shape = getattr(value, "dtype", None), getattr(value, "shape", None)
+    if not (isinstance(known, np.dtype) and isinstance(shape, tuple)):
+        # A nested list, say: only converting it tells its dtype and shape.
         value = real_array(value, who, what, WEIGHT_KINDS)
-        known = value.dtype
+        known, shape = value.dtype, value.shape
     _check_kind(value, known, who, what, WEIGHT_KINDS)
+    itemsize = max(known.itemsize, 0 if dtype is None else np.dtype(dtype).itemsize)
+    check_bytes(f"{who} {what}", math.prod(shape) * itemsize, shape)
     arr = _asarray(value, who, what)  # (reads an h5py dataset)
     return arr if dtype is None else np.array(arr, dtype=dtype, order="C")
 
@@ -139,3 +168,18 @@ def _describe(value, dt):
         return "dtype object (a ragged or non-numeric nested sequence?)"
     return f"dtype {dt}"
 
+
+def npz_array(archive, key, who):
+    """Member ``key`` of an open ``np.load`` archive as a weight, read only
+    after its header's dtype and shape pass the weight rule and the size check."""
+    name = key + ".npy"
+    if name in archive.zip.namelist():
+        with archive.zip.open(name) as f:
+            version = np.lib.format.read_magic(f)
+            read_header = {(1, 0): np.lib.format.read_array_header_1_0,
+                           (2, 0): np.lib.format.read_array_header_2_0}.get(version)
+            if read_header is not None:  # (3.0 headers only add utf-8 field names)
+                shape, _, dt = read_header(f)
+                _check_kind(np.empty(0, dt), dt, who, f"weight {key!r}", WEIGHT_KINDS)
+                check_bytes(f"{who} weight {key!r}", math.prod(shape) * dt.itemsize, shape)
+    return weight_array(archive[key], who, f"weight {key!r}")

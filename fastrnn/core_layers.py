@@ -655,6 +655,9 @@ class Embedding(Layer):
             raise ValueError("Embedding: LoRA and quantized embeddings are not supported")
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim)
+        # The table's size is known already: refuse it here, as the recurrent
+        # layers refuse their recurrent kernel.
+        self._check_table_size(f"Embedding({self.input_dim}, {self.output_dim}) weights")
         self.embeddings_initializer = get_initializer(embeddings_initializer)
         self.mask_zero = bool(mask_zero)
         if weights is not None:
@@ -663,6 +666,11 @@ class Embedding(Layer):
             if not (isinstance(weights, list) and len(weights) == 1):
                 weights = [weights]
             self.set_weights(weights)
+
+    def _check_table_size(self, what):
+        _validate.check_bytes(what, self.input_dim * self.output_dim
+                              * np.dtype(self.dtype).itemsize,
+                              f"a ({self.input_dim}, {self.output_dim}) {self.dtype} table")
 
     @property
     def supports_masking(self):
@@ -683,6 +691,7 @@ class Embedding(Layer):
             Ignored: the shape of the weights is (input_dim, output_dim).
         """
         if not self._weights:
+            self._check_table_size("Embedding.build()")
             self._weights = [self.embeddings_initializer(
                 (self.input_dim, self.output_dim), self.dtype, np.random.default_rng())]
 
@@ -694,6 +703,9 @@ class Embedding(Layer):
             raise ValueError(
                 f"Embedding {self.name!r}: index {bad} is out of range for input_dim="
                 f"{self.input_dim} (valid: {-self.input_dim} .. {self.input_dim - 1})")
+        _validate.check_bytes(f"Embedding call on x of shape {x.shape}",
+                              idx.size * self.output_dim * self._weights[0].itemsize,
+                              f"{idx.size} rows of {self.output_dim} {self.dtype} values")
         return self._weights[0][idx]
 
     def compute_mask(self, inputs, mask=None):
@@ -851,6 +863,9 @@ class Dense(Layer):
         input_dim = input_shape[-1] if isinstance(input_shape, (tuple, list)) else input_shape
         if isinstance(input_dim, bool) or not isinstance(input_dim, (int, np.integer)):
             raise ValueError(f"Dense.build expected a feature count, got {input_shape!r}")
+        _validate.check_bytes(f"Dense.build({input_dim})",
+                              (int(input_dim) + 1) * self.units * np.dtype(self.dtype).itemsize,
+                              f"kernel ({input_dim}, {self.units}) and bias ({self.units},)")
         rng = np.random.default_rng()
         weights = [self.kernel_initializer((int(input_dim), self.units), self.dtype, rng)]
         if self.use_bias:
@@ -866,6 +881,10 @@ class Dense(Layer):
             raise ValueError(
                 f"Dense {self.name!r} expected input with {self.input_dim} features on the "
                 f"last axis, got shape {x.shape}")
+        rows = math.prod(x.shape[:-1])
+        _validate.check_bytes(f"Dense call on x of shape {x.shape}",
+                              rows * (self.units + x.shape[-1]) * np.dtype(self.dtype).itemsize,
+                              f"{rows} rows of {self.units} {self.dtype} outputs, and x converted")
         y = np.asarray(x, self.dtype) @ self._weights[0]
         if self.use_bias:
             y += self._weights[1]

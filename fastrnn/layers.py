@@ -52,15 +52,16 @@ def _physical_memory():
         return None
 
 
-#: The most memory one build or one call may need, in bytes: the machine's
-#: physical memory (64 TiB if unknown), never more than 2**62 so that no
-#: size computed by the kernels can overflow. Checked before allocating;
-#: assign to change it.
+#: The most memory one build, weight, loaded model or call may need, in
+#: bytes: the machine's physical memory (64 TiB if unknown), never more than
+#: 2**62 so that no size computed by the kernels can overflow. Checked before
+#: allocating (fastrnn._validate.check_bytes reads it at every check); assign
+#: to change it.
 MAX_BYTES = min(_physical_memory() or 2**46, 2**62)
 
 
 class TooLargeError(MemoryError, ValueError):
-    """A build or call would need more than ``fastrnn.layers.MAX_BYTES``.
+    """A build, weight, loaded model or call would need more than MAX_BYTES.
 
     Raised before anything is allocated. Being a ``ValueError``, it is caught
     by code that handles bad arguments; being a ``MemoryError``, by code that
@@ -84,20 +85,6 @@ class TooLargeError(MemoryError, ValueError):
     ...     print(type(e).__name__, isinstance(e, ValueError), isinstance(e, MemoryError))
     TooLargeError True True
     """
-
-
-def _gib(nbytes):
-    return f"{nbytes / 2**30:.3g} GiB"
-
-
-def _check_bytes(what, nbytes, detail):
-    """Raise TooLargeError when ``what`` needs more than MAX_BYTES."""
-    if nbytes > MAX_BYTES:
-        raise TooLargeError(
-            f"{what} would need {_gib(nbytes)} ({detail}), more than "
-            f"fastrnn.layers.MAX_BYTES = {_gib(MAX_BYTES)} (the physical memory); "
-            "refused before allocating"
-        )
 
 
 # Scratch rows of the packed float32 kernels are padded to whole panels of
@@ -184,9 +171,9 @@ class _RNN:
         self.units = _check_units(units)
         self.dtype = _validate.float_dtype(dtype).name
         width = self._gates * self.units
-        _check_bytes(f"{cls}(units={self.units}) weights",
-                     self.units * width * np.dtype(self.dtype).itemsize,
-                     f"a ({self.units}, {width}) {self.dtype} recurrent kernel")
+        _validate.check_bytes(f"{cls}(units={self.units}) weights",
+                              self.units * width * np.dtype(self.dtype).itemsize,
+                              f"a ({self.units}, {width}) {self.dtype} recurrent kernel")
         self.activation = activations.serialize(activation)
         self.use_bias = _flag(cls, "use_bias", use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -286,9 +273,10 @@ class _RNN:
                 f"ending in one, got {input_shape!r}")
         input_dim = int(input_dim)
         width = self._gates * self.units
-        _check_bytes(f"{cls}.build({input_dim})",
-                     (input_dim + self.units + 2) * width * np.dtype(self.dtype).itemsize,
-                     f"kernel ({input_dim}, {width}) and recurrent kernel ({self.units}, {width})")
+        _validate.check_bytes(
+            f"{cls}.build({input_dim})",
+            (input_dim + self.units + 2) * width * np.dtype(self.dtype).itemsize,
+            f"kernel ({input_dim}, {width}) and recurrent kernel ({self.units}, {width})")
         # Keras takes negative seeds too; numpy wants them non-negative.
         rng = np.random.default_rng(None if self.seed is None else self.seed % 2**64)
         weights = [self.kernel_initializer((input_dim, width), self.dtype, rng),
@@ -597,10 +585,11 @@ class _RNN:
         items = (rows * (self._gates * (units + _PANEL_PAD) + units + features)
                  + batch * (self._gates + 4) * units)
         nbytes = items * (4 if self.dtype == "float32" else 8)
-        if nbytes > MAX_BYTES:
-            _check_bytes(f"{type(self).__name__} call on x of shape {x.shape}", nbytes,
-                         f"an input projection of {batch}*{steps} rows of {self._gates}*{units} "
-                         f"{self.dtype} values, and the outputs")
+        if nbytes > MAX_BYTES:  # (check_bytes compares too; calling it costs a small call)
+            _validate.check_bytes(
+                f"{type(self).__name__} call on x of shape {x.shape}", nbytes,
+                f"an input projection of {batch}*{steps} rows of {self._gates}*{units} "
+                f"{self.dtype} values, and the outputs")
 
     def _finish(self, call):
         """The Keras return value of a call that has run."""

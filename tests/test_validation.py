@@ -2,7 +2,9 @@
 test here naming the argument, what was given and what was expected; and
 every input layout the layers accept gives the same bits as the plain one.
 (Keras's own behaviour at the edges is in test_edge_cases.py.)"""
+import io
 import textwrap
+import zipfile
 
 import numpy as np
 import pytest
@@ -454,6 +456,39 @@ def test_every_weight_entry_point_takes_the_same_dtypes(entry, kind):
     WEIGHT_ENTRY_POINTS[entry](np.arange(24).reshape(3, 8).astype(ACCEPTED_WEIGHTS[kind]))
 
 
+def test_npz_loader_refuses_what_set_weights_refuses(tmp_path):
+    model = fastrnn.Sequential([fastrnn.Dense(8)])
+    model.build((None, 3))
+    model.save(tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz") as z:
+        arrays = dict(z)
+    arrays["layer000_weight000"] = np.ones((3, 8), np.complex64)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(ValueError, match=r"'layer000_weight000' .*real numbers"):
+        fastrnn.load_model(tmp_path / "bad.npz")
+
+
+def test_npz_loader_checks_the_size_before_reading(tmp_path):
+    # A member whose header declares 2**40 float32 (4 TiB) and holds no data:
+    # numpy would allocate it all before finding the data missing.
+    model = fastrnn.Sequential([fastrnn.Dense(8)])
+    model.build((None, 3))
+    model.save(tmp_path / "m.npz")
+    with zipfile.ZipFile(tmp_path / "m.npz") as zin, \
+            zipfile.ZipFile(tmp_path / "huge.npz", "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "layer000_weight000.npy":
+                header = io.BytesIO()
+                np.lib.format.write_array_header_1_0(
+                    header, {"descr": "<f4", "fortran_order": False, "shape": (2**40,)})
+                data = header.getvalue()  # (the magic included)
+            zout.writestr(item, data)
+    with pytest.raises(ValueError, match=r"TooLargeError: Sequential.load weight "
+                                         r"'layer000_weight000' would need 4.1e\+03 GiB"):
+        fastrnn.load_model(tmp_path / "huge.npz")
+
+
 @pytest.mark.parametrize("dtype", [np.float64, "float64", np.dtype("float64")])
 def test_float64_given_any_way_is_accepted_everywhere(dtype):
     sd = {"weight_ih_l0": np.ones((3, 2)), "weight_hh_l0": np.ones((3, 3)),
@@ -472,3 +507,55 @@ def test_from_torch_dtype_that_is_not_float32_or_64():
     sd = {"weight_ih_l0": np.ones((3, 2)), "weight_hh_l0": np.ones((3, 3))}
     with pytest.raises(ValueError, match=r"dtype must be 'float32' or 'float64', got 'int8'"):
         fastrnn.from_torch(sd, mode="RNN", dtype="int8")
+
+
+# ------------------------------------------------------------- one size check
+def test_embedding_and_dense_too_large_raise_too_large_error():
+    # Both used to raise numpy's raw MemoryError while allocating.
+    with pytest.raises(fl.TooLargeError, match=r"Embedding\(1000000000000, 64\) weights would "
+                                               r"need .* refused before allocating"):
+        fastrnn.Embedding(10**12, 64).build()
+    with pytest.raises(fl.TooLargeError, match=r"Dense.build\(4\) would need"):
+        fastrnn.Dense(10**12).build((None, 4))
+    with pytest.raises(fl.TooLargeError, match=r"Dense.build\(4\) would need"):
+        fastrnn.Dense(10**12)(np.ones((1, 4)))
+
+
+def test_set_weights_of_a_huge_view_is_refused_before_copying():
+    # A broadcast view holds no memory; its float32 copy would need 256 TiB.
+    huge = np.broadcast_to(np.float64(0.5), (10**12, 64))
+    with pytest.raises(fl.TooLargeError, match=r"Dense weight 'kernel' would need"):
+        fastrnn.Dense(64).set_weights([huge, np.zeros(64)])
+    with pytest.raises(fl.TooLargeError, match=r"GRU weight 'kernel' would need"):
+        fastrnn.GRU(64).set_weights([np.broadcast_to(0.5, (10**12, 192)), np.zeros((64, 192)),
+                                     np.zeros((2, 192))])
+
+
+def test_dense_and_embedding_calls_too_large(monkeypatch):
+    dense, embedding = fastrnn.Dense(1000), fastrnn.Embedding(10, 1000)
+    dense.build(4)
+    embedding.build()
+    monkeypatch.setattr(fl, "MAX_BYTES", 10 * 2**20)
+    x = np.broadcast_to(np.float32(1), (10**4, 4))   # a 40 MB output
+    with pytest.raises(fl.TooLargeError, match=r"Dense call on x of shape \(10000, 4\)"):
+        dense(x)
+    with pytest.raises(fl.TooLargeError, match=r"Embedding call on x of shape \(10000,\)"):
+        embedding(np.zeros(10**4, np.int32))
+    dense(x[:100]), embedding(np.zeros(100, np.int32))
+
+
+def test_torch_rnn_checks_num_layers_up_front():
+    """num_layers=2**63 used to run until killed (and 10**6 took 1.5 GB):
+    the layers' total size is checked before any is made."""
+    code = textwrap.dedent("""
+        import numpy as np, fastrnn
+        from fastrnn import layers
+        for n in (2**63, 10**6):
+            layers.MAX_BYTES = 100 * 2**20
+            try:
+                fastrnn.TorchRNN("LSTM", 2, 3, num_layers=n)
+            except layers.TooLargeError as e:
+                print("refused:", e)
+    """)
+    r = run_python(["-c", code], capture_output=True, text=True, timeout=60)
+    assert r.stdout.count("refused: TorchRNN(LSTM, 2, 3, num_layers=") == 2, r.stdout + r.stderr

@@ -34,6 +34,11 @@ __all__ = ["from_torch", "TorchRNN"]
 MODES = ("LSTM", "GRU", "RNN_TANH", "RNN_RELU")
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 _GRU_ORDER = (1, 0, 2)  # Keras block z, r, h <- torch block r, z, n
+# What one loaded layer (per direction) holds besides its weights: the layer
+# object, its kernel handle and the arrays' headers (about 5.5 KiB measured
+# for an LSTM of 3 units). Counted so that an absurd num_layers is refused
+# before the layers are made.
+_LAYER_BYTES = 6 * 1024
 
 
 def _keys(layer, reverse):
@@ -132,6 +137,12 @@ class TorchRNN:
         batch first, or unbatched, like the input), ``h_n`` and ``c_n``
         (num_layers * num_directions, batch, hidden_size).
 
+    Raises
+    ------
+    fastrnn.layers.TooLargeError
+        If the layers and their weights would need more than
+        ``fastrnn.layers.MAX_BYTES`` (checked before any layer is made).
+
     Notes
     -----
     The mapping: the Keras kernels are the transposed torch weights; torch's
@@ -193,7 +204,24 @@ class TorchRNN:
         self.bidirectional = bool(bidirectional)
         self.proj_size = 0
         self.dtype = _validate.float_dtype(dtype).name
+        # All layers' size, before any is made.
+        _validate.check_bytes(
+            f"TorchRNN({mode}, {self.input_size}, {self.hidden_size}, "
+            f"num_layers={self.num_layers})", self._nbytes(),
+            f"{self.num_layers * self.num_directions} layer(s) of {self.hidden_size} units "
+            f"and their weights")
         self.layers = [self._make_layer(k) for k in range(self.num_layers)]
+
+    def _nbytes(self):
+        """What the layers hold once loaded: per layer and direction, its Keras
+        weights (kernel, recurrent kernel, up to two bias rows) and _LAYER_BYTES."""
+        width, hidden, dirs = _GATES[self.mode] * self.hidden_size, self.hidden_size, \
+            self.num_directions
+        first = width * (self.input_size + hidden + 2)    # layer 0 reads the input
+        later = width * (dirs * hidden + hidden + 2)      # the others, the layer below
+        values = dirs * (first + (self.num_layers - 1) * later)
+        return (values * np.dtype(self.dtype).itemsize
+                + self.num_layers * dirs * _LAYER_BYTES)
 
     @property
     def num_directions(self):
