@@ -133,6 +133,16 @@ def real_array(value, who, what, kinds=INPUT_KINDS):
     return arr
 
 
+def kernel_array(arr, dtype, who, what):
+    """The array ``arr`` as the kernels read it: aligned, C-contiguous, native
+    byte order, of ``dtype``; copied only when needed, after the size check."""
+    check_bytes(f"{who} {what}", arr.size * dtype.itemsize, arr.shape)
+    out = np.ascontiguousarray(arr, dtype=dtype)
+    # ascontiguousarray keeps a misaligned array (a view into a bytes
+    # buffer at an odd offset, say); the kernels need aligned data.
+    return out if out.flags.aligned else out.copy()
+
+
 def _from_torch(value, who, what):
     """A torch tensor as a numpy array (torch is not imported); anything else as is."""
     if not (hasattr(value, "detach") and hasattr(value, "numpy")):

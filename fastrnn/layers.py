@@ -8,12 +8,13 @@ which kernel runs it.
 Validation: every public entry point (constructor, build, set_weights,
 __call__'s x / mask / initial_state) checks its arguments before any kernel
 runs, and errors name the argument, what was given and what was expected.
-Sizes are checked before anything is allocated: a layer whose weights, or a
-call whose scratch and outputs, would need more than ``MAX_BYTES`` (the
-machine's physical memory) raises ``TooLargeError`` (a MemoryError and a
-ValueError). The fast path of ``_RNN._prepare`` (a C-contiguous array of the
-layer's dtype, no mask, no initial_state) leaves those checks to the kernel
-entry, which re-checks dtype, layout and shapes.
+Arrays, weights and dtypes are converted by fastrnn._validate, by the same
+rules as everywhere else. Sizes are checked before anything is allocated: a
+layer whose weights, or a call whose scratch and outputs, would need more
+than ``MAX_BYTES`` (the machine's physical memory) raises ``TooLargeError``
+(a MemoryError and a ValueError). Every call is checked once, before the
+kernel entry is called once; the fast path of ``_RNN._prepare`` (x already
+what the kernel reads, no mask, no initial_state) only skips converting.
 
 Threads: calls on a non-stateful layer share nothing mutable and may run
 concurrently. A stateful layer holds a lock for the whole of a call (and
@@ -132,15 +133,6 @@ def _flag(cls, name, value):
             f"{cls} expected a bool for argument `{name}`, got {value!r} ({e})") from None
 
 
-def _c_array(arr, dtype):
-    """``arr`` as an aligned, native-order, C-contiguous array of ``dtype``
-    (what the kernels read), copying only when needed."""
-    out = np.ascontiguousarray(arr, dtype=dtype)
-    # ascontiguousarray keeps a misaligned array (a view into a bytes
-    # buffer at an odd offset, say); the kernels need aligned data.
-    return out if out.flags.aligned else out.copy()
-
-
 class _RNN:
     """Shared machinery of the recurrent layers (not public).
 
@@ -169,11 +161,15 @@ class _RNN:
                 f"{ {k: ignored[k] for k in sorted(unknown)} }"
             )
         self.units = _check_units(units)
-        self.dtype = _validate.float_dtype(dtype).name
+        self._np_dtype = _validate.float_dtype(dtype)
+        self.dtype = self._np_dtype.name
         width = self._gates * self.units
         _validate.check_bytes(f"{cls}(units={self.units}) weights",
-                              self.units * width * np.dtype(self.dtype).itemsize,
+                              self.units * width * self._np_dtype.itemsize,
                               f"a ({self.units}, {width}) {self.dtype} recurrent kernel")
+        # What a call allocates, per row of x and per sample (see _check_call_size);
+        # a sample has at least one row, hence the bound per row.
+        self._call_row_bound = sum(self._call_bytes(1, 1))
         self.activation = activations.serialize(activation)
         self.use_bias = _flag(cls, "use_bias", use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -275,7 +271,7 @@ class _RNN:
         width = self._gates * self.units
         _validate.check_bytes(
             f"{cls}.build({input_dim})",
-            (input_dim + self.units + 2) * width * np.dtype(self.dtype).itemsize,
+            (input_dim + self.units + 2) * width * self._np_dtype.itemsize,
             f"kernel ({input_dim}, {width}) and recurrent kernel ({self.units}, {width})")
         # Keras takes negative seeds too; numpy wants them non-negative.
         rng = np.random.default_rng(None if self.seed is None else self.seed % 2**64)
@@ -527,69 +523,76 @@ class _RNN:
         return self._finish(call)
 
     def _prepare(self, x, mask, initial_state):
-        """Validate the arguments; a kernel call ready to run (see Call.run)."""
-        recurrence = self._recurrence
-        if (mask is None and initial_state is None and type(x) is np.ndarray
-                and recurrence is not None):
-            # Fast path: the kernel entry checks dtype, layout and shapes itself
-            # and raises ValueError when x needs converting (or the batch size
-            # differs from a stateful layer's): then the checked path below
-            # converts, or explains.
-            try:
-                return recurrence.prepare(
-                    x, None, self._states if self.stateful else None, self.go_backwards,
-                    self.return_sequences, self.zero_output_for_mask)
-            except ValueError:
-                pass
-        x = self._prepare_x(x)
-        batch, steps, _ = x.shape
-        mask = self._prepare_mask(mask, batch, steps)
-        states = self._prepare_states(initial_state, batch)
-        return self._recurrence.prepare(x, mask, states, self.go_backwards,
-                                        self.return_sequences, self.zero_output_for_mask)
+        """Validate the arguments; a kernel call ready to run (see Call.run).
 
-    def _prepare_x(self, x):
-        """x as the kernel reads it; builds an unbuilt layer for its features."""
-        cls = type(self).__name__
-        x = _validate.real_array(x, cls, "x")
-        if x.ndim != 3:
-            raise ValueError(
-                f"{cls} expected x of rank 3 (batch, timesteps, features), "
-                f"got shape {x.shape}"
-            )
-        batch, steps, features = x.shape
-        if steps == 0:
-            raise ValueError(
-                f"{cls} expected x with at least one timestep, got shape {x.shape} "
-                "(Keras cannot run a recurrent layer over zero timesteps either)"
-            )
-        if not self.built:
+        Every call is checked here, once, before the kernel entry is called
+        (once): x's rank, timesteps and features, the stateful batch size and
+        the size of the call. Only the conversions are skipped on the fast
+        path, when x already is what the kernel reads.
+        """
+        # The fast path: an ndarray of the layer's dtype in native byte order
+        # (numpy's own float32/float64 dtype object, hence `is`), C-contiguous
+        # and aligned (carray: also writeable; a read-only x takes the checked
+        # path, which does not copy it either), and no mask or initial state.
+        fast = (mask is None and initial_state is None and type(x) is np.ndarray
+                and x.dtype is self._np_dtype and x.flags.carray)
+        if not fast:
+            x = _validate.real_array(x, type(self).__name__, "x")
+        try:
+            batch, steps, features = x.shape
+        except ValueError:
+            raise ValueError(f"{type(self).__name__} expected x of rank 3 (batch, timesteps, "
+                             f"features), got shape {x.shape}") from None
+        recurrence = self._recurrence
+        if recurrence is None and steps:  # the first call builds the layer for x's features
             with _build_lock:
                 if not self.built:
                     self.build(features)
-        if features != self.input_dim:
-            raise ValueError(
-                f"{cls} expected x with {self.input_dim} features (built input_dim), "
-                f"got shape {x.shape}"
-            )
-        self._check_call_size(x, batch, steps, features)
-        return _c_array(x, self.dtype)
+            recurrence = self._recurrence
+        if not steps or features != recurrence.input_dim:
+            self._refuse_shape(x.shape, recurrence)
+        # The size, for either path: _call_row_bound bounds each row's share
+        # (see _check_call_size), so only a call near the limit is counted exactly.
+        if batch * steps * self._call_row_bound > MAX_BYTES:
+            self._check_call_size(x.shape)
+        if fast:
+            states = self._prepare_states(None, batch) if self.stateful else None
+        else:
+            x = _validate.kernel_array(x, self._np_dtype, type(self).__name__, "x")
+            mask = self._prepare_mask(mask, batch, steps)
+            states = self._prepare_states(initial_state, batch)
+        return recurrence.prepare(x, mask, states, self.go_backwards,
+                                  self.return_sequences, self.zero_output_for_mask)
 
-    def _check_call_size(self, x, batch, steps, features):
-        """TooLargeError if a call on x would need more than MAX_BYTES: the
-        input projection (batch*T rows of gates*units, padded to the packed
-        kernels' panels), the outputs (the sequence counted whether returned
-        or not) and states, and a converted copy of x."""
-        rows, units = batch * steps, self.units
-        # (A converted copy of x is counted whether or not one is made.)
-        items = (rows * (self._gates * (units + _PANEL_PAD) + units + features)
-                 + batch * (self._gates + 4) * units)
-        nbytes = items * (4 if self.dtype == "float32" else 8)
-        if nbytes > MAX_BYTES:  # (check_bytes compares too; calling it costs a small call)
-            _validate.check_bytes(
-                f"{type(self).__name__} call on x of shape {x.shape}", nbytes,
-                f"an input projection of {batch}*{steps} rows of {self._gates}*{units} "
-                f"{self.dtype} values, and the outputs")
+    def _refuse_shape(self, shape, recurrence):
+        """Raise the ValueError for x of a rank-3 ``shape`` the kernel cannot run."""
+        cls = type(self).__name__
+        if not shape[1]:
+            raise ValueError(
+                f"{cls} expected x with at least one timestep, got shape {shape} "
+                "(Keras cannot run a recurrent layer over zero timesteps either)")
+        raise ValueError(f"{cls} expected x with {recurrence.input_dim} features (built "
+                         f"input_dim), got shape {shape}")
+
+    def _call_bytes(self, batch, steps):
+        """What a call on (batch, steps, D) allocates, in bytes: for its rows,
+        the input projection (gates*units values per row, padded by _PANEL_PAD
+        columns per gate for the packed kernels) and the output sequence
+        (counted whether returned or not); for its samples, the last output,
+        the states and their copies. (Converting x, when needed, is checked
+        where it is converted.)"""
+        units, itemsize = self.units, self._np_dtype.itemsize
+        return (batch * steps * (self._gates * (units + _PANEL_PAD) + units) * itemsize,
+                batch * (self._gates + 4) * units * itemsize)
+
+    def _check_call_size(self, shape):
+        """TooLargeError if a call on x of ``shape`` needs more than MAX_BYTES."""
+        batch, steps, _ = shape
+        nbytes = sum(self._call_bytes(batch, steps))
+        _validate.check_bytes(
+            f"{type(self).__name__} call on x of shape {shape}", nbytes,
+            f"an input projection of {batch}*{steps} rows of {self._gates}*{self.units} "
+            f"{self.dtype} values, and the outputs")
 
     def _finish(self, call):
         """The Keras return value of a call that has run."""
@@ -658,7 +661,8 @@ class _RNN:
                     f"{cls} expected initial_state '{sname}' of shape (batch, units) = "
                     f"{shape}, got shape {s.shape}"
                 )
-            states.append(_c_array(s, self.dtype))
+            states.append(_validate.kernel_array(s, self._np_dtype, cls,
+                                                 f"initial_state '{sname}'"))
         return states
 
     # ------------------------------------------------------------ config

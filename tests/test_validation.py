@@ -559,3 +559,58 @@ def test_torch_rnn_checks_num_layers_up_front():
     """)
     r = run_python(["-c", code], capture_output=True, text=True, timeout=60)
     assert r.stdout.count("refused: TorchRNN(LSTM, 2, 3, num_layers=") == 2, r.stdout + r.stderr
+
+
+# ------------------------------------------------------------- the fast path
+def test_size_limit_holds_on_the_fast_path_too(monkeypatch):
+    # 100*100 rows of 4*(256+64)+256+1 floats: about 59 MiB in float32.
+    layer = fastrnn.LSTM(256, seed=0)
+    layer.build(1)
+    monkeypatch.setattr(fl, "MAX_BYTES", 10 * 2**20)
+    for dtype in (np.float32, np.float64):     # float32 (the fast path) used to run
+        with pytest.raises(fl.TooLargeError, match=r"LSTM call on x of shape \(100, 100, 1\)"):
+            layer(np.zeros((100, 100, 1), dtype))
+
+
+class _CountingRecurrence:
+    """Stands in for a layer's kernel entry, counting the calls to prepare."""
+
+    def __init__(self, recurrence):
+        self.recurrence, self.calls = recurrence, 0
+
+    def __getattr__(self, name):
+        return getattr(self.recurrence, name)
+
+    def prepare(self, *args):
+        self.calls += 1
+        return self.recurrence.prepare(*args)
+
+
+@pytest.mark.parametrize("x", [X.astype(np.float64), X.astype(">f4"), np.asfortranarray(X),
+                               X[:, ::-1], X.tolist(), X])
+def test_the_path_is_chosen_before_the_kernel_is_called(x):
+    # It used to try the kernel entry and fall back on its ValueError.
+    layer = built()
+    counting = layer._recurrence = _CountingRecurrence(layer._recurrence)
+    same(layer(x), built()(np.array(x, np.float32)))
+    assert counting.calls == 1
+
+
+@pytest.mark.parametrize("x", [np.zeros((3, 5, 7), np.float32), np.zeros((3, 0, 4), np.float32),
+                               np.zeros((5, 4), np.float32)])
+def test_bad_x_on_the_fast_path_never_reaches_the_kernel(x):
+    layer = built()
+    counting = layer._recurrence = _CountingRecurrence(layer._recurrence)
+    with pytest.raises(ValueError, match=r"LSTM expected x (with|of rank)"):
+        layer(x)
+    assert counting.calls == 0
+
+
+def test_stateful_batch_size_on_the_fast_path_is_explained_before_the_kernel():
+    layer = built(stateful=True)
+    layer(X)
+    counting = layer._recurrence = _CountingRecurrence(layer._recurrence)
+    with pytest.raises(ValueError, match=r"LSTM is stateful with batch size 3; got x with "
+                                         r"batch size 2"):
+        layer(X[:2])
+    assert counting.calls == 0
