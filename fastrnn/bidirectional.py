@@ -21,7 +21,8 @@ import threading
 
 import numpy as np
 
-from .layers import _RNN, _as_dtype, _default_name, _weight_list
+from . import _validate
+from .layers import _RNN, _default_name
 
 __all__ = ["Bidirectional"]
 
@@ -183,7 +184,7 @@ class Bidirectional:
                 'of {"sum", "mul", "ave", "concat", None}'
             )
         self.merge_mode = merge_mode
-        self.dtype = _as_dtype(dtype).name
+        self.dtype = _validate.float_dtype(dtype).name
         if name is not None and not isinstance(name, str):
             raise ValueError(f"Bidirectional expected a string for argument `name`, got {name!r}")
         self.name = name if name is not None else _default_name("Bidirectional")
@@ -318,7 +319,7 @@ class Bidirectional:
         >>> print(np.round(layer(np.ones((1, 1, 3))), 4))     # 2 * tanh(1.5)
         [[1.8103 1.8103]]
         """
-        weights = _weight_list(weights, "Bidirectional.set_weights")
+        weights = _validate.weight_list(weights, "Bidirectional.set_weights")
         n_forward = len(self.forward_layer._weight_shapes(0))
         n_backward = len(self.backward_layer._weight_shapes(0))
         if len(weights) != n_forward + n_backward:

@@ -17,7 +17,7 @@ import re
 
 import numpy as np
 
-from . import activations, initializers
+from . import _validate, activations, initializers
 
 __all__ = ["Layer", "InputLayer", "Masking", "Embedding", "Dense", "TimeDistributed",
            "Dropout", "SpatialDropout1D", "Activation", "Flatten", "Reshape"]
@@ -41,36 +41,10 @@ def unique_name(cls_name):
     return base if n == 0 else f"{base}_{n}"
 
 
-def float_dtype(dtype, what="dtype"):
-    """'float32' (default) or 'float64'; also reads a Keras DTypePolicy config."""
-    if isinstance(dtype, dict):
-        dtype = dtype.get("config", {}).get("name")
-    if dtype is None:
-        return "float32"
-    try:
-        dt = np.dtype(dtype)
-    except TypeError:
-        dt = None
-    if dt is None or dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"{what} must be 'float32' or 'float64', got {dtype!r}")
-    return dt.name
-
-
 def _arrays_equal(a, b):
     return len(a) == len(b) and all(
         x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True)
         for x, y in zip(a, b))
-
-
-def _as_array(x, who):
-    try:
-        arr = np.asarray(x)
-    except (TypeError, ValueError) as e:
-        raise ValueError(f"{who} could not convert its input to an array: {e}") from None
-    if arr.dtype == object or not (np.issubdtype(arr.dtype, np.number) or arr.dtype == bool) \
-            or np.issubdtype(arr.dtype, np.complexfloating):
-        raise ValueError(f"{who} expected an array of real numbers, got dtype {arr.dtype}")
-    return arr
 
 
 # Keras 3 aliases that fastrnn.initializers.get does not know (keras/src/initializers).
@@ -146,7 +120,7 @@ class Layer:
                 f"Unrecognized keyword arguments passed to {type(self).__name__}: "
                 f"{ {k: kwargs[k] for k in sorted(unknown)} }")
         self.name = name if name is not None else unique_name(type(self).__name__)
-        self.dtype = float_dtype(dtype, f"{type(self).__name__} dtype")
+        self.dtype = _validate.float_dtype(dtype, f"{type(self).__name__} dtype").name
         self.trainable = bool(trainable)
         self._weights = []
 
@@ -217,26 +191,24 @@ class Layer:
             If the number of arrays or a shape is wrong (the message names the
             weight and both shapes), or an array is not real numbers.
         """
-        weights = list(weights)
-        expected = self._expected_weight_shapes(weights)
         cls = type(self).__name__
-        if len(weights) != len(expected):
+        weights = _validate.weight_list(weights, f"{cls}.set_weights")
+        names = [n for n, _ in self._expected_weight_shapes(None)]
+        if len(weights) != len(names):
             raise ValueError(
-                f"{cls} expected {len(expected)} weights "
-                f"({', '.join(n for n, _ in expected) or 'none'}), got {len(weights)}")
-        arrays = []
-        for (wname, shape), w in zip(expected, weights):
-            w = np.asarray(w)
-            if shape is not None and w.shape != tuple(shape):
+                f"{cls} expected {len(names)} weights ({', '.join(names) or 'none'}), "
+                f"got {len(weights)}")
+        arrays = [_validate.weight_array(w, cls, f"weight '{n}'", self.dtype)
+                  for n, w in zip(names, weights)]
+        for (wname, shape), w in zip(self._expected_weight_shapes(arrays), arrays):
+            if w.shape != tuple(shape):
                 raise ValueError(
                     f"{cls} weight '{wname}' expected shape {tuple(shape)}, got shape {w.shape}")
-            if not (np.issubdtype(w.dtype, np.floating) or np.issubdtype(w.dtype, np.integer)):
-                raise ValueError(
-                    f"{cls} weight '{wname}' must be real numbers, got dtype {w.dtype}")
-            arrays.append(np.ascontiguousarray(w, dtype=self.dtype))
         self._weights = arrays
 
-    def _expected_weight_shapes(self, weights):
+    def _expected_weight_shapes(self, arrays):
+        """[(name, shape)] of the weights, in order; ``arrays`` are the ones
+        given to set_weights (converted), or None when only the names matter."""
         return []
 
     # ------------------------------------------------------------ calling
@@ -259,7 +231,7 @@ class Layer:
         ndarray
             The output.
         """
-        return self.call(_as_array(x, type(self).__name__))
+        return self.call(_validate.real_array(x, type(self).__name__, "input"))
 
     def call(self, x):
         """The layer's computation on an array (``__call__`` checks ``x`` first)."""
@@ -464,7 +436,7 @@ class InputLayer(Layer):
 
     def __call__(self, x, mask=None, training=None):
         """Return ``x`` as ``dtype``, checked against ``batch_shape`` (see the class)."""
-        x = _as_array(x, f"Input {self.name!r}")
+        x = _validate.real_array(x, f"Input {self.name!r}", "input")
         want = len(self.batch_shape)
         if x.ndim == want - 1 and self.batch_shape[-1] == 1:
             x = x[..., None]
@@ -474,8 +446,11 @@ class InputLayer(Layer):
             raise ValueError(
                 f"Input {self.name!r} expected an array of rank {want}, shape "
                 f"{self.batch_shape}, got shape {x.shape}")
+        # Keras checks a model input without its batch axis (functional.py gives
+        # the model's InputSpec shape_with_no_batch_size(x.shape)), so a
+        # batch_size is never enforced; a stateful RNN fixes its own.
         for i, (d, n) in enumerate(zip(self.batch_shape, x.shape)):
-            if d is not None and d != n:
+            if i and d is not None and d != n:
                 raise ValueError(
                     f"Input {self.name!r} expected shape {self.batch_shape}, got shape "
                     f"{x.shape} (axis {i})")
@@ -611,8 +586,10 @@ class Embedding(Layer):
         layers in the model need to support masking. If ``mask_zero`` is set
         to True, as a consequence, index 0 cannot be used in the vocabulary
         (``input_dim`` should equal size of vocabulary + 1).
-    weights : list of array-like, optional
-        Initial weights, ``[embeddings]``.
+    weights : array-like or list of one array-like, optional
+        Initial embeddings, (input_dim, output_dim): the table, or
+        ``[table]`` as ``get_weights`` returns it. As in Keras, anything but a
+        list of one array is taken as the table itself.
     lora_rank, lora_alpha, quantization_config : optional
         LoRA and quantization are not supported: a ``lora_rank`` or
         ``quantization_config`` raises ValueError.
@@ -678,10 +655,22 @@ class Embedding(Layer):
             raise ValueError("Embedding: LoRA and quantized embeddings are not supported")
         self.input_dim = int(input_dim)
         self.output_dim = int(output_dim)
+        # The table's size is known already: refuse it here, as the recurrent
+        # layers refuse their recurrent kernel.
+        self._check_table_size(f"Embedding({self.input_dim}, {self.output_dim}) weights")
         self.embeddings_initializer = get_initializer(embeddings_initializer)
         self.mask_zero = bool(mask_zero)
         if weights is not None:
+            # keras/src/layers/core/embedding.py: anything but a list of one
+            # array is the table itself.
+            if not (isinstance(weights, list) and len(weights) == 1):
+                weights = [weights]
             self.set_weights(weights)
+
+    def _check_table_size(self, what):
+        _validate.check_bytes(what, self.input_dim * self.output_dim
+                              * np.dtype(self.dtype).itemsize,
+                              f"a ({self.input_dim}, {self.output_dim}) {self.dtype} table")
 
     @property
     def supports_masking(self):
@@ -702,6 +691,7 @@ class Embedding(Layer):
             Ignored: the shape of the weights is (input_dim, output_dim).
         """
         if not self._weights:
+            self._check_table_size("Embedding.build()")
             self._weights = [self.embeddings_initializer(
                 (self.input_dim, self.output_dim), self.dtype, np.random.default_rng())]
 
@@ -713,6 +703,9 @@ class Embedding(Layer):
             raise ValueError(
                 f"Embedding {self.name!r}: index {bad} is out of range for input_dim="
                 f"{self.input_dim} (valid: {-self.input_dim} .. {self.input_dim - 1})")
+        _validate.check_bytes(f"Embedding call on x of shape {x.shape}",
+                              idx.size * self.output_dim * self._weights[0].itemsize,
+                              f"{idx.size} rows of {self.output_dim} {self.dtype} values")
         return self._weights[0][idx]
 
     def compute_mask(self, inputs, mask=None):
@@ -833,15 +826,17 @@ class Dense(Layer):
         """The size of the input's last axis the kernel is for, or None before build."""
         return self._weights[0].shape[0] if self._weights else None
 
-    def _expected_weight_shapes(self, weights):
+    def _expected_weight_shapes(self, arrays):
         if self._weights:
             input_dim = self.input_dim
-        else:
-            first = np.asarray(weights[0]) if weights else None
-            if first is not None and first.ndim != 2:
+        elif arrays:
+            # An unbuilt layer takes input_dim from the kernel.
+            if arrays[0].ndim != 2:
                 raise ValueError(f"Dense weight 'kernel' must be 2-D (input_dim, units), "
-                                 f"got shape {first.shape}")
-            input_dim = first.shape[0] if first is not None else 0
+                                 f"got shape {arrays[0].shape}")
+            input_dim = arrays[0].shape[0]
+        else:
+            input_dim = 0
         shapes = [("kernel", (input_dim, self.units))]
         if self.use_bias:
             shapes.append(("bias", (self.units,)))
@@ -868,6 +863,9 @@ class Dense(Layer):
         input_dim = input_shape[-1] if isinstance(input_shape, (tuple, list)) else input_shape
         if isinstance(input_dim, bool) or not isinstance(input_dim, (int, np.integer)):
             raise ValueError(f"Dense.build expected a feature count, got {input_shape!r}")
+        _validate.check_bytes(f"Dense.build({input_dim})",
+                              (int(input_dim) + 1) * self.units * np.dtype(self.dtype).itemsize,
+                              f"kernel ({input_dim}, {self.units}) and bias ({self.units},)")
         rng = np.random.default_rng()
         weights = [self.kernel_initializer((int(input_dim), self.units), self.dtype, rng)]
         if self.use_bias:
@@ -883,6 +881,10 @@ class Dense(Layer):
             raise ValueError(
                 f"Dense {self.name!r} expected input with {self.input_dim} features on the "
                 f"last axis, got shape {x.shape}")
+        rows = math.prod(x.shape[:-1])
+        _validate.check_bytes(f"Dense call on x of shape {x.shape}",
+                              rows * (self.units + x.shape[-1]) * np.dtype(self.dtype).itemsize,
+                              f"{rows} rows of {self.units} {self.dtype} outputs, and x converted")
         y = np.asarray(x, self.dtype) @ self._weights[0]
         if self.use_bias:
             y += self._weights[1]
@@ -975,7 +977,7 @@ class Dropout(Layer):
         if training:
             raise ValueError(f"{type(self).__name__}: fastrnn runs inference only "
                              "(training=True is not supported)")
-        return _as_array(x, type(self).__name__)
+        return _validate.real_array(x, type(self).__name__, "input")
 
     def get_config(self):
         """Return the base config plus ``rate``, ``noise_shape`` and ``seed``."""
@@ -1376,7 +1378,7 @@ class TimeDistributed(Layer):
 
     def __call__(self, x, mask=None, training=None):
         """Apply the inner layer to every timestep of ``x`` (see the class)."""
-        x = _as_array(x, "TimeDistributed")
+        x = _validate.real_array(x, "TimeDistributed", "input")
         if x.ndim < 3:
             raise ValueError(f"TimeDistributed {self.name!r} expected input of rank >= 3 "
                              f"(batch, timesteps, ...), got shape {x.shape}")

@@ -14,7 +14,6 @@ __all__ = ["Layer", "InputLayer", "Masking", "Embedding", "Dense", "TimeDistribu
 _Shape: TypeAlias = tuple[int | None, ...]
 
 def unique_name(cls_name: str) -> str: ...
-def float_dtype(dtype: _DType, what: str = "dtype") -> str: ...
 def get_initializer(identifier: _InitializerLike) -> Initializer: ...
 def layer_from_config(entry: Mapping[str, Any]) -> Layer | _RNN | Bidirectional: ...
 
@@ -72,7 +71,7 @@ class Embedding(Layer):
     def __init__(self, input_dim: int, output_dim: int,
                  embeddings_initializer: _InitializerLike = "uniform",
                  embeddings_regularizer: Any = None, embeddings_constraint: Any = None,
-                 mask_zero: bool = False, weights: Sequence[npt.ArrayLike] | None = None,
+                 mask_zero: bool = False, weights: npt.ArrayLike | None = None,
                  lora_rank: int | None = None, lora_alpha: float | None = None,
                  quantization_config: Any = None, **kwargs: Any) -> None: ...
 

@@ -8,12 +8,13 @@ which kernel runs it.
 Validation: every public entry point (constructor, build, set_weights,
 __call__'s x / mask / initial_state) checks its arguments before any kernel
 runs, and errors name the argument, what was given and what was expected.
-Sizes are checked before anything is allocated: a layer whose weights, or a
-call whose scratch and outputs, would need more than ``MAX_BYTES`` (the
-machine's physical memory) raises ``TooLargeError`` (a MemoryError and a
-ValueError). The fast path of ``_RNN._prepare`` (a C-contiguous array of the
-layer's dtype, no mask, no initial_state) leaves those checks to the kernel
-entry, which re-checks dtype, layout and shapes.
+Arrays, weights and dtypes are converted by fastrnn._validate, by the same
+rules as everywhere else. Sizes are checked before anything is allocated: a
+layer whose weights, or a call whose scratch and outputs, would need more
+than ``MAX_BYTES`` (the machine's physical memory) raises ``TooLargeError``
+(a MemoryError and a ValueError). Every call is checked once, before the
+kernel entry is called once; the fast path of ``_RNN._prepare`` (x already
+what the kernel reads, no mask, no initial_state) only skips converting.
 
 Threads: calls on a non-stateful layer share nothing mutable and may run
 concurrently. A stateful layer holds a lock for the whole of a call (and
@@ -27,7 +28,7 @@ import threading
 
 import numpy as np
 
-from . import _dispatch, activations, initializers
+from . import _dispatch, _validate, activations, initializers
 from ._kernels import Cell
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
@@ -52,15 +53,16 @@ def _physical_memory():
         return None
 
 
-#: The most memory one build or one call may need, in bytes: the machine's
-#: physical memory (64 TiB if unknown), never more than 2**62 so that no
-#: size computed by the kernels can overflow. Checked before allocating;
-#: assign to change it.
+#: The most memory one build, weight, loaded model or call may need, in
+#: bytes: the machine's physical memory (64 TiB if unknown), never more than
+#: 2**62 so that no size computed by the kernels can overflow. Checked before
+#: allocating (fastrnn._validate.check_bytes reads it at every check); assign
+#: to change it.
 MAX_BYTES = min(_physical_memory() or 2**46, 2**62)
 
 
 class TooLargeError(MemoryError, ValueError):
-    """A build or call would need more than ``fastrnn.layers.MAX_BYTES``.
+    """A build, weight, loaded model or call would need more than MAX_BYTES.
 
     Raised before anything is allocated. Being a ``ValueError``, it is caught
     by code that handles bad arguments; being a ``MemoryError``, by code that
@@ -86,20 +88,6 @@ class TooLargeError(MemoryError, ValueError):
     """
 
 
-def _gib(nbytes):
-    return f"{nbytes / 2**30:.3g} GiB"
-
-
-def _check_bytes(what, nbytes, detail):
-    """Raise TooLargeError when ``what`` needs more than MAX_BYTES."""
-    if nbytes > MAX_BYTES:
-        raise TooLargeError(
-            f"{what} would need {_gib(nbytes)} ({detail}), more than "
-            f"fastrnn.layers.MAX_BYTES = {_gib(MAX_BYTES)} (the physical memory); "
-            "refused before allocating"
-        )
-
-
 # Scratch rows of the packed float32 kernels are padded to whole panels of
 # SIMD vectors: at most this many extra columns per gate (4 vectors of 16
 # floats, the widest build).
@@ -117,20 +105,6 @@ def _default_name(cls_name):
     counter = _name_counters.setdefault(base, itertools.count())
     n = next(counter)
     return base if n == 0 else f"{base}_{n}"
-
-
-def _as_dtype(dtype):
-    if isinstance(dtype, dict):  # a Keras DTypePolicy config
-        dtype = dtype.get("config", {}).get("name")
-    if dtype is None:
-        return np.dtype(np.float32)
-    try:
-        dt = np.dtype(dtype)
-    except (TypeError, ValueError):
-        dt = None
-    if dt is None or dt not in (np.dtype(np.float32), np.dtype(np.float64)):
-        raise ValueError(f"dtype must be 'float32' or 'float64', got {dtype!r}")
-    return dt
 
 
 def _check_units(units):
@@ -157,35 +131,6 @@ def _flag(cls, name, value):
     except Exception as e:  # noqa: BLE001 - whatever __bool__ raised
         raise ValueError(
             f"{cls} expected a bool for argument `{name}`, got {value!r} ({e})") from None
-
-
-def _real_array(value, cls, what, kinds="biuf"):
-    """``np.asarray(value)``, refusing what cannot be a real array: ragged
-    nested lists, strings, objects, complex, dates."""
-    try:
-        arr = np.asarray(value)
-    except (TypeError, ValueError, OverflowError) as e:
-        raise ValueError(f"{cls} could not convert {what} to an array: {e}") from None
-    if arr.dtype.kind not in kinds:
-        raise ValueError(f"{cls} expected {what} of real numbers, got {_what_dtype(value, arr)}")
-    return arr
-
-
-def _what_dtype(value, arr):
-    if arr.dtype == object and arr.ndim == 0:
-        return f"a {type(value).__name__}"   # None, a dict, a generator, ...
-    if arr.dtype == object:
-        return "dtype object (a ragged or non-numeric nested sequence?)"
-    return f"dtype {arr.dtype}"
-
-
-def _c_array(arr, dtype):
-    """``arr`` as an aligned, native-order, C-contiguous array of ``dtype``
-    (what the kernels read), copying only when needed."""
-    out = np.ascontiguousarray(arr, dtype=dtype)
-    # ascontiguousarray keeps a misaligned array (a view into a bytes
-    # buffer at an odd offset, say); the kernels need aligned data.
-    return out if out.flags.aligned else out.copy()
 
 
 class _RNN:
@@ -216,11 +161,15 @@ class _RNN:
                 f"{ {k: ignored[k] for k in sorted(unknown)} }"
             )
         self.units = _check_units(units)
-        self.dtype = _as_dtype(dtype).name
+        self._np_dtype = _validate.float_dtype(dtype)
+        self.dtype = self._np_dtype.name
         width = self._gates * self.units
-        _check_bytes(f"{cls}(units={self.units}) weights",
-                     self.units * width * np.dtype(self.dtype).itemsize,
-                     f"a ({self.units}, {width}) {self.dtype} recurrent kernel")
+        _validate.check_bytes(f"{cls}(units={self.units}) weights",
+                              self.units * width * self._np_dtype.itemsize,
+                              f"a ({self.units}, {width}) {self.dtype} recurrent kernel")
+        # What a call allocates, per row of x and per sample (see _check_call_size);
+        # a sample has at least one row, hence the bound per row.
+        self._call_row_bound = sum(self._call_bytes(1, 1))
         self.activation = activations.serialize(activation)
         self.use_bias = _flag(cls, "use_bias", use_bias)
         self.kernel_initializer = initializers.get(kernel_initializer)
@@ -320,9 +269,10 @@ class _RNN:
                 f"ending in one, got {input_shape!r}")
         input_dim = int(input_dim)
         width = self._gates * self.units
-        _check_bytes(f"{cls}.build({input_dim})",
-                     (input_dim + self.units + 2) * width * np.dtype(self.dtype).itemsize,
-                     f"kernel ({input_dim}, {width}) and recurrent kernel ({self.units}, {width})")
+        _validate.check_bytes(
+            f"{cls}.build({input_dim})",
+            (input_dim + self.units + 2) * width * self._np_dtype.itemsize,
+            f"kernel ({input_dim}, {width}) and recurrent kernel ({self.units}, {width})")
         # Keras takes negative seeds too; numpy wants them non-negative.
         rng = np.random.default_rng(None if self.seed is None else self.seed % 2**64)
         weights = [self.kernel_initializer((input_dim, width), self.dtype, rng),
@@ -438,7 +388,7 @@ class _RNN:
         ValueError: SimpleRNN weight 'kernel' expected shape (3, 2), got shape (4, 2)
         """
         cls = type(self).__name__
-        weights = _weight_list(weights, f"{cls}.set_weights")
+        weights = _validate.weight_list(weights, f"{cls}.set_weights")
         expected = self._weight_shapes(self.input_dim if self.built else 0)
         if len(weights) != len(expected):
             raise ValueError(
@@ -447,14 +397,7 @@ class _RNN:
             )
         arrays = []
         for (wname, shape), w in zip(expected, weights):
-            try:
-                w = np.asarray(w)
-            except (TypeError, ValueError, OverflowError) as e:
-                raise ValueError(
-                    f"{cls} could not convert weight '{wname}' to an array: {e}") from None
-            if w.dtype.kind not in "iuf":
-                given = _what_dtype(weights[len(arrays)], w)
-                raise ValueError(f"{cls} weight '{wname}' must be real numbers, got {given}")
+            w = _validate.weight_array(w, cls, f"weight '{wname}'", self.dtype)
             if wname == "kernel" and not self.built:
                 # An unbuilt layer takes input_dim from the kernel.
                 if w.ndim == 2 and w.shape[1] == shape[1]:
@@ -584,68 +527,76 @@ class _RNN:
         return self._finish(call)
 
     def _prepare(self, x, mask, initial_state):
-        """Validate the arguments; a kernel call ready to run (see Call.run)."""
-        recurrence = self._recurrence
-        if (mask is None and initial_state is None and type(x) is np.ndarray
-                and recurrence is not None):
-            # Fast path: the kernel entry checks dtype, layout and shapes itself
-            # and raises ValueError when x needs converting (or the batch size
-            # differs from a stateful layer's): then the checked path below
-            # converts, or explains.
-            try:
-                return recurrence.prepare(
-                    x, None, self._states if self.stateful else None, self.go_backwards,
-                    self.return_sequences, self.zero_output_for_mask)
-            except ValueError:
-                pass
-        x = self._prepare_x(x)
-        batch, steps, _ = x.shape
-        mask = self._prepare_mask(mask, batch, steps)
-        states = self._prepare_states(initial_state, batch)
-        return self._recurrence.prepare(x, mask, states, self.go_backwards,
-                                        self.return_sequences, self.zero_output_for_mask)
+        """Validate the arguments; a kernel call ready to run (see Call.run).
 
-    def _prepare_x(self, x):
-        """x as the kernel reads it; builds an unbuilt layer for its features."""
-        cls = type(self).__name__
-        x = _real_array(x, cls, "x")
-        if x.ndim != 3:
-            raise ValueError(
-                f"{cls} expected x of rank 3 (batch, timesteps, features), "
-                f"got shape {x.shape}"
-            )
-        batch, steps, features = x.shape
-        if steps == 0:
-            raise ValueError(
-                f"{cls} expected x with at least one timestep, got shape {x.shape} "
-                "(Keras cannot run a recurrent layer over zero timesteps either)"
-            )
-        if not self.built:
+        Every call is checked here, once, before the kernel entry is called
+        (once): x's rank, timesteps and features, the stateful batch size and
+        the size of the call. Only the conversions are skipped on the fast
+        path, when x already is what the kernel reads.
+        """
+        # The fast path: an ndarray of the layer's dtype in native byte order
+        # (numpy's own float32/float64 dtype object, hence `is`), C-contiguous
+        # and aligned (carray: also writeable; a read-only x takes the checked
+        # path, which does not copy it either), and no mask or initial state.
+        fast = (mask is None and initial_state is None and type(x) is np.ndarray
+                and x.dtype is self._np_dtype and x.flags.carray)
+        if not fast:
+            x = _validate.real_array(x, type(self).__name__, "x")
+        try:
+            batch, steps, features = x.shape
+        except ValueError:
+            raise ValueError(f"{type(self).__name__} expected x of rank 3 (batch, timesteps, "
+                             f"features), got shape {x.shape}") from None
+        recurrence = self._recurrence
+        if recurrence is None and steps:  # the first call builds the layer for x's features
             with _build_lock:
                 if not self.built:
                     self.build(features)
-        if features != self.input_dim:
-            raise ValueError(
-                f"{cls} expected x with {self.input_dim} features (built input_dim), "
-                f"got shape {x.shape}"
-            )
-        self._check_call_size(x, batch, steps, features)
-        return _c_array(x, self.dtype)
+            recurrence = self._recurrence
+        if not steps or features != recurrence.input_dim:
+            self._refuse_shape(x.shape, recurrence)
+        # The size, for either path: _call_row_bound bounds each row's share
+        # (see _check_call_size), so only a call near the limit is counted exactly.
+        if batch * steps * self._call_row_bound > MAX_BYTES:
+            self._check_call_size(x.shape)
+        if fast:
+            states = self._prepare_states(None, batch) if self.stateful else None
+        else:
+            x = _validate.kernel_array(x, self._np_dtype, type(self).__name__, "x")
+            mask = self._prepare_mask(mask, batch, steps)
+            states = self._prepare_states(initial_state, batch)
+        return recurrence.prepare(x, mask, states, self.go_backwards,
+                                  self.return_sequences, self.zero_output_for_mask)
 
-    def _check_call_size(self, x, batch, steps, features):
-        """TooLargeError if a call on x would need more than MAX_BYTES: the
-        input projection (batch*T rows of gates*units, padded to the packed
-        kernels' panels), the outputs (the sequence counted whether returned
-        or not) and states, and a converted copy of x."""
-        rows, units = batch * steps, self.units
-        # (A converted copy of x is counted whether or not one is made.)
-        items = (rows * (self._gates * (units + _PANEL_PAD) + units + features)
-                 + batch * (self._gates + 4) * units)
-        nbytes = items * (4 if self.dtype == "float32" else 8)
-        if nbytes > MAX_BYTES:
-            _check_bytes(f"{type(self).__name__} call on x of shape {x.shape}", nbytes,
-                         f"an input projection of {batch}*{steps} rows of {self._gates}*{units} "
-                         f"{self.dtype} values, and the outputs")
+    def _refuse_shape(self, shape, recurrence):
+        """Raise the ValueError for x of a rank-3 ``shape`` the kernel cannot run."""
+        cls = type(self).__name__
+        if not shape[1]:
+            raise ValueError(
+                f"{cls} expected x with at least one timestep, got shape {shape} "
+                "(Keras cannot run a recurrent layer over zero timesteps either)")
+        raise ValueError(f"{cls} expected x with {recurrence.input_dim} features (built "
+                         f"input_dim), got shape {shape}")
+
+    def _call_bytes(self, batch, steps):
+        """What a call on (batch, steps, D) allocates, in bytes: for its rows,
+        the input projection (gates*units values per row, padded by _PANEL_PAD
+        columns per gate for the packed kernels) and the output sequence
+        (counted whether returned or not); for its samples, the last output,
+        the states and their copies. (Converting x, when needed, is checked
+        where it is converted.)"""
+        units, itemsize = self.units, self._np_dtype.itemsize
+        return (batch * steps * (self._gates * (units + _PANEL_PAD) + units) * itemsize,
+                batch * (self._gates + 4) * units * itemsize)
+
+    def _check_call_size(self, shape):
+        """TooLargeError if a call on x of ``shape`` needs more than MAX_BYTES."""
+        batch, steps, _ = shape
+        nbytes = sum(self._call_bytes(batch, steps))
+        _validate.check_bytes(
+            f"{type(self).__name__} call on x of shape {shape}", nbytes,
+            f"an input projection of {batch}*{steps} rows of {self._gates}*{self.units} "
+            f"{self.dtype} values, and the outputs")
 
     def _finish(self, call):
         """The Keras return value of a call that has run."""
@@ -707,22 +658,15 @@ class _RNN:
             )
         states = []
         for sname, s in zip(self._state_names, initial_state):
-            try:
-                s = np.asarray(s)
-            except (TypeError, ValueError, OverflowError) as e:
-                raise ValueError(
-                    f"{cls} could not convert initial_state '{sname}' to an array: {e}") from None
             # Keras casts bool and integer states to the layer's dtype too.
-            if s.dtype.kind not in "biuf":
-                raise ValueError(
-                    f"{cls} expected a real initial_state '{sname}', got "
-                    f"{_what_dtype(initial_state[len(states)], s)}")
+            s = _validate.real_array(s, cls, f"initial_state '{sname}'")
             if s.shape != shape:
                 raise ValueError(
                     f"{cls} expected initial_state '{sname}' of shape (batch, units) = "
                     f"{shape}, got shape {s.shape}"
                 )
-            states.append(_c_array(s, self.dtype))
+            states.append(_validate.kernel_array(s, self._np_dtype, cls,
+                                                 f"initial_state '{sname}'"))
         return states
 
     # ------------------------------------------------------------ config
@@ -807,19 +751,6 @@ class _RNN:
 
     def __repr__(self):
         return f"<fastrnn.{type(self).__name__} name={self.name!r} units={self.units}>"
-
-
-def _weight_list(weights, where):
-    """``weights`` as a list, refusing what is not a sequence of arrays."""
-    if weights is None or isinstance(weights, (str, bytes, dict, np.ndarray)):
-        raise ValueError(
-            f"{where} expected a list of arrays, got {type(weights).__name__}"
-            + (" (one array: wrap it in a list)" if isinstance(weights, np.ndarray) else ""))
-    try:
-        return list(weights)
-    except TypeError:
-        raise ValueError(
-            f"{where} expected a list of arrays, got {type(weights).__name__}") from None
 
 
 def _arrays_equal(a, b):

@@ -17,6 +17,7 @@ import time
 
 import numpy as np
 
+from . import _validate
 from ._locks import WeightsLock
 from ._version import __version__
 from .bidirectional import Bidirectional
@@ -675,7 +676,8 @@ class Sequential:
                 for i, layer in enumerate(model._layers):
                     keys = sorted(k for k in archive.files if k.startswith(f"layer{i:03d}_"))
                     if keys:
-                        layer.set_weights([archive[k] for k in keys])
+                        layer.set_weights([_validate.npz_array(archive, k, "Sequential.load")
+                                           for k in keys])
             except Exception as e:  # corrupt member, bad JSON, bad config, bad weights
                 raise ValueError(f"{path!r} is not a valid fastrnn model: "
                                  f"{type(e).__name__}: {e}") from None

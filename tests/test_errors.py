@@ -67,7 +67,7 @@ def test_wrong_weight_shape_names_weight_and_both_shapes(cls, weights, message):
 
 
 def test_weights_must_be_numbers():
-    with pytest.raises(ValueError, match="weight 'kernel' must be real numbers"):
+    with pytest.raises(ValueError, match="expected weight 'kernel' of real numbers"):
         built(fastrnn.SimpleRNN).set_weights([np.full((3, 4), "a"), np.zeros((4, 4)), np.zeros(4)])
 
 

@@ -136,6 +136,54 @@ def test_return_state_and_mixed_precision_are_refused(h5py, tmp_path):
         fastrnn.load_model(dst)
 
 
+
+def test_loaded_input_with_a_batch_size_takes_any_batch(h5py, tmp_path):
+    def edit(config):
+        config["config"]["layers"][0]["config"]["batch_shape"][0] = 4
+    dst = tmp_path / "batch4.keras"
+    _rewrite_keras(DATA / "masking_rnn_seq.keras", dst, edit)
+    model = fastrnn.load_model(dst)
+    assert model.input_shape == (4, 7, 3)
+    x, want = expected("masking_rnn_seq")          # 6 samples
+    np.testing.assert_allclose(model.predict(x, verbose=0), want, rtol=RTOL, atol=ATOL)
+    np.testing.assert_allclose(model(x[:1]), want[:1], rtol=RTOL, atol=ATOL)
+
+
+@pytest.mark.parametrize("ext", [".keras", ".h5"])
+def test_weights_of_another_dtype_or_too_large_in_a_file(h5py, tmp_path, ext, monkeypatch):
+    """A weight dataset is checked (dtype, size) before its data is read; the
+    size check used to come after h5py's raw MemoryError."""
+    def replace(path, make):
+        with h5py.File(path, "r+") as f:
+            names = []
+            f.visititems(lambda n, o: names.append(n) if isinstance(o, h5py.Dataset) else None)
+            name = next(n for n in names if n.endswith(("vars/0", "/kernel")))
+            del f[name]
+            make(f, name)
+
+    def run(make):
+        dst = tmp_path / f"m{ext}"
+        if ext == ".keras":
+            with zipfile.ZipFile(DATA / f"masking_rnn_seq{ext}") as zin:
+                weights = tmp_path / "w.h5"
+                weights.write_bytes(zin.read("model.weights.h5"))
+                replace(weights, make)
+                with zipfile.ZipFile(dst, "w") as zout:
+                    for item in zin.infolist():
+                        data = weights.read_bytes() if item.filename == "model.weights.h5" \
+                            else zin.read(item.filename)
+                        zout.writestr(item, data)
+        else:
+            dst.write_bytes((DATA / f"masking_rnn_seq{ext}").read_bytes())
+            replace(dst, make)
+        return fastrnn.load_model(dst)
+
+    with pytest.raises(ValueError, match=r"real numbers.*, got dtype complex64"):
+        run(lambda f, name: f.create_dataset(name, data=np.ones((3, 8), np.complex64)))
+    # 2**40 float32 (4 TiB), never written: a few bytes in the file.
+    with pytest.raises(ValueError, match=r"would need 4.1e\+03 GiB .*refused before allocating"):
+        run(lambda f, name: f.create_dataset(name, shape=(2**40,), dtype="f4", chunks=(1024,)))
+
 @pytest.mark.parametrize("ext", [".keras", ".h5"])
 def test_truncated_file(h5py, tmp_path, ext):
     data = (DATA / f"sentiment_func{ext}").read_bytes()

@@ -314,6 +314,29 @@ def test_embedding_indices():
     assert not e.supports_masking and Embedding(5, 2, mask_zero=True).supports_masking
 
 
+@pytest.mark.parametrize("weights", [np.arange(12).reshape(3, 4), [np.arange(12).reshape(3, 4)],
+                                     np.arange(12).reshape(3, 4).tolist()])
+def test_embedding_weights_argument_wraps_a_bare_table(weights):
+    # keras/src/layers/core/embedding.py: anything but a list of one array is
+    # the table itself (a bare array used to be refused as "3 weights").
+    e = Embedding(3, 4, weights=weights)
+    np.testing.assert_array_equal(e.get_weights()[0], np.arange(12).reshape(3, 4))
+    with pytest.raises(ValueError, match=r"Embedding weight 'embeddings' expected shape \(3, 4\)"):
+        Embedding(3, 4, weights=np.ones((4, 3)))
+
+
+def test_model_input_never_checks_the_batch_axis():
+    # Keras checks a model input's shape without its batch axis (functional.py
+    # gives its InputSpec shape_with_no_batch_size); only a stateful RNN fixes it.
+    model = Sequential([InputLayer(shape=(5, 3), batch_size=4), LSTM(2, seed=0)])
+    x = np.random.default_rng(0).normal(size=(6, 5, 3)).astype("float32")
+    np.testing.assert_array_equal(model(x[:1]), model.layers[0](x[:1]))
+    assert model.predict(x, verbose=0).shape == (6, 2)
+    assert model.input_shape == (4, 5, 3)
+    with pytest.raises(ValueError, match=r"expected shape \(4, 5, 3\), got shape \(1, 6, 3\) "
+                                         r"\(axis 1\)"):
+        model(np.zeros((1, 6, 3)))
+
 def test_reshape_flatten_dropout_inputlayer():
     x = np.arange(24, dtype="float32").reshape(2, 3, 4)
     assert Reshape((-1, 2))(x).shape == (2, 6, 2)

@@ -2,7 +2,9 @@
 test here naming the argument, what was given and what was expected; and
 every input layout the layers accept gives the same bits as the plain one.
 (Keras's own behaviour at the edges is in test_edge_cases.py.)"""
+import io
 import textwrap
+import zipfile
 
 import numpy as np
 import pytest
@@ -188,7 +190,7 @@ def test_weights_must_be_real_numbers(dtype):
     layer = built(fastrnn.SimpleRNN)
     weights = layer.get_weights()
     weights[1] = np.zeros((4, 4), dtype)
-    with pytest.raises(ValueError, match=r"SimpleRNN weight 'recurrent_kernel' must be real numbers, got dtype"):
+    with pytest.raises(ValueError, match=r"SimpleRNN expected weight 'recurrent_kernel' of real numbers \(integers or floats\), got dtype"):
         layer.set_weights(weights)
 
 
@@ -293,7 +295,7 @@ def test_ragged_initial_state():
 
 @pytest.mark.parametrize("state", [np.zeros((3, 4), np.complex64), np.full((3, 4), "a")])
 def test_initial_state_of_non_real_dtype(state):
-    with pytest.raises(ValueError, match=r"GRU expected a real initial_state 'h', got dtype"):
+    with pytest.raises(ValueError, match=r"GRU expected initial_state 'h' of real numbers, got dtype"):
         built(fastrnn.GRU)(X, initial_state=[state])
 
 
@@ -386,10 +388,229 @@ def test_initial_state_of_another_type_is_named():
     with pytest.raises(ValueError, match=r"GRU expected initial_state as a list of 1 array\(s\) \(h\), "
                                          r"got dict"):
         built(fastrnn.GRU)(X, initial_state={"h": np.zeros((3, 4))})
-    with pytest.raises(ValueError, match=r"LSTM expected a real initial_state 'h', got a NoneType"):
+    with pytest.raises(ValueError, match=r"LSTM expected initial_state 'h' of real numbers, got a NoneType"):
         built()(X, initial_state=[None, None])
 
 
 def test_weight_of_another_type_is_named():
-    with pytest.raises(ValueError, match=r"GRU weight 'kernel' must be real numbers, got a NoneType"):
+    with pytest.raises(ValueError, match=r"GRU expected weight 'kernel' of real numbers \(integers or floats\), got a NoneType"):
         fastrnn.GRU(2).set_weights([None, None, None])
+
+
+# ------------------------------------------------------------- one converter for weights
+def _weight_entry_points():
+    """Every way a weight gets in, each given a function of one array: the
+    (3, 8) kernel of an LSTM(2) on 3 features, or the layer's own first weight."""
+    lstm = [np.zeros((2, 8)), np.zeros(8)]
+    torch_rest = {"weight_hh_l0": np.zeros((8, 2)), "bias_ih_l0": np.zeros(8),
+                  "bias_hh_l0": np.zeros(8)}
+
+    return {
+        "LSTM.set_weights": lambda k: fastrnn.LSTM(2).set_weights([k, *lstm]),
+        "Bidirectional.set_weights":
+            lambda k: fastrnn.Bidirectional(fastrnn.LSTM(2)).set_weights([k, *lstm] * 2),
+        "Sequential.set_weights":
+            lambda k: fastrnn.Sequential([fastrnn.LSTM(2)]).set_weights([k, *lstm]),
+        "Dense.set_weights": lambda k: fastrnn.Dense(8).set_weights([k, np.zeros(8)]),
+        "TimeDistributed.set_weights":
+            lambda k: fastrnn.TimeDistributed(fastrnn.Dense(8)).set_weights([k, np.zeros(8)]),
+        "Embedding.set_weights": lambda k: fastrnn.Embedding(3, 8).set_weights([k]),
+        "Embedding(weights=)": lambda k: fastrnn.Embedding(3, 8, weights=[k]),
+        "from_torch": lambda k: fastrnn.from_torch({"weight_ih_l0": k.T, **torch_rest},
+                                                   mode="LSTM"),
+        "TorchRNN.load_state_dict": lambda k: fastrnn.TorchRNN("LSTM", 3, 2).load_state_dict(
+            {"weight_ih_l0": k.T, **torch_rest}),
+    }
+
+
+WEIGHT_ENTRY_POINTS = _weight_entry_points()
+REFUSED_WEIGHTS = {
+    "bool": np.ones((3, 8), bool),
+    "complex": np.ones((3, 8), np.complex64),
+    "datetime": np.ones((3, 8), "M8[s]"),
+    "timedelta": np.ones((3, 8), "m8[s]"),
+    "numeric strings": np.full((3, 8), "1.5"),
+    "bytes": np.full((3, 8), b"1"),
+    "one-field structured": np.ones((3, 8), [("a", "f4")]),
+    "object": np.ones((3, 8), object),
+}
+ACCEPTED_WEIGHTS = {
+    "float16": np.float16, "float32": np.float32, "big-endian float64": ">f8",
+    "longdouble": np.longdouble, "int8": np.int8, "uint64": np.uint64, "int64": np.int64,
+}
+
+
+@pytest.mark.parametrize("kind", list(REFUSED_WEIGHTS))
+@pytest.mark.parametrize("entry", list(WEIGHT_ENTRY_POINTS))
+def test_every_weight_entry_point_refuses_the_same_dtypes(entry, kind):
+    # from_torch used to take all of these (complex with only a warning,
+    # datetimes as epoch seconds); Dense and Embedding took timedelta64.
+    with pytest.raises(ValueError, match=r"'\w+' .*real numbers.*, got dtype"):
+        WEIGHT_ENTRY_POINTS[entry](REFUSED_WEIGHTS[kind])
+
+
+@pytest.mark.parametrize("kind", list(ACCEPTED_WEIGHTS))
+@pytest.mark.parametrize("entry", list(WEIGHT_ENTRY_POINTS))
+def test_every_weight_entry_point_takes_the_same_dtypes(entry, kind):
+    # from_torch used to refuse integers and float16, which set_weights takes.
+    WEIGHT_ENTRY_POINTS[entry](np.arange(24).reshape(3, 8).astype(ACCEPTED_WEIGHTS[kind]))
+
+
+def test_npz_loader_refuses_what_set_weights_refuses(tmp_path):
+    model = fastrnn.Sequential([fastrnn.Dense(8)])
+    model.build((None, 3))
+    model.save(tmp_path / "m.npz")
+    with np.load(tmp_path / "m.npz") as z:
+        arrays = dict(z)
+    arrays["layer000_weight000"] = np.ones((3, 8), np.complex64)
+    np.savez(tmp_path / "bad.npz", **arrays)
+    with pytest.raises(ValueError, match=r"'layer000_weight000' .*real numbers"):
+        fastrnn.load_model(tmp_path / "bad.npz")
+
+
+def test_npz_loader_checks_the_size_before_reading(tmp_path):
+    # A member whose header declares 2**40 float32 (4 TiB) and holds no data:
+    # numpy would allocate it all before finding the data missing.
+    model = fastrnn.Sequential([fastrnn.Dense(8)])
+    model.build((None, 3))
+    model.save(tmp_path / "m.npz")
+    with zipfile.ZipFile(tmp_path / "m.npz") as zin, \
+            zipfile.ZipFile(tmp_path / "huge.npz", "w") as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "layer000_weight000.npy":
+                header = io.BytesIO()
+                np.lib.format.write_array_header_1_0(
+                    header, {"descr": "<f4", "fortran_order": False, "shape": (2**40,)})
+                data = header.getvalue()  # (the magic included)
+            zout.writestr(item, data)
+    with pytest.raises(ValueError, match=r"TooLargeError: Sequential.load weight "
+                                         r"'layer000_weight000' would need 4.1e\+03 GiB"):
+        fastrnn.load_model(tmp_path / "huge.npz")
+
+
+@pytest.mark.parametrize("dtype", [np.float64, "float64", np.dtype("float64")])
+def test_float64_given_any_way_is_accepted_everywhere(dtype):
+    sd = {"weight_ih_l0": np.ones((3, 2)), "weight_hh_l0": np.ones((3, 3)),
+          "bias_ih_l0": np.ones(3), "bias_hh_l0": np.ones(3)}
+    models = [fastrnn.from_torch(sd, mode="RNN", dtype=dtype),   # used to raise TypeError
+              fastrnn.TorchRNN("GRU", 2, 3, dtype=dtype)]
+    assert [m.dtype for m in models] == ["float64", "float64"]
+    layers = [fastrnn.LSTM(2, dtype=dtype), fastrnn.Dense(2, dtype=dtype),
+              fastrnn.Embedding(3, 2, dtype=dtype), fastrnn.Masking(dtype=dtype),
+              fastrnn.Bidirectional(fastrnn.GRU(2, dtype=dtype), dtype=dtype)]
+    assert [layer.dtype for layer in layers] == ["float64"] * len(layers)
+    assert fastrnn.InputLayer(shape=(3,), dtype=dtype).dtype == "float64"
+
+
+def test_from_torch_dtype_that_is_not_float32_or_64():
+    sd = {"weight_ih_l0": np.ones((3, 2)), "weight_hh_l0": np.ones((3, 3))}
+    with pytest.raises(ValueError, match=r"dtype must be 'float32' or 'float64', got 'int8'"):
+        fastrnn.from_torch(sd, mode="RNN", dtype="int8")
+
+
+# ------------------------------------------------------------- one size check
+def test_embedding_and_dense_too_large_raise_too_large_error():
+    # Both used to raise numpy's raw MemoryError while allocating.
+    with pytest.raises(fl.TooLargeError, match=r"Embedding\(1000000000000, 64\) weights would "
+                                               r"need .* refused before allocating"):
+        fastrnn.Embedding(10**12, 64).build()
+    with pytest.raises(fl.TooLargeError, match=r"Dense.build\(4\) would need"):
+        fastrnn.Dense(10**12).build((None, 4))
+    with pytest.raises(fl.TooLargeError, match=r"Dense.build\(4\) would need"):
+        fastrnn.Dense(10**12)(np.ones((1, 4)))
+
+
+def test_set_weights_of_a_huge_view_is_refused_before_copying():
+    # A broadcast view holds no memory; its float32 copy would need 256 TiB.
+    huge = np.broadcast_to(np.float64(0.5), (10**12, 64))
+    with pytest.raises(fl.TooLargeError, match=r"Dense weight 'kernel' would need"):
+        fastrnn.Dense(64).set_weights([huge, np.zeros(64)])
+    with pytest.raises(fl.TooLargeError, match=r"GRU weight 'kernel' would need"):
+        fastrnn.GRU(64).set_weights([np.broadcast_to(0.5, (10**12, 192)), np.zeros((64, 192)),
+                                     np.zeros((2, 192))])
+
+
+def test_dense_and_embedding_calls_too_large(monkeypatch):
+    dense, embedding = fastrnn.Dense(1000), fastrnn.Embedding(10, 1000)
+    dense.build(4)
+    embedding.build()
+    monkeypatch.setattr(fl, "MAX_BYTES", 10 * 2**20)
+    x = np.broadcast_to(np.float32(1), (10**4, 4))   # a 40 MB output
+    with pytest.raises(fl.TooLargeError, match=r"Dense call on x of shape \(10000, 4\)"):
+        dense(x)
+    with pytest.raises(fl.TooLargeError, match=r"Embedding call on x of shape \(10000,\)"):
+        embedding(np.zeros(10**4, np.int32))
+    dense(x[:100]), embedding(np.zeros(100, np.int32))
+
+
+def test_torch_rnn_checks_num_layers_up_front():
+    """num_layers=2**63 used to run until killed (and 10**6 took 1.5 GB):
+    the layers' total size is checked before any is made."""
+    code = textwrap.dedent("""
+        import numpy as np, fastrnn
+        from fastrnn import layers
+        for n in (2**63, 10**6):
+            layers.MAX_BYTES = 100 * 2**20
+            try:
+                fastrnn.TorchRNN("LSTM", 2, 3, num_layers=n)
+            except layers.TooLargeError as e:
+                print("refused:", e)
+    """)
+    r = run_python(["-c", code], capture_output=True, text=True, timeout=60)
+    assert r.stdout.count("refused: TorchRNN(LSTM, 2, 3, num_layers=") == 2, r.stdout + r.stderr
+
+
+# ------------------------------------------------------------- the fast path
+def test_size_limit_holds_on_the_fast_path_too(monkeypatch):
+    # 100*100 rows of 4*(256+64)+256+1 floats: about 59 MiB in float32.
+    layer = fastrnn.LSTM(256, seed=0)
+    layer.build(1)
+    monkeypatch.setattr(fl, "MAX_BYTES", 10 * 2**20)
+    for dtype in (np.float32, np.float64):     # float32 (the fast path) used to run
+        with pytest.raises(fl.TooLargeError, match=r"LSTM call on x of shape \(100, 100, 1\)"):
+            layer(np.zeros((100, 100, 1), dtype))
+
+
+class _CountingRecurrence:
+    """Stands in for a layer's kernel entry, counting the calls to prepare."""
+
+    def __init__(self, recurrence):
+        self.recurrence, self.calls = recurrence, 0
+
+    def __getattr__(self, name):
+        return getattr(self.recurrence, name)
+
+    def prepare(self, *args):
+        self.calls += 1
+        return self.recurrence.prepare(*args)
+
+
+@pytest.mark.parametrize("x", [X.astype(np.float64), X.astype(">f4"), np.asfortranarray(X),
+                               X[:, ::-1], X.tolist(), X])
+def test_the_path_is_chosen_before_the_kernel_is_called(x):
+    # It used to try the kernel entry and fall back on its ValueError.
+    layer = built()
+    counting = layer._recurrence = _CountingRecurrence(layer._recurrence)
+    same(layer(x), built()(np.array(x, np.float32)))
+    assert counting.calls == 1
+
+
+@pytest.mark.parametrize("x", [np.zeros((3, 5, 7), np.float32), np.zeros((3, 0, 4), np.float32),
+                               np.zeros((5, 4), np.float32)])
+def test_bad_x_on_the_fast_path_never_reaches_the_kernel(x):
+    layer = built()
+    counting = layer._recurrence = _CountingRecurrence(layer._recurrence)
+    with pytest.raises(ValueError, match=r"LSTM expected x (with|of rank)"):
+        layer(x)
+    assert counting.calls == 0
+
+
+def test_stateful_batch_size_on_the_fast_path_is_explained_before_the_kernel():
+    layer = built(stateful=True)
+    layer(X)
+    counting = layer._recurrence = _CountingRecurrence(layer._recurrence)
+    with pytest.raises(ValueError, match=r"LSTM is stateful with batch size 3; got x with "
+                                         r"batch size 2"):
+        layer(X[:2])
+    assert counting.calls == 0

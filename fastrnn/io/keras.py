@@ -33,9 +33,7 @@ import numbers
 import warnings
 import zipfile
 
-import numpy as np
-
-from .. import core_layers
+from .. import _validate, core_layers
 from ..bidirectional import Bidirectional
 from ..layers import GRU, LSTM, SimpleRNN
 from ..models import Sequential
@@ -593,7 +591,7 @@ def _numbered(group, where):
         raise ValueError(f"unexpected entries {keys} in weights group {where!r}") from None
     if [int(k) for k in order] != list(range(len(order))):
         raise ValueError(f"weights group {where!r} has entries {order}, expected 0..n-1")
-    return [np.asarray(group[k][()]) for k in order]
+    return [_validate.weight_array(group[k], where, f"weight {k!r}") for k in order]
 
 
 def _count_datasets(group):
@@ -710,7 +708,8 @@ class _LegacyH5Weights:
             for wname in wnames:
                 if wname not in g:
                     raise ValueError(f"weight {wname!r} of layer {entry.name!r} is missing")
-                arrays.append(np.asarray(g[wname][()]))
+                arrays.append(_validate.weight_array(g[wname], f"model_weights/{entry.name}",
+                                                     f"weight {wname!r}"))
             if arrays:
                 _set(layer, arrays, f"model_weights/{entry.name}")
             elif getattr(layer, "has_weights", False) or isinstance(

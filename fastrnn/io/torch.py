@@ -25,6 +25,7 @@ from collections.abc import Mapping
 
 import numpy as np
 
+from .. import _validate
 from ..bidirectional import Bidirectional
 from ..layers import GRU, LSTM, SimpleRNN
 
@@ -33,22 +34,11 @@ __all__ = ["from_torch", "TorchRNN"]
 MODES = ("LSTM", "GRU", "RNN_TANH", "RNN_RELU")
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 _GRU_ORDER = (1, 0, 2)  # Keras block z, r, h <- torch block r, z, n
-
-
-def _to_numpy(value, key):
-    if hasattr(value, "detach"):  # a torch tensor: imported lazily by its owner
-        value = value.detach().cpu()
-        if str(value.dtype) not in ("torch.float32", "torch.float64"):
-            raise ValueError(f"state_dict entry {key!r} has dtype {value.dtype}; fastrnn runs "
-                             "float32 or float64 weights")
-        value = value.numpy()
-    arr = np.asarray(value)
-    if arr.dtype not in (np.float32, np.float64):
-        if np.issubdtype(arr.dtype, np.integer) or arr.dtype in (np.float16,) \
-                or arr.dtype == object:
-            raise ValueError(f"state_dict entry {key!r} has dtype {arr.dtype}; fastrnn runs "
-                             "float32 or float64 weights")
-    return arr
+# What one loaded layer (per direction) holds besides its weights: the layer
+# object, its kernel handle and the arrays' headers (about 5.5 KiB measured
+# for an LSTM of 3 units). Counted so that an absurd num_layers is refused
+# before the layers are made.
+_LAYER_BYTES = 6 * 1024
 
 
 def _keys(layer, reverse):
@@ -125,8 +115,9 @@ class TorchRNN:
     proj_size : int, default 0
         LSTM projections have no Keras equivalent: anything but 0 raises
         NotImplementedError.
-    dtype : {"float32", "float64"}, default "float32"
-        The dtype of the weights, the computation and the outputs.
+    dtype : str, numpy dtype or torch dtype, default "float32"
+        float32 or float64 (``"float64"``, ``np.float64``, ``torch.float64``,
+        ...): the dtype of the weights, the computation and the outputs.
 
     Call arguments
     --------------
@@ -145,6 +136,12 @@ class TorchRNN:
         arrays: ``output`` is (seq, batch, num_directions * hidden_size) (or
         batch first, or unbatched, like the input), ``h_n`` and ``c_n``
         (num_layers * num_directions, batch, hidden_size).
+
+    Raises
+    ------
+    fastrnn.layers.TooLargeError
+        If the layers and their weights would need more than
+        ``fastrnn.layers.MAX_BYTES`` (checked before any layer is made).
 
     Notes
     -----
@@ -206,10 +203,25 @@ class TorchRNN:
         self.dropout = float(dropout)
         self.bidirectional = bool(bidirectional)
         self.proj_size = 0
-        self.dtype = np.dtype(dtype).name
-        if self.dtype not in ("float32", "float64"):
-            raise ValueError(f"dtype must be float32 or float64, got {dtype!r}")
+        self.dtype = _validate.float_dtype(dtype).name
+        # All layers' size, before any is made.
+        _validate.check_bytes(
+            f"TorchRNN({mode}, {self.input_size}, {self.hidden_size}, "
+            f"num_layers={self.num_layers})", self._nbytes(),
+            f"{self.num_layers * self.num_directions} layer(s) of {self.hidden_size} units "
+            f"and their weights")
         self.layers = [self._make_layer(k) for k in range(self.num_layers)]
+
+    def _nbytes(self):
+        """What the layers hold once loaded: per layer and direction, its Keras
+        weights (kernel, recurrent kernel, up to two bias rows) and _LAYER_BYTES."""
+        width, hidden, dirs = _GATES[self.mode] * self.hidden_size, self.hidden_size, \
+            self.num_directions
+        first = width * (self.input_size + hidden + 2)    # layer 0 reads the input
+        later = width * (dirs * hidden + hidden + 2)      # the others, the layer below
+        values = dirs * (first + (self.num_layers - 1) * later)
+        return (values * np.dtype(self.dtype).itemsize
+                + self.num_layers * dirs * _LAYER_BYTES)
 
     @property
     def num_directions(self):
@@ -259,7 +271,9 @@ class TorchRNN:
         Raises
         ------
         ValueError
-            For missing or unexpected keys, a wrong shape or a non-float dtype.
+            For missing or unexpected keys, a wrong shape, or entries that are
+            not real numbers (bool, complex, strings, dates, ... are refused,
+            as by every ``set_weights``).
         NotImplementedError
             For LSTM projection weights (``weight_hr_l*``).
 
@@ -281,11 +295,12 @@ class TorchRNN:
                 f"unexpected keys {unexpected}")
         arrays = {}
         for key, shape in expected.items():
-            a = _to_numpy(sd[key], key)
+            a = _validate.weight_array(sd[key], "TorchRNN", f"state_dict entry {key!r}",
+                                       self.dtype)
             if a.shape != shape:
                 raise ValueError(f"state_dict entry {key!r} has shape {a.shape}, "
                                  f"expected {shape}")
-            arrays[key] = a.astype(self.dtype, copy=False)
+            arrays[key] = a
         for k, layer in enumerate(self.layers):
             weights = []
             for d in range(self.num_directions):
@@ -358,7 +373,7 @@ class TorchRNN:
         if type(input).__name__ == "PackedSequence":
             raise TypeError("PackedSequence input is not supported: pass a padded tensor "
                             "(and run the padded steps, or mask them with fastrnn's layers)")
-        x = _to_numpy(input, "input") if hasattr(input, "detach") else np.asarray(input)
+        x = _validate.real_array(input, self.mode, "input")
         if x.ndim not in (2, 3):
             raise ValueError(f"{self.mode} expected input of rank 2 (unbatched) or 3, "
                              f"got shape {x.shape}")
@@ -414,7 +429,7 @@ class TorchRNN:
             parts = [hx]
         out = []
         for name, p in zip(("h_0", "c_0"), parts):
-            a = _to_numpy(p, name) if hasattr(p, "detach") else np.asarray(p)
+            a = _validate.real_array(p, self.mode, name)
             if a.shape != shape:
                 raise ValueError(
                     f"Expected {name} of shape (num_layers * num_directions, batch, hidden_size)"
@@ -507,7 +522,8 @@ def from_torch(module_or_state_dict, mode=None, **kwargs):
     module_or_state_dict : torch.nn.RNNBase or mapping
         An ``nn.RNN``, ``nn.LSTM`` or ``nn.GRU`` module (then no other
         argument), or its ``state_dict()``: a mapping of torch's keys to torch
-        tensors or numpy arrays (float32 or float64).
+        tensors or numpy arrays of real numbers (integers or floats,
+        converted to ``dtype``).
     mode : {"LSTM", "GRU", "RNN_TANH", "RNN_RELU", "RNN"}, optional
         Required with a state_dict: the module's ``mode`` (``"RNN"`` takes
         ``nonlinearity="tanh"`` or ``"relu"``, default tanh).
@@ -515,8 +531,9 @@ def from_torch(module_or_state_dict, mode=None, **kwargs):
         With a state_dict, the module's constructor arguments:
         ``input_size``, ``hidden_size``, ``num_layers``, ``bias``,
         ``batch_first``, ``dropout``, ``bidirectional``, ``proj_size``,
-        ``nonlinearity``, ``device`` (ignored), ``dtype`` (default the
-        weights' dtype). Sizes missing are read off the weights; sizes given
+        ``nonlinearity``, ``device`` (ignored), ``dtype`` (float32 or
+        float64 as a name, numpy or torch dtype; default float64 for float64
+        weights, else float32). Sizes missing are read off the weights; sizes given
         are checked against them.
 
     Returns
@@ -631,9 +648,7 @@ def from_torch(module_or_state_dict, mode=None, **kwargs):
             raise ValueError(f"{key}={given!r} does not match the state_dict, which has "
                              f"{key}={value!r}")
     dtype = kwargs.get("dtype")
-    if dtype is not None and not isinstance(dtype, str):
-        dtype = str(dtype).replace("torch.", "")
-    if dtype is None:
+    if dtype is None:  # the weights' own: float64 stays float64
         first = sd["weight_ih_l0"]
         dtype = "float64" if "float64" in str(getattr(first, "dtype", "")) else "float32"
     model = TorchRNN(mode, inferred["input_size"], inferred["hidden_size"],
