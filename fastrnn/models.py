@@ -19,7 +19,8 @@ import numpy as np
 
 from ._version import __version__
 from .bidirectional import Bidirectional
-from .core_layers import InputLayer, Layer, layer_from_config, unique_name
+from .core_layers import (Dense, Embedding, InputLayer, Layer, TimeDistributed,
+                          layer_from_config, unique_name)
 from .layers import GRU, LSTM, SimpleRNN
 
 __all__ = ["Sequential", "FORMAT_NAME"]
@@ -65,6 +66,46 @@ def _n_weights(layer):
     if hasattr(layer, "use_bias"):  # Dense
         return 1 + int(layer.use_bias)
     return 1 if layer.has_weights else 0
+
+
+def _weight_shapes(layer, input_shape):
+    """The shapes of the arrays ``layer.set_weights`` takes, from its config and its
+    input shape alone (None where neither fixes a size): what a model file must hold
+    for the layer, checked before a file's arrays are read."""
+    d = input_shape[-1] if input_shape else None
+    if isinstance(layer, Bidirectional):
+        return _weight_shapes(layer.forward_layer, input_shape) + \
+            _weight_shapes(layer.backward_layer, input_shape)
+    if isinstance(layer, _RNN_TYPES):
+        return [shape for _, shape in layer._weight_shapes(d)]
+    if isinstance(layer, TimeDistributed):
+        inner = (input_shape[0],) + tuple(input_shape[2:]) \
+            if input_shape and len(input_shape) >= 3 else None
+        return _weight_shapes(layer.layer, inner)
+    if isinstance(layer, Embedding):
+        return [(layer.input_dim, layer.output_dim)]
+    if isinstance(layer, Dense):
+        return [(d, layer.units)] + ([(layer.units,)] if layer.use_bias else [])
+    if not layer.has_weights:
+        return []
+    raise ValueError(f"cannot tell which weights layer {layer.name!r} "
+                     f"({type(layer).__name__}) takes")
+
+
+def _model_weight_shapes(model):
+    """``_weight_shapes`` of every layer of ``model._layers``, the InputLayer included."""
+    shapes, shape = [], model.input_shape
+    for layer in model._layers:
+        if isinstance(layer, InputLayer):
+            shapes.append([])
+            continue
+        shapes.append(_weight_shapes(layer, shape))
+        if shape is not None:
+            try:
+                shape = _output_shape(layer, tuple(shape))
+            except (ValueError, TypeError):
+                shape = None
+    return shapes
 
 
 def _rnn_units(layer):
