@@ -248,6 +248,44 @@ def _layer_cycle(d):  # a layer fed by its own output: the walk back from the ou
     return write_zip(d / "loop.keras", members)
 
 
+def _global_heap(data, holding):
+    """(address, {index: (offset, size)}) of the global-heap collection of HDF5 file
+    ``data`` whose objects include the bytes ``holding`` (8-byte lengths)."""
+    at = data.find(b"GCOL\x01")
+    while at >= 0:
+        size = struct.unpack_from("<Q", data, at + 8)[0]
+        objects, p = {}, 16
+        while p + 16 <= size:
+            index, _, osize = struct.unpack_from("<HHxxxxQ", data, at + p)
+            objects[index] = (at + p, osize)
+            p += osize if index == 0 else 16 + -(-osize // 8) * 8
+        if any(data[o + 16:o + 16 + n] == holding for o, n in objects.values()):
+            return at, objects
+        at = data.find(b"GCOL\x01", at + 1)
+    raise AssertionError(f"no global heap holds {holding!r}")
+
+
+def _heap_loop(d):  # a global-heap object of size 0: libhdf5 walked the heap forever
+    data = bytearray((DATA / "sentiment_seq.h5").read_bytes())
+    _, objects = _global_heap(bytes(data), b"embedding")
+    offset, _ = objects[0]                       # the free space at the collection's end
+    data[offset + 8:offset + 16] = bytes(8)
+    path = d / "heap_loop.h5"
+    path.write_bytes(bytes(data))
+    return path
+
+
+def _string_length_bomb(d):  # a string's descriptor states 2 GiB: libhdf5 zeroed 2 GiB
+    data = (DATA / "sentiment_seq.h5").read_bytes()
+    heap, objects = _global_heap(data, b"embedding")
+    index = next(i for i, (o, n) in objects.items() if data[o + 16:o + 16 + n] == b"embedding")
+    descriptor = struct.pack("<IQI", 9, heap, index)     # length, collection, index
+    assert data.count(descriptor) == 1
+    path = d / "string_bomb.h5"
+    path.write_bytes(data.replace(descriptor, struct.pack("<IQI", 2**31, heap, index)))
+    return path
+
+
 def _fifo(d):
     fifo = d / "fifo"
     if not fifo.exists():
@@ -301,6 +339,9 @@ CHILD_CASES = {
     "4 TiB dataset (.keras)": (_four_tib_dataset, r"layers/embedding/vars/0", True),
     "4 TiB dataset (.h5)": (_legacy_four_tib_dataset, "model_weights/embedding", True),
     "layer graph with a cycle": (_layer_cycle, r"config\.json.*cycle", False),
+    "string stating 2 GiB (.h5)": (_string_length_bomb, "model_weights/layer_names holds more",
+                                   False),
+    "global heap that loops (.h5)": (_heap_loop, "keras_version.*damaged global heap", False),
     # Last: before the fix, each of these blocked forever on the FIFO.
     "external storage on a FIFO": (_external_storage_fifo, r"layers/embedding/vars/0.*"
                                                            r"external", False),

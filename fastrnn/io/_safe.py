@@ -361,12 +361,12 @@ def _check_chunks(dset, plist, where, nbytes, file_size):
                              f"not {chunk_bytes}")
 
 
-def read_attr(obj, name, max_bytes=MAX_JSON_BYTES):
+def read_attr(obj, name, raw, max_bytes=MAX_JSON_BYTES):
     """Attribute ``name`` of HDF5 object ``obj`` (None if absent), strings decoded.
 
-    Refused before reading when its fixed-size values need more than ``max_bytes``.
-    Variable-length strings live in the file's heap, so the file's size bounds them;
-    they are refused after reading when longer."""
+    Refused before reading when its values need more than ``max_bytes``. The
+    lengths of variable-length strings are read from the file first, through
+    ``raw`` (the file's ``RawFile``): libhdf5 trusts them."""
     h5py = _h5py()
 
     if name not in obj.attrs:
@@ -378,6 +378,8 @@ def read_attr(obj, name, max_bytes=MAX_JSON_BYTES):
     if dtype.kind == "O" and (string is None or string.length is not None):
         raise ValueError(f"holds variable-length {dtype} values, not text")
     size = count * dtype.itemsize
+    if dtype.kind == "O":
+        size = _check_vlen_strings(obj, name, max_bytes, raw)
     if size > max_bytes:
         raise ValueError(f"holds {_mib(size)}, more than the {_mib(max_bytes)} fastrnn reads")
     value = obj.attrs[name]
@@ -390,7 +392,183 @@ def read_attr(obj, name, max_bytes=MAX_JSON_BYTES):
             if value.dtype.kind in "OSU" else value
     else:
         value = text(value.item() if isinstance(value, np.generic) else value)
-    if dtype.kind == "O" and sum(map(len, value if isinstance(value, list) else [value])) \
-            > max_bytes:
-        raise ValueError(f"holds more than the {_mib(max_bytes)} fastrnn reads")
     return value
+
+
+# ---- variable-length strings, read from the file before libhdf5 reads them
+# libhdf5 (2.0) reads a variable-length string by allocating and zeroing the length
+# its descriptor states (up to 4 GiB) before it looks at the data, and loops forever
+# on a global-heap collection holding an object of size 0. So for an attribute of
+# such strings, the attribute's message is found in its object's header, and each
+# descriptor's length and heap object are checked (HDF5 file format spec, sections
+# III.C "Global Heap", IV.A "Object Headers", IV.A.2.m "Attribute Message").
+_MAX_HEADER_BLOCKS = 256     # object-header continuation blocks followed
+_HEAP_SIZE_MIN = 4096
+
+
+class RawFile:
+    """Bounded reads of an HDF5 file's bytes (addresses relative to its base), for the
+    checks libhdf5 does not make. One per open file: it caches the heaps it walked."""
+
+    def __init__(self, f):
+        plist = f.id.get_create_plist()
+        self.offset_size, self.length_size = plist.get_sizes()
+        if self.offset_size not in (4, 8) or self.length_size not in (4, 8):
+            raise ValueError(f"has {self.offset_size}-byte addresses and "
+                             f"{self.length_size}-byte lengths, which fastrnn cannot check")
+        self.base = plist.get_userblock()
+        self.fd = f.id.get_vfd_handle()
+        self.size = f.id.get_filesize()
+        self.o = "<I" if self.offset_size == 4 else "<Q"
+        self.l = "<I" if self.length_size == 4 else "<Q"
+        self.heaps = {}       # address: {index: size} of the global heaps walked
+
+    def read(self, addr, n):
+        import os
+
+        if addr < 0 or n < 0 or self.base + addr + n > self.size:
+            raise ValueError(f"refers to bytes {addr}..{addr + n} past the end of the file")
+        data = os.pread(self.fd, n, self.base + addr)
+        if len(data) != n:
+            raise ValueError("is truncated")
+        return data
+
+
+def _header_messages(raw, addr, version):
+    """(type, flags, data) of every message in the object header at ``addr``."""
+    blocks, seen = [(addr, None)], set()
+    while blocks:
+        start, size = blocks.pop()
+        if start in seen or len(seen) >= _MAX_HEADER_BLOCKS:
+            raise ValueError("has an object header whose blocks loop or never end")
+        seen.add(start)
+        if version == 1:
+            if size is None:  # the prefix: version, reserved, count, refcount, size
+                size = struct.unpack("<I", raw.read(start + 8, 4))[0]
+                start += 16
+            block, p, head = raw.read(start, size), 0, 8
+        else:
+            if size is None:
+                prefix = raw.read(start, 6)
+                flags = prefix[5]
+                if prefix[:4] != b"OHDR":
+                    raise ValueError("has a damaged object header")
+                p = 6 + (16 if flags & 0x20 else 0) + (4 if flags & 0x10 else 0)
+                width = 1 << (flags & 0x3)
+                size = int.from_bytes(raw.read(start + p, width), "little")
+                start, size = start + p + width, size
+                block, p = raw.read(start, size), 0
+            else:                      # "OCHK", messages, checksum
+                block = raw.read(start, size)
+                if block[:4] != b"OCHK":
+                    raise ValueError("has a damaged object header")
+                block, p = block[:-4], 4
+            head = 4 + (2 if flags & 0x04 else 0)   # type, size, flags[, order]
+        while p + head <= len(block):
+            if version == 1:
+                mtype, msize, mflags = struct.unpack_from("<HHB", block, p)
+            else:
+                mtype, msize, mflags = struct.unpack_from("<BHB", block, p)
+            data = block[p + head:p + head + msize]
+            if len(data) != msize:
+                raise ValueError("has a damaged object header")
+            if mtype == 0x10:          # continuation: offset, length
+                off = struct.unpack_from(raw.o, data)[0]
+                length = struct.unpack_from(raw.l, data, raw.offset_size)[0]
+                blocks.append((off, length))
+            yield mtype, mflags, data
+            p += head + msize
+
+
+def _pad8(n, version):
+    return -(-n // 8) * 8 if version == 1 else n
+
+
+def _check_vlen_strings(obj, name, max_bytes, raw):
+    """Check the descriptors of attribute ``name`` (variable-length strings) of ``obj``
+    against the heap objects they name; return their total length."""
+    h5py = _h5py()
+
+    info = h5py.h5o.get_info(obj.id)
+    if info.hdr.version not in (1, 2):
+        raise ValueError(f"has an object header of version {info.hdr.version}")
+    want = name.encode()
+    for mtype, mflags, data in _header_messages(raw, info.addr, info.hdr.version):
+        if mtype == 0x15:              # attribute info: attributes in dense storage
+            heap = struct.unpack_from(raw.o, data, 2 + (2 if data[1] & 0x1 else 0))[0]
+            if heap != (1 << 8 * raw.offset_size) - 1:
+                raise ValueError("is stored in dense attribute storage, which fastrnn "
+                                 "cannot check (Keras never writes it)")
+        if mtype != 0x0C:
+            continue
+        version, aflags, name_size, dt_size, ds_size = struct.unpack_from("<BBHHH", data)
+        p = 8 + (1 if version == 3 else 0)
+        if data[p:p + name_size].rstrip(b"\0") != want:
+            continue
+        if mflags & 0x02 or (version > 1 and aflags & 0x3):
+            raise ValueError("is a shared attribute message, which fastrnn cannot check")
+        p += _pad8(name_size, version)
+        dt = data[p:p + dt_size]
+        p += _pad8(dt_size, version)
+        ds = data[p:p + ds_size]
+        p += _pad8(ds_size, version)
+        if len(dt) < 8 or dt[0] & 0x0F != 9 or dt[1] & 0x0F != 1:
+            raise ValueError("is not stored as variable-length strings")
+        if len(ds) < 4:
+            raise ValueError("has a damaged dataspace")
+        rank = ds[1]
+        if ds[0] == 2 and ds[3] == 2:
+            count = 0                  # a null dataspace
+        else:
+            dims_at = 8 if ds[0] == 1 else 4
+            dims = [struct.unpack_from(raw.l, ds, dims_at + i * raw.length_size)[0]
+                    for i in range(rank)]
+            count = math.prod(dims)
+        element = 4 + raw.offset_size + 4
+        values = data[p:p + count * element]
+        if len(values) != count * element:
+            raise ValueError("has a damaged value")
+        total = 0
+        for i in range(count):
+            length = struct.unpack_from("<I", values, i * element)[0]
+            heap = struct.unpack_from(raw.o, values, i * element + 4)[0]
+            index = struct.unpack_from("<I", values, i * element + 4 + raw.offset_size)[0]
+            total += length
+            if total > max_bytes:
+                raise ValueError(f"holds more than the {_mib(max_bytes)} fastrnn reads")
+            if length == 0:
+                continue               # (libhdf5 reads nothing for an empty string)
+            if heap not in raw.heaps:
+                raw.heaps[heap] = _heap_objects(raw, heap)
+            if raw.heaps[heap].get(index) != length:
+                raise ValueError(f"string {i} states {length} bytes, but its heap object "
+                                 f"holds {raw.heaps[heap].get(index)}: the file is damaged")
+        return total
+    raise ValueError("is missing from its object's header: the file is damaged")
+
+
+def _heap_objects(raw, addr):
+    """{index: size} of the global-heap collection at ``addr``, walked as libhdf5
+    walks it; refused where libhdf5 would loop or run past the collection."""
+    head = 8 + raw.length_size
+    prefix = raw.read(addr, head)
+    if prefix[:5] != b"GCOL\x01":
+        raise ValueError(f"refers to a damaged global heap at {addr}")
+    size = struct.unpack_from(raw.l, prefix, 8)[0]
+    if size < _HEAP_SIZE_MIN:
+        raise ValueError(f"refers to a damaged global heap at {addr}")
+    heap = raw.read(addr, size)
+    objects, p = {}, head
+    while p < size:
+        if p + head > size:
+            break                      # too small for an object: free space
+        index = struct.unpack_from("<H", heap, p)[0]
+        osize = struct.unpack_from(raw.l, heap, p + 8)[0]
+        need = osize if index == 0 else head + -(-osize // 8) * 8
+        if need == 0 or need > size - p:
+            raise ValueError(f"refers to a damaged global heap at {addr} (an object of "
+                             f"{osize} bytes at {p})")
+        if index:
+            objects[index] = osize
+        p += need
+    return objects

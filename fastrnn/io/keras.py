@@ -228,10 +228,11 @@ def _load_legacy_h5(path, h5py):
         with _safe.member("the HDF5 file"):
             _safe.check_links(f)   # before any lookup: a lookup follows links
             has_weights = "model_weights" in f
+            raw_file = _safe.RawFile(f)
         with _safe.member("keras_version"):
-            version = _safe.read_attr(f, "keras_version")
+            version = _safe.read_attr(f, "keras_version", raw_file)
         with _safe.member("model_config", keep=_KEEP):
-            raw = _safe.read_attr(f, "model_config")
+            raw = _safe.read_attr(f, "model_config", raw_file)
             if raw is None:
                 raise ValueError(
                     "is missing: an HDF5 file without a 'model_config' attribute is not a "
@@ -244,7 +245,7 @@ def _load_legacy_h5(path, h5py):
         if not has_weights:
             raise ValueError("it has a model config but no 'model_weights' group")
         with _safe.member("model_weights", keep=_KEEP):
-            _LegacyH5Weights(f["model_weights"], shapes, os.path.getsize(path)).load(
+            _LegacyH5Weights(f["model_weights"], shapes, os.path.getsize(path), raw_file).load(
                 model, chain, _model_class(config) == "Sequential")
     return model
 
@@ -793,16 +794,17 @@ def _names(value):
 
 
 class _LegacyH5Weights:
-    def __init__(self, group, shapes, file_size):
+    def __init__(self, group, shapes, file_size, raw_file):
         self.group = group
         self.shapes = shapes          # {layer name: expected weight shapes}
         self.file_size = file_size
+        self.raw_file = raw_file      # for the attributes' string checks
 
     def load(self, model, chain, sequential):
         import h5py
 
         with _safe.member("model_weights/layer_names"):
-            saved = _names(_safe.read_attr(self.group, "layer_names"))
+            saved = _names(_safe.read_attr(self.group, "layer_names", self.raw_file))
         if saved is None:
             saved = list(self.group.keys())
         fast = {layer.name: layer for layer in model._layers}
@@ -820,7 +822,7 @@ class _LegacyH5Weights:
             if not isinstance(g, h5py.Group):
                 raise ValueError(f"{where} is not a group")
             with _safe.member(f"{where}/weight_names"):
-                wnames = _names(_safe.read_attr(g, "weight_names")) or []
+                wnames = _names(_safe.read_attr(g, "weight_names", self.raw_file)) or []
             if not wnames and not shapes:
                 if _has_weights(layer):
                     raise ValueError(f"no weights for layer {entry.name!r} in model_weights")
