@@ -154,6 +154,25 @@ def replace(f, where, **create):
     f.create_dataset(where, **create)
 
 
+def npz_model(tmp_path):
+    model = fastrnn.Sequential([fastrnn.InputLayer(shape=(None, 3)),
+                                fastrnn.LSTM(4, seed=0, return_sequences=True),
+                                fastrnn.GRU(2, seed=1), fastrnn.Dense(1)])
+    model(np.zeros((1, 2, 3)))                                  # builds the weights
+    path = tmp_path / "model.npz"
+    model.save(path)
+    with zipfile.ZipFile(path) as zf:
+        members = {i.filename: zf.read(i) for i in zf.infolist()}
+    return model, members
+
+
+def npy_header(shape, dtype="<f4"):
+    buf = io.BytesIO()
+    np.lib.format.write_array_header_1_0(
+        buf, {"descr": dtype, "fortran_order": False, "shape": tuple(shape)})
+    return buf.getvalue()
+
+
 # --------------------------------------------------------------------------- child loads
 # Each case: a builder(dir) -> path. Loaded in one child process under a time limit and
 # an address-space limit (+512 MiB over the child's start), as the reproductions.
@@ -237,6 +256,24 @@ def _four_tib_dataset(d):
 def _legacy_four_tib_dataset(d):
     return legacy_copy(d / "4tib.h5", lambda f: replace(f, LEGACY_EMB, shape=(2**40, 1),
                                                         dtype="f4"))
+
+
+def _npz_weight_bomb(d):
+    _, members = npz_model(d)
+    name = "layer001_weight000.npy"
+    return zip_bomb(d / "weight_bomb.npz", members, name, prefix=npy_header((2**28,)))
+
+
+def _npz_config_bomb(d):
+    _, members = npz_model(d)
+    return zip_bomb(d / "config_bomb.npz", members, "fastrnn_config.npy",
+                    prefix=npy_header((), "<U268435456"))
+
+
+def _npz_four_tib_entry(d):
+    _, members = npz_model(d)
+    members["layer001_weight000.npy"] = npy_header((2**40,)) + bytes(64)
+    return write_zip(d / "4tib.npz", members)
 
 
 def _layer_cycle(d):  # a layer fed by its own output: the walk back from the output looped
@@ -338,6 +375,9 @@ CHILD_CASES = {
                                       r"layers/embedding/vars/0.*inflates", False),
     "4 TiB dataset (.keras)": (_four_tib_dataset, r"layers/embedding/vars/0", True),
     "4 TiB dataset (.h5)": (_legacy_four_tib_dataset, "model_weights/embedding", True),
+    ".npz weight inflates to 1 GiB": (_npz_weight_bomb, "layer001_weight000", False),
+    ".npz config inflates to 1 GiB": (_npz_config_bomb, "fastrnn_config", False),
+    ".npz entry declares 4 TiB": (_npz_four_tib_entry, "layer001_weight000", True),
     "layer graph with a cycle": (_layer_cycle, r"config\.json.*cycle", False),
     "string stating 2 GiB (.h5)": (_string_length_bomb, "model_weights/layer_names holds more",
                                    False),
@@ -526,6 +566,15 @@ def test_deeply_nested_json_is_refused(h5py, tmp_path):
         fastrnn.load_model(path)
 
 
+def test_deeply_nested_npz_config_is_refused(tmp_path):
+    _, members = npz_model(tmp_path)
+    buf = io.BytesIO()
+    np.save(buf, np.array(_deep_json(1000)))
+    members["fastrnn_config.npy"] = buf.getvalue()
+    with pytest.raises(ValueError, match=r"fastrnn_config.*nested"):
+        fastrnn.load_model(write_zip(tmp_path / "deep.npz", members))
+
+
 def test_mask_ops_that_refer_to_themselves_are_refused(h5py, tmp_path):
     # A cycle among the mask operations used to recurse until RecursionError.
     members = keras_members("sentiment_func")
@@ -555,10 +604,17 @@ def test_invalid_bytes_in_metadata_name_metadata(h5py, tmp_path):
     assert "config.json" not in str(info.value)
 
 
-@pytest.mark.parametrize("ext", [".keras", ".h5"])
-def test_bytes_path_works_as_open_accepts_it(h5py, ext):
-    path = DATA / f"sentiment_seq{ext}"
-    assert fastrnn.load_model(os.fsencode(path)) == fastrnn.load_model(path)
+@pytest.mark.parametrize("ext", [".keras", ".h5", ".npz"])
+def test_bytes_path_works_as_open_accepts_it(h5py, tmp_path, ext):
+    if ext == ".npz":
+        model, _ = npz_model(tmp_path)
+        path = tmp_path / "bytes.npz"
+        model.save(os.fsencode(path))           # save takes a bytes path too
+        want = model
+    else:
+        path = DATA / f"sentiment_seq{ext}"
+        want = fastrnn.load_model(path)
+    assert fastrnn.load_model(os.fsencode(path)) == want
 
 
 def test_encrypted_member_is_refused(h5py, tmp_path):
@@ -622,3 +678,55 @@ def test_unsupported_layers_are_value_errors_too(h5py):
     with pytest.raises(ValueError, match=r"'my_conv'.*Conv1D") as info:
         fastrnn.load_model(DATA / "unsupported_conv1d.keras")
     assert isinstance(info.value, NotImplementedError)
+
+
+# --------------------------------------------------------------------------- fastrnn .npz
+def test_npz_with_a_weight_entry_removed_is_refused(tmp_path):
+    _, members = npz_model(tmp_path)
+    del members["layer002_weight001.npy"]
+    with pytest.raises(ValueError, match="layer002_weight001"):
+        fastrnn.load_model(write_zip(tmp_path / "missing.npz", members))
+
+
+def test_npz_with_all_weights_of_a_built_layer_removed_is_refused(tmp_path):
+    _, members = npz_model(tmp_path)
+    for j in range(3):
+        del members[f"layer002_weight{j:03d}.npy"]
+    with pytest.raises(ValueError, match="layer002_weight000"):
+        fastrnn.load_model(write_zip(tmp_path / "missing.npz", members))
+
+
+@pytest.mark.parametrize("extra", ["layer009_weight000.npy", "layer001_weight003.npy",
+                                   "notes.npy"])
+def test_npz_with_an_entry_of_no_layer_is_refused(tmp_path, extra):
+    _, members = npz_model(tmp_path)
+    members[extra] = members["layer001_weight002.npy"]
+    with pytest.raises(ValueError, match=extra.removesuffix(".npy")):
+        fastrnn.load_model(write_zip(tmp_path / "extra.npz", members))
+
+
+def test_npz_entry_of_the_wrong_shape_or_dtype_is_refused(tmp_path):
+    _, members = npz_model(tmp_path)
+    for what, array in {"shape": np.zeros((4, 17), "f4"),
+                        "dtype": np.array([["a"] * 16] * 3)}.items():
+        buf = io.BytesIO()
+        np.save(buf, array)
+        bad = dict(members, **{"layer001_weight000.npy": buf.getvalue()})
+        with pytest.raises(ValueError, match=r"layer001_weight000.*(\(3, 16\)|floating)"):
+            fastrnn.load_model(write_zip(tmp_path / f"{what}.npz", bad))
+
+
+def test_npz_with_pickled_entry_is_refused(tmp_path):
+    _, members = npz_model(tmp_path)
+    buf = io.BytesIO()
+    np.save(buf, np.array([{"a": 1}], dtype=object), allow_pickle=True)
+    members["layer001_weight000.npy"] = buf.getvalue()
+    with pytest.raises(ValueError, match="layer001_weight000"):
+        fastrnn.load_model(write_zip(tmp_path / "pickle.npz", members))
+
+
+def test_unbuilt_layers_still_save_and_load(tmp_path):
+    model = fastrnn.Sequential([fastrnn.LSTM(3), fastrnn.Dense(2)])
+    model.save(tmp_path / "unbuilt.npz")
+    again = fastrnn.load_model(tmp_path / "unbuilt.npz")
+    assert again == model and not again.layers[0].built

@@ -73,7 +73,7 @@ def load_model(path):
     records in functional configs (``NotEqual``, ``Any``) are checked to be
     Keras's own mask propagation.
 
-    Every member and dataset of a Keras file is checked before it is read: its
+    Every member, dataset and entry is checked before it is read: its
     declared size against a cap (JSON members at most
     ``fastrnn.io._safe.MAX_JSON_BYTES``), the weights' shapes and dtypes
     against what the model config implies, and HDF5 storage and links so
@@ -96,7 +96,7 @@ def load_model(path):
     ValueError
         For a corrupt, truncated, hostile or non-model file (also a
         TensorFlow SavedModel directory, or a FIFO); the message names the
-        file and the member (zip member or HDF5 dataset).
+        file and the member (zip member, HDF5 dataset or .npz entry).
         ``fastrnn.layers.TooLargeError`` (a ValueError and a MemoryError)
         when a member or dataset declares more than
         ``fastrnn.layers.MAX_BYTES``.

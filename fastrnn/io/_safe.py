@@ -1,7 +1,7 @@
 """The rules that keep ``load_model`` safe on hostile and damaged files.
 
 One statement of each rule, used by the Keras ``.keras`` and legacy ``.h5``
-readers (TESTING.md, "Hostile and damaged
+readers and by fastrnn's ``.npz`` reader (TESTING.md, "Hostile and damaged
 model files", lists them). Every check looks at metadata only (declared sizes,
 shapes, dtypes, storage layouts, links) and runs before the data it guards is
 read, so refusing a file costs what reading its directory costs.
@@ -13,6 +13,7 @@ import contextlib
 import json
 import math
 import struct
+import tokenize
 import zipfile
 import zlib
 
@@ -23,9 +24,9 @@ from ..layers import TooLargeError
 
 __all__ = ["MAX_JSON_BYTES", "MAX_JSON_DEPTH", "MAX_ZIP_ENTRIES", "member", "check_size",
            "check_shape", "open_zip", "read_member", "parse_json", "check_links",
-           "read_dataset", "read_attr"]
+           "read_dataset", "read_attr", "read_npy"]
 
-#: Largest JSON text read (config.json, metadata.json, model_config):
+#: Largest JSON text read (config.json, metadata.json, model_config, fastrnn_config):
 #: a Keras config takes about 2 KB per layer, so 4 MiB is some 2,000 layers; parsing
 #: 4 MiB of JSON needs at most ~100 MB of Python objects.
 MAX_JSON_BYTES = 4 * 2**20
@@ -572,3 +573,53 @@ def _heap_objects(raw, addr):
             objects[index] = osize
         p += need
     return objects
+
+
+# --------------------------------------------------------------------------- .npy
+_NPY_BLOCK = 16 * 2**20
+
+
+def read_npy(zf, name, expected, file_size, config=False):
+    """Read ``.npy`` member ``name`` of a zip: a weight array of shape ``expected`` (None
+    where any size goes), or with ``config`` the 0-d string holding JSON. Its header is
+    checked before any data is read, and exactly the bytes it declares are read."""
+    info, f = _open_member(zf, name)
+    try:
+        with f:
+            version = np.lib.format.read_magic(f)
+            if version == (1, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_1_0(f)
+            elif version == (2, 0):
+                shape, fortran, dtype = np.lib.format.read_array_header_2_0(f)
+            else:
+                raise ValueError(f"is a .npy of version {version}, which fastrnn does not "
+                                 "write")
+            if dtype.hasobject:
+                raise ValueError("holds Python objects (pickles), which fastrnn never loads")
+            if config:
+                if shape != () or dtype.kind != "U":
+                    raise ValueError(f"is a {dtype} array of shape {shape}, not JSON text")
+                if dtype.itemsize > 4 * MAX_JSON_BYTES:   # UTF-32: 4 bytes a character
+                    raise ValueError(f"holds {_mib(dtype.itemsize)} of text, more than "
+                                     f"the {_mib(4 * MAX_JSON_BYTES)} fastrnn reads")
+                nbytes = dtype.itemsize
+            else:
+                nbytes = _check_values(shape, dtype, expected, "", file_size)
+            if info.file_size != f.tell() + nbytes:
+                raise ValueError(f"declares {info.file_size} bytes, but its header "
+                                 f"{f.tell()} and data {nbytes}")
+            out = np.empty(math.prod(shape), dtype)
+            view = out.view(np.uint8)
+            done = 0
+            while done < nbytes:   # in blocks, as np.load: no second copy of the data
+                block = f.read(min(_NPY_BLOCK, nbytes - done))
+                if not block:
+                    raise ValueError(f"is truncated: {done} of {nbytes} bytes")
+                view[done:done + len(block)] = np.frombuffer(block, np.uint8)
+                done += len(block)
+            if f.read(1):
+                raise ValueError("holds more data than its header declares")
+    except (zipfile.BadZipFile, zlib.error, EOFError, OSError, RuntimeError, struct.error,
+            SyntaxError, tokenize.TokenError) as e:   # (numpy parses the header as Python)
+        raise ValueError(f"is corrupt: {e}") from None
+    return out.reshape(shape, order="F" if fortran else "C")
