@@ -730,3 +730,79 @@ def test_unbuilt_layers_still_save_and_load(tmp_path):
     model.save(tmp_path / "unbuilt.npz")
     again = fastrnn.load_model(tmp_path / "unbuilt.npz")
     assert again == model and not again.layers[0].built
+
+
+# --------------------------------------------------------------------------- fuzz
+def _damaged(data, rng, n):
+    for _ in range(n):
+        damaged = bytearray(data)
+        kind = rng.integers(3)
+        if kind == 0:     # overwrite a run of bytes
+            start = int(rng.integers(0, len(data) - 16))
+            size = int(rng.integers(1, 48))
+            damaged[start:start + size] = rng.integers(0, 256, size, dtype=np.uint8).tobytes()
+        elif kind == 1:   # flip one bit
+            i = int(rng.integers(len(data)))
+            damaged[i] ^= 1 << int(rng.integers(8))
+        else:             # truncate
+            del damaged[int(rng.integers(len(data))):]
+        yield bytes(damaged)
+
+
+def _fuzz(tmp_path, rng, per_member, per_file):
+    """Load damaged copies of model files; return (refused, loaded, wrong, slow).
+
+    Damage inside each zip member with the zip's checksums kept right, so that it
+    reaches the JSON, HDF5 and .npy readers (``per_member`` copies of each member; 4x
+    for the JSON and HDF5 members), and damage anywhere in legacy .h5 files
+    (``per_file`` copies). ``wrong`` lists the failures that are not ValueErrors,
+    ``slow`` the loads that took more than 2 s (a hang or a bomb in the making)."""
+    import time
+
+    sources = {f"{name}.keras": keras_members(name)
+               for name in ("sentiment_func", "masking_rnn_seq", "reshape_flatten_func")}
+    sources["model.npz"] = npz_model(tmp_path)[1]
+    cases = []
+    for source, members in sources.items():
+        for name, data in members.items():
+            n = per_member * (4 if name.endswith((".h5", ".json")) else 1)
+            cases += [(source, members, name, damaged) for damaged in _damaged(data, rng, n)]
+    for source in ("sentiment_func.h5", "masking_rnn_seq.h5", "stacked_gru_seq.h5"):
+        data = (DATA / source).read_bytes()
+        cases += [(source, None, None, damaged) for damaged in _damaged(data, rng, per_file)]
+    refused = loaded = 0
+    wrong, slow = [], []
+    for source, members, name, damaged in cases:
+        path = tmp_path / f"damaged{Path(source).suffix}"
+        if members is None:
+            path.write_bytes(damaged)
+        else:
+            write_zip(path, dict(members, **{name: damaged}))
+        start = time.monotonic()
+        try:
+            fastrnn.load_model(path)
+            loaded += 1
+        except ValueError:
+            refused += 1
+        except Exception as e:  # noqa: BLE001 -- the point: anything else is a bug
+            wrong.append(f"{source} ({name}): {type(e).__name__}: {e}")
+        if time.monotonic() - start > 2:
+            slow.append(f"{source} ({name}): {time.monotonic() - start:.1f} s")
+    return refused, loaded, wrong, slow
+
+
+def test_damaged_files_fail_with_value_error(h5py, tmp_path):
+    """About 400 damaged files: every failure is a ValueError (anything else fails)."""
+    refused, loaded, wrong, slow = _fuzz(tmp_path, np.random.default_rng(12), 6, 40)
+    assert not wrong, wrong[:5]
+    assert not slow, slow[:5]
+    assert refused > 200
+
+
+@pytest.mark.fuzz
+def test_damaged_files_fuzz_long(h5py, tmp_path):
+    """The same, 25x (about 10,000 files, about a minute). A run like this one found
+    libhdf5's global-heap loop and string-length bomb (TESTING.md)."""
+    refused, loaded, wrong, slow = _fuzz(tmp_path, np.random.default_rng(2026), 150, 900)
+    assert not wrong, wrong[:5]
+    assert not slow, slow[:5]

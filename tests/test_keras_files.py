@@ -148,7 +148,8 @@ def test_truncated_file(h5py, tmp_path, ext):
 
 @pytest.mark.parametrize("ext", [".keras", ".h5"])
 def test_corrupt_files_fail_cleanly(h5py, tmp_path, ext):
-    """Random damage gives ValueError / NotImplementedError (or loads), never another error."""
+    """Random damage gives ValueError (or loads), never another error. (The unsupported-layer
+    error, which damage to a class name gives, is a ValueError too.)"""
     data = (DATA / f"masking_rnn_func{ext}").read_bytes()
     rng = np.random.default_rng(7)
     path = tmp_path / f"damaged{ext}"
@@ -160,7 +161,7 @@ def test_corrupt_files_fail_cleanly(h5py, tmp_path, ext):
         path.write_bytes(bytes(damaged))
         try:
             fastrnn.load_model(path)
-        except (ValueError, NotImplementedError):
+        except ValueError:
             failures += 1
     assert failures > 0
 
