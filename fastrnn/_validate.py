@@ -178,18 +178,3 @@ def _describe(value, dt):
         return "dtype object (a ragged or non-numeric nested sequence?)"
     return f"dtype {dt}"
 
-
-def npz_array(archive, key, who):
-    """Member ``key`` of an open ``np.load`` archive as a weight, read only
-    after its header's dtype and shape pass the weight rule and the size check."""
-    name = key + ".npy"
-    if name in archive.zip.namelist():
-        with archive.zip.open(name) as f:
-            version = np.lib.format.read_magic(f)
-            read_header = {(1, 0): np.lib.format.read_array_header_1_0,
-                           (2, 0): np.lib.format.read_array_header_2_0}.get(version)
-            if read_header is not None:  # (3.0 headers only add utf-8 field names)
-                shape, _, dt = read_header(f)
-                _check_kind(np.empty(0, dt), dt, who, f"weight {key!r}", WEIGHT_KINDS)
-                check_bytes(f"{who} weight {key!r}", math.prod(shape) * dt.itemsize, shape)
-    return weight_array(archive[key], who, f"weight {key!r}")

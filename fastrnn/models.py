@@ -17,11 +17,11 @@ import time
 
 import numpy as np
 
-from . import _validate
 from ._locks import WeightsLock
 from ._version import __version__
 from .bidirectional import Bidirectional
-from .core_layers import InputLayer, Layer, layer_from_config, unique_name
+from .core_layers import (Dense, Embedding, InputLayer, Layer, TimeDistributed,
+                          layer_from_config, unique_name)
 from .layers import GRU, LSTM, SimpleRNN
 
 __all__ = ["Sequential", "FORMAT_NAME"]
@@ -67,6 +67,46 @@ def _n_weights(layer):
     if hasattr(layer, "use_bias"):  # Dense
         return 1 + int(layer.use_bias)
     return 1 if layer.has_weights else 0
+
+
+def _weight_shapes(layer, input_shape):
+    """The shapes of the arrays ``layer.set_weights`` takes, from its config and its
+    input shape alone (None where neither fixes a size): what a model file must hold
+    for the layer, checked before a file's arrays are read."""
+    d = input_shape[-1] if input_shape else None
+    if isinstance(layer, Bidirectional):
+        return _weight_shapes(layer.forward_layer, input_shape) + \
+            _weight_shapes(layer.backward_layer, input_shape)
+    if isinstance(layer, _RNN_TYPES):
+        return [shape for _, shape in layer._weight_shapes(d)]
+    if isinstance(layer, TimeDistributed):
+        inner = (input_shape[0],) + tuple(input_shape[2:]) \
+            if input_shape and len(input_shape) >= 3 else None
+        return _weight_shapes(layer.layer, inner)
+    if isinstance(layer, Embedding):
+        return [(layer.input_dim, layer.output_dim)]
+    if isinstance(layer, Dense):
+        return [(d, layer.units)] + ([(layer.units,)] if layer.use_bias else [])
+    if not layer.has_weights:
+        return []
+    raise ValueError(f"cannot tell which weights layer {layer.name!r} "
+                     f"({type(layer).__name__}) takes")
+
+
+def _model_weight_shapes(model):
+    """``_weight_shapes`` of every layer of ``model._layers``, the InputLayer included."""
+    shapes, shape = [], model.input_shape
+    for layer in model._layers:
+        if isinstance(layer, InputLayer):
+            shapes.append([])
+            continue
+        shapes.append(_weight_shapes(layer, shape))
+        if shape is not None:
+            try:
+                shape = _output_shape(layer, tuple(shape))
+            except (ValueError, TypeError):
+                shape = None
+    return shapes
 
 
 def _rnn_units(layer):
@@ -598,7 +638,7 @@ class Sequential:
 
         Parameters
         ----------
-        path : str or os.PathLike
+        path : str, bytes or os.PathLike
             The file to write, used as given (no suffix is appended; ``.npz``
             is customary). Paths ending in ``.keras``, ``.h5`` or ``.hdf5``
             raise ValueError: fastrnn does not write Keras files.
@@ -623,17 +663,21 @@ class Sequential:
         >>> loaded == model, np.array_equal(loaded(x), y)
         (True, True)
         """
-        path = os.fspath(path)
+        path = os.fsdecode(os.fspath(path))   # str, bytes or PathLike, as open() takes
         if path.endswith((".keras", ".h5", ".hdf5")):
             raise ValueError(
                 f"fastrnn saves its own .npz format and cannot write Keras files; "
                 f"use a path ending in .npz, got {path!r}")
+        weights = [layer.get_weights() for layer in self._layers]
+        # "weights" (how many arrays each layer has) lets load tell a layer saved
+        # unbuilt from one whose arrays were removed.
         meta = {"format": FORMAT_NAME, "format_version": FORMAT_VERSION,
-                "fastrnn_version": __version__, "config": self.get_config()}
+                "fastrnn_version": __version__, "config": self.get_config(),
+                "weights": [len(w) for w in weights]}
         arrays = {CONFIG_KEY: np.array(json.dumps(meta))}
-        for i, layer in enumerate(self._layers):
-            for j, w in enumerate(layer.get_weights()):
-                arrays[f"layer{i:03d}_weight{j:03d}"] = w
+        for i, layer_weights in enumerate(weights):
+            for j, w in enumerate(layer_weights):
+                arrays[_entry_name(i, j)] = w
         with open(path, "wb") as f:  # np.savez(path) would append ".npz"
             np.savez(f, **arrays)
 
@@ -641,9 +685,13 @@ class Sequential:
     def load(cls, path):
         """Read a model written by ``save``.
 
+        Nothing is unpickled, and every entry's size, shape and dtype are
+        checked against the config before it is read (TESTING.md, "Hostile and
+        damaged model files").
+
         Parameters
         ----------
-        path : str or os.PathLike
+        path : str, bytes or os.PathLike
             A ``.npz`` file written by ``Sequential.save``.
 
         Returns
@@ -653,34 +701,60 @@ class Sequential:
         Raises
         ------
         ValueError
-            If the file is not a readable fastrnn model.
+            If the file is not a readable fastrnn model: damaged, or an entry
+            missing, extra, or not what the config implies (the message names
+            the entry). ``fastrnn.layers.TooLargeError`` (a ValueError) when an
+            entry declares more than ``fastrnn.layers.MAX_BYTES``.
         """
-        path = os.fspath(path)
+        from .io import _safe
+
+        path = os.fsdecode(os.fspath(path))
         try:
-            archive = np.load(path, allow_pickle=False)
-        except (OSError, ValueError, EOFError) as e:
-            raise ValueError(f"{path!r} is not a readable fastrnn .npz model: {e}") from None
-        with archive:
-            if not hasattr(archive, "files") or CONFIG_KEY not in archive.files:
-                raise ValueError(f"{path!r} is not a fastrnn model: it has no "
-                                 f"'{CONFIG_KEY}' entry")
-            try:
-                meta = json.loads(str(archive[CONFIG_KEY][()]))
-                if meta.get("format") != FORMAT_NAME:
-                    raise ValueError(f"format {meta.get('format')!r}")
-                if meta.get("format_version", 0) > FORMAT_VERSION:
+            return cls._load(path, _safe)
+        except ValueError as e:   # (TooLargeError keeps its class)
+            msg = f"{path!r} is not a valid fastrnn model: {e}"
+            raise (type(e) if isinstance(e, _safe.TooLargeError) else ValueError)(msg) \
+                from None
+
+    @classmethod
+    def _load(cls, path, _safe):
+        """Sequential.load without the file's name in the errors. Every entry's size,
+        shape and dtype are checked against the config before it is read."""
+        file_size = os.path.getsize(path)
+        with _safe.member("the archive"):
+            zf = _safe.open_zip(path)
+        with zf:
+            names = zf.namelist()
+            if CONFIG_KEY + ".npy" not in names:
+                raise ValueError(f"it has no '{CONFIG_KEY}' entry: not a fastrnn model")
+            with _safe.member(CONFIG_KEY):
+                text = _safe.read_npy(zf, CONFIG_KEY + ".npy", None, file_size, config=True)
+                meta = _safe.parse_json(str(text[()]))
+                if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+                    raise ValueError(f"is not a fastrnn model config (format "
+                                     f"{meta.get('format') if isinstance(meta, dict) else meta!r})")
+                version = meta.get("format_version", 0)
+                if not isinstance(version, int) or version > FORMAT_VERSION:
                     raise ValueError(
-                        f"format_version {meta['format_version']} is newer than this "
-                        f"fastrnn ({__version__}) reads; upgrade fastrnn")
+                        f"has format_version {version!r}, newer than this fastrnn "
+                        f"({__version__}) reads; upgrade fastrnn")
                 model = cls.from_config(meta["config"])
-                for i, layer in enumerate(model._layers):
-                    keys = sorted(k for k in archive.files if k.startswith(f"layer{i:03d}_"))
-                    if keys:
-                        layer.set_weights([_validate.npz_array(archive, k, "Sequential.load")
-                                           for k in keys])
-            except Exception as e:  # corrupt member, bad JSON, bad config, bad weights
-                raise ValueError(f"{path!r} is not a valid fastrnn model: "
-                                 f"{type(e).__name__}: {e}") from None
+                expected = _model_weight_shapes(model)
+                counts = meta.get("weights")
+                if counts is not None and (not isinstance(counts, list) or len(counts) != len(
+                        expected) or not all(type(n) is int for n in counts)):
+                    raise ValueError(f"lists weight counts {counts!r} for "
+                                     f"{len(expected)} layers")
+            entries = _weight_entries(names, model, expected, counts)
+            for i, layer in enumerate(model._layers):
+                arrays = []
+                for j, shape in enumerate(expected[i] if entries[i] else []):
+                    name = _entry_name(i, j)
+                    with _safe.member(name):
+                        arrays.append(_safe.read_npy(zf, name + ".npy", shape, file_size))
+                if arrays:
+                    with _safe.member(f"the weights of layer {layer.name!r}"):
+                        layer.set_weights(arrays)
         return model
 
     # ------------------------------------------------------------ misc
@@ -700,6 +774,46 @@ class Sequential:
     def __repr__(self):
         names = ", ".join(type(layer).__name__ for layer in self.layers)
         return f"<fastrnn.Sequential name={self.name!r} layers=[{names}]>"
+
+
+def _entry_name(i, j):
+    return f"layer{i:03d}_weight{j:03d}"
+
+
+def _weight_entries(names, model, expected, counts):
+    """For each layer, whether the archive holds its weights; refuses (naming the
+    entry) an entry of no layer's weight, and a missing one."""
+    by_layer = [set() for _ in expected]
+    for name in names:
+        if name == CONFIG_KEY + ".npy":
+            continue
+        key = name[:-4] if name.endswith(".npy") else name
+        try:
+            i, j = (int(n) for n in key.removeprefix("layer").split("_weight"))
+        except ValueError:
+            i = j = -1
+        if i < 0 or j < 0 or _entry_name(i, j) != key:
+            raise ValueError(f"entry {key!r} is not part of a fastrnn model")
+        if i >= len(expected):
+            raise ValueError(f"entry {key!r} belongs to no layer: the model has "
+                             f"{len(expected)} layers (the InputLayer counted)")
+        if j >= len(expected[i]):
+            layer = model._layers[i]
+            raise ValueError(f"entry {key!r} is not a weight of layer {layer.name!r}: a "
+                             f"{type(layer).__name__} takes {len(expected[i])}")
+        by_layer[i].add(j)
+    for i, present in enumerate(by_layer):
+        # A layer saved unbuilt has no entries; otherwise it has them all.
+        n = len(expected[i]) if present or counts is None else counts[i]
+        for j in range(n):
+            if j not in present:
+                layer = model._layers[i]
+                raise ValueError(f"entry {_entry_name(i, j)!r} is missing: layer "
+                                 f"{layer.name!r} ({type(layer).__name__}) has {n} weights")
+        if counts is not None and counts[i] != len(present):
+            raise ValueError(f"the config lists {counts[i]} weights for layer {i}, the "
+                             f"archive holds {len(present)}")
+    return [bool(p) for p in by_layer]
 
 
 def _shape_str(shape):

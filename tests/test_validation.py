@@ -464,7 +464,7 @@ def test_npz_loader_refuses_what_set_weights_refuses(tmp_path):
         arrays = dict(z)
     arrays["layer000_weight000"] = np.ones((3, 8), np.complex64)
     np.savez(tmp_path / "bad.npz", **arrays)
-    with pytest.raises(ValueError, match=r"'layer000_weight000' .*real numbers"):
+    with pytest.raises(ValueError, match=r"layer000_weight000.*real numbers"):
         fastrnn.load_model(tmp_path / "bad.npz")
 
 
@@ -484,8 +484,8 @@ def test_npz_loader_checks_the_size_before_reading(tmp_path):
                     header, {"descr": "<f4", "fortran_order": False, "shape": (2**40,)})
                 data = header.getvalue()  # (the magic included)
             zout.writestr(item, data)
-    with pytest.raises(ValueError, match=r"TooLargeError: Sequential.load weight "
-                                         r"'layer000_weight000' would need 4.1e\+03 GiB"):
+    with pytest.raises(fastrnn.layers.TooLargeError,
+                       match=r"layer000_weight000: .*would need 4.1e\+03 GiB"):
         fastrnn.load_model(tmp_path / "huge.npz")
 
 

@@ -6,9 +6,10 @@ Neither imports TensorFlow, Keras or PyTorch: Keras files are read with h5py
 torch is imported only to read a torch module or tensors you pass in.
 """
 import os
-import zipfile
+import stat
 
 from ..models import CONFIG_KEY, Sequential
+from . import _safe
 from .torch import TorchRNN, from_torch
 
 __all__ = ["load_model", "from_torch", "TorchRNN"]
@@ -23,6 +24,9 @@ def _sniff(path):
             f"{path!r} is a directory: TensorFlow SavedModel directories are not supported; "
             "save the Keras model with model.save('model.keras') or model.save('model.h5')")
     try:
+        if not stat.S_ISREG(os.stat(path).st_mode):  # a FIFO or a device could block forever
+            raise ValueError(f"{path!r} is not a regular file (a FIFO, socket or device): "
+                             "not a model file")
         with open(path, "rb") as f:
             head = f.read(8)
             if head == _HDF5_SIGNATURE:
@@ -35,11 +39,10 @@ def _sniff(path):
         raise FileNotFoundError(f"No such model file: {path!r}") from None
     if head[:2] == b"PK":
         try:
-            with zipfile.ZipFile(path) as zf:
+            with _safe.open_zip(path) as zf:
                 names = set(zf.namelist())
-        except (zipfile.BadZipFile, EOFError, OSError) as e:
-            raise ValueError(f"{path!r} is a corrupt or truncated zip archive "
-                             f"(not a readable .keras or .npz model): {e}") from None
+        except ValueError as e:
+            raise ValueError(f"{path!r} {e} (not a readable .keras or .npz model)") from None
         if "config.json" in names:
             return "keras"
         if CONFIG_KEY + ".npy" in names:
@@ -70,9 +73,17 @@ def load_model(path):
     records in functional configs (``NotEqual``, ``Any``) are checked to be
     Keras's own mask propagation.
 
+    Every member, dataset and entry is checked before it is read: its
+    declared size against a cap (JSON members at most
+    ``fastrnn.io._safe.MAX_JSON_BYTES``), the weights' shapes and dtypes
+    against what the model config implies, and HDF5 storage and links so
+    that no other file is read (external storage, external and soft links,
+    virtual datasets are refused). TESTING.md, "Hostile and damaged model
+    files", lists the rules.
+
     Parameters
     ----------
-    path : str or os.PathLike
+    path : str, bytes or os.PathLike
         The model file.
 
     Returns
@@ -82,12 +93,17 @@ def load_model(path):
 
     Raises
     ------
-    NotImplementedError
-        (``fastrnn.io.keras.UnsupportedLayerError``) naming the class and name
-        of a layer fastrnn does not support; nothing is skipped silently.
     ValueError
-        For a corrupt, truncated or non-model file (also a TensorFlow
-        SavedModel directory).
+        For a corrupt, truncated, hostile or non-model file (also a
+        TensorFlow SavedModel directory, or a FIFO); the message names the
+        file and the member (zip member, HDF5 dataset or .npz entry).
+        ``fastrnn.layers.TooLargeError`` (a ValueError and a MemoryError)
+        when a member or dataset declares more than
+        ``fastrnn.layers.MAX_BYTES``.
+    NotImplementedError
+        (``fastrnn.io.keras.UnsupportedLayerError``, also a ValueError)
+        naming the class and name of a layer fastrnn does not support;
+        nothing is skipped silently.
     FileNotFoundError
         If ``path`` does not exist.
     ImportError
@@ -128,7 +144,7 @@ def load_model(path):
         ...
     FileNotFoundError: No such model file: '...no-such-model.keras'
     """
-    path = os.fspath(path)
+    path = os.fsdecode(os.fspath(path))   # str, bytes or PathLike, as open() takes
     kind = _sniff(path)
     if kind == "npz":
         return Sequential.load(path)

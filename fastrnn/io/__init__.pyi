@@ -6,4 +6,6 @@ from .torch import from_torch as from_torch
 
 __all__ = ["load_model", "from_torch", "TorchRNN"]
 
-def load_model(path: str | os.PathLike[str]) -> Sequential: ...
+def load_model(
+    path: str | bytes | os.PathLike[str] | os.PathLike[bytes],
+) -> Sequential: ...

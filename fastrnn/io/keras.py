@@ -28,15 +28,17 @@ Examples
 (True, False)
 """
 import io
-import json
+import math
 import numbers
+import os
 import warnings
-import zipfile
 
-from .. import _validate, core_layers
+from .. import core_layers
+from .. import layers as _layers
 from ..bidirectional import Bidirectional
-from ..layers import GRU, LSTM, SimpleRNN
-from ..models import Sequential
+from ..layers import GRU, LSTM, SimpleRNN, TooLargeError
+from ..models import Sequential, _model_weight_shapes
+from . import _safe
 
 __all__ = ["load_keras_model", "SUPPORTED_LAYERS", "UnsupportedLayerError", "require_h5py"]
 
@@ -83,11 +85,12 @@ def require_h5py():
     return h5py
 
 
-class UnsupportedLayerError(NotImplementedError):
-    """A layer (or layer setting) fastrnn cannot run; the message names the layer.
+class UnsupportedLayerError(NotImplementedError, ValueError):
+    """A layer, layer setting or model structure fastrnn cannot run; the message names it.
 
     Raised by ``fastrnn.load_model`` for a Keras model containing such a
-    layer: nothing is skipped silently. A ``NotImplementedError``.
+    layer: nothing is skipped silently. A ``NotImplementedError``, and a
+    ``ValueError`` like every other refusal of a model file.
 
     Parameters
     ----------
@@ -98,6 +101,8 @@ class UnsupportedLayerError(NotImplementedError):
     --------
     >>> from fastrnn.io.keras import UnsupportedLayerError
     >>> issubclass(UnsupportedLayerError, NotImplementedError)
+    True
+    >>> issubclass(UnsupportedLayerError, ValueError)
     True
     """
 
@@ -145,82 +150,124 @@ def load_keras_model(path, kind):
     >>> model = load_keras_model("sentiment.keras", "keras")   # doctest: +SKIP
     """
     h5py = require_h5py()
-    if kind == "keras":
+    try:
+        if kind == "keras":
+            return _load_keras_zip(path, h5py)
+        return _load_legacy_h5(path, h5py)
+    except ValueError as e:  # every refusal names the file, then the member
+        keep = isinstance(e, (TooLargeError, UnsupportedLayerError))
+        raise (type(e) if keep else ValueError)(f"{path!r}: {e}") from None
+
+
+# Refusals that keep their class when named after their member.
+_KEEP = (UnsupportedLayerError,)
+
+
+def _load_keras_zip(path, h5py):
+    # The members are read in this order, each checked before it is read: the JSON
+    # members against a fixed cap, the weights against what the config implies.
+    with _safe.member("the .keras file"):
+        zf = _safe.open_zip(path)
+    with zf:
+        names = set(zf.namelist())
+        if "config.json" not in names:
+            raise ValueError("a zip archive without config.json: not a Keras .keras model")
+        metadata = {}
+        if "metadata.json" in names:
+            with _safe.member("metadata.json"):
+                metadata = _safe.parse_json(_safe.read_member(zf, "metadata.json",
+                                                              _safe.MAX_JSON_BYTES))
+                if not isinstance(metadata, dict):
+                    raise ValueError(f"is not a JSON object (it holds a "
+                                     f"{type(metadata).__name__})")
+        with _safe.member("config.json", keep=_KEEP):
+            config = _safe.parse_json(_safe.read_member(zf, "config.json",
+                                                        _safe.MAX_JSON_BYTES))
+            chain, model = _from_config(config, str(metadata.get("keras_version", "3")))
+            shapes = _shapes_by_name(model)
+        if "model.weights.h5" not in names:
+            if "model.weights.json" in names:
+                raise UnsupportedLayerError(
+                    "it stores sharded weights (model.weights.json); fastrnn reads only "
+                    "single-file weights (model.weights.h5)")
+            raise ValueError("it has no model.weights.h5")
+        with _safe.member("model.weights.h5", keep=_KEEP):
+            data = _safe.read_member(zf, "model.weights.h5", _weights_cap(shapes))
+    with _safe.member("model.weights.h5", keep=_KEEP):
         try:
-            with zipfile.ZipFile(path) as zf:
-                names = set(zf.namelist())
-                if "config.json" not in names:
-                    raise ValueError(f"{path!r} is a zip archive without config.json: "
-                                     "not a Keras .keras model")
-                config = json.loads(zf.read("config.json"))
-                metadata = json.loads(zf.read("metadata.json")) if "metadata.json" in names \
-                    else {}
-                if "model.weights.h5" in names:
-                    weights_bytes = zf.read("model.weights.h5")
-                elif "model.weights.json" in names:
-                    raise NotImplementedError(
-                        f"{path!r} stores sharded weights (model.weights.json); fastrnn reads "
-                        "only single-file weights (model.weights.h5)")
-                else:
-                    raise ValueError(f"{path!r} has no model.weights.h5")
-        except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError) as e:
-            raise ValueError(f"{path!r} is a corrupt or truncated .keras file: {e}") from None
-        except (UnicodeDecodeError, json.JSONDecodeError) as e:
-            raise ValueError(f"{path!r}: config.json is not valid JSON: {e}") from None
-        version = str(metadata.get("keras_version", "3"))
-        try:
-            with h5py.File(io.BytesIO(weights_bytes), "r") as f:
-                return _build(config, _Keras3Weights(f), version, path)
-        except NotImplementedError:  # a RuntimeError subclass, but not damage
-            raise
-        except (OSError, RuntimeError) as e:
-            raise ValueError(f"{path!r}: model.weights.h5 is corrupt: {e}") from None
+            f = h5py.File(io.BytesIO(data), "r")
+        except OSError as e:
+            raise ValueError(f"is not a readable HDF5 file: {e}") from None
+        with f:
+            _safe.check_links(f)
+            _Keras3Weights(f, shapes, len(data)).load(model, chain,
+                                                      _model_class(config) == "Sequential")
+    return model
+
+
+def _weights_cap(shapes):
+    """The most bytes model.weights.h5 may hold: 32 per weight value the config implies
+    (float64 weights and up to three optimizer slots of each), plus 1 MiB and 256 KiB
+    per layer of HDF5 structure. Unbounded (MAX_BYTES) when the config leaves a size
+    open; each dataset is still checked."""
+    values = 0
+    for layer_shapes in shapes.values():
+        for shape in layer_shapes:
+            if None in shape:
+                return _layers.MAX_BYTES
+            values += math.prod(shape)
+    return 32 * values + 2**20 + 2**18 * len(shapes)
+
+
+def _load_legacy_h5(path, h5py):
     try:
         f = h5py.File(path, "r")
     except OSError as e:
-        raise ValueError(f"{path!r} is a corrupt or truncated HDF5 file: {e}") from None
+        raise ValueError(f"is a corrupt or truncated HDF5 file: {e}") from None
     with f:
-        try:
-            raw = f.attrs.get("model_config")
+        with _safe.member("the HDF5 file"):
+            _safe.check_links(f)   # before any lookup: a lookup follows links
             has_weights = "model_weights" in f
-        except (OSError, RuntimeError, KeyError) as e:
-            raise ValueError(f"{path!r} is a corrupt HDF5 file: {e}") from None
-        if raw is None:
-            raise ValueError(
-                f"{path!r} is an HDF5 file without a 'model_config' attribute: not a Keras "
-                "model (a weights-only file from save_weights has no architecture)")
-        if isinstance(raw, bytes):
-            raw = raw.decode("utf-8")
-        try:
-            config = json.loads(str(raw))
-        except json.JSONDecodeError as e:
-            raise ValueError(f"{path!r}: model_config is not valid JSON: {e}") from None
-        version = f.attrs.get("keras_version", b"")
-        version = version.decode() if isinstance(version, bytes) else str(version)
+            raw_file = _safe.RawFile(f)
+        with _safe.member("keras_version"):
+            version = _safe.read_attr(f, "keras_version", raw_file)
+        with _safe.member("model_config", keep=_KEEP):
+            raw = _safe.read_attr(f, "model_config", raw_file)
+            if raw is None:
+                raise ValueError(
+                    "is missing: an HDF5 file without a 'model_config' attribute is not a "
+                    "Keras model (a weights-only file from save_weights has no architecture)")
+            if not isinstance(raw, str):
+                raise ValueError(f"is not JSON text (it holds {type(raw).__name__})")
+            config = _safe.parse_json(raw)
+            chain, model = _from_config(config, version if isinstance(version, str) else "")
+            shapes = _shapes_by_name(model)
         if not has_weights:
-            raise ValueError(f"{path!r} has a model config but no 'model_weights' group")
-        try:
-            group = f["model_weights"]
-        except (OSError, RuntimeError, KeyError) as e:
-            raise ValueError(f"{path!r} is a corrupt HDF5 file: {e}") from None
-        return _build(config, _LegacyH5Weights(group), version, path)
+            raise ValueError("it has a model config but no 'model_weights' group")
+        with _safe.member("model_weights", keep=_KEEP):
+            _LegacyH5Weights(f["model_weights"], shapes, os.path.getsize(path), raw_file).load(
+                model, chain, _model_class(config) == "Sequential")
+    return model
 
 
-def _build(config, weights, keras_version, path):
+def _from_config(config, keras_version):
+    """(chain, model) from a model config; the errors of a malformed config are
+    ValueErrors (the caller names the member)."""
     try:
         chain = _parse_model(config)
-        model = _to_sequential(config, chain, keras_version)
-        weights.load(model, chain, _model_class(config) == "Sequential")
-    except (UnsupportedLayerError, NotImplementedError):
-        raise
-    except ValueError as e:
-        raise ValueError(f"{path!r}: {e}") from None
+        return chain, _to_sequential(config, chain, keras_version)
     except (KeyError, TypeError, IndexError, AttributeError) as e:
-        raise ValueError(f"{path!r} is not a valid Keras model file "
+        raise ValueError(f"is not a valid Keras model config "
                          f"({type(e).__name__}: {e})") from None
-    except (OSError, RuntimeError) as e:  # h5py on damaged data
-        raise ValueError(f"{path!r} has corrupt weights ({type(e).__name__}: {e})") from None
-    return model
+    except RecursionError:
+        raise ValueError("is not a valid Keras model config (its layers refer to each "
+                         "other too deeply)") from None
+
+
+def _shapes_by_name(model):
+    """{layer name: the shapes of its weights the config implies (None: open)}."""
+    return {layer.name: shapes
+            for layer, shapes in zip(model._layers, _model_weight_shapes(model))}
 
 
 # --------------------------------------------------------------------------- config
@@ -249,7 +296,7 @@ def _parse_model(config):
                 for e in layers]
     if cls in ("Functional", "Model"):
         return _parse_functional(inner)
-    raise NotImplementedError(
+    raise UnsupportedLayerError(
         f"fastrnn loads keras.Sequential and functional models, not a {cls!r} model "
         "(subclassed models have no loadable architecture)")
 
@@ -261,7 +308,7 @@ def _single_ref(refs, what):
     if refs and isinstance(refs[0], str):
         refs = [refs]
     if len(refs) != 1:
-        raise NotImplementedError(
+        raise UnsupportedLayerError(
             f"fastrnn loads models with one input and one output; this model has "
             f"{len(refs)} {what}s")
     return refs[0]
@@ -283,7 +330,7 @@ def _parse_functional(inner):
     def node_of(entry):
         nodes = entry.get("inbound_nodes") or []
         if len(nodes) > 1:
-            raise NotImplementedError(
+            raise UnsupportedLayerError(
                 f"layer {entry['name']!r} ({entry['class_name']}) is called "
                 f"{len(nodes)} times; fastrnn loads only a linear chain of layers")
         return nodes[0] if nodes else None
@@ -323,13 +370,15 @@ def _parse_functional(inner):
         if entry is None:
             raise ValueError(f"the config refers to an unknown layer {name!r}")
         if index != 0:
-            raise NotImplementedError(
+            raise UnsupportedLayerError(
                 f"the model uses output {index} of layer {name!r} ({entry['class_name']}); "
                 "fastrnn loads a chain where each layer feeds the next its only output")
         if is_op(entry):
             raise _unsupported(entry["class_name"], name,
                                "operations on the data path are not supported (only the "
                                "mask operations Keras records for masking layers)")
+        if name in used:  # (the walk would never end)
+            raise ValueError(f"the layer graph has a cycle: layer {name!r} feeds itself")
         used.add(name)
         args, kwargs = parse_node(entry)
         chain.append((entry, args, kwargs))
@@ -337,37 +386,62 @@ def _parse_functional(inner):
             break
         tensor_args = [a for a in args if isinstance(a, tuple) and a[0] == "ref"]
         if len(args) != 1 or len(tensor_args) != 1:
-            raise NotImplementedError(
+            raise UnsupportedLayerError(
                 f"layer {name!r} ({entry['class_name']}) takes {len(args)} inputs; fastrnn "
                 "loads a linear chain where each layer takes one input")
         ref = tensor_args[0]
     chain.reverse()
     if chain[0][0]["name"] != in_name:
-        raise NotImplementedError("the model's output does not depend on its input through "
-                                  "a single chain of layers")
+        raise UnsupportedLayerError("the model's output does not depend on its input "
+                                    "through a single chain of layers")
 
-    # Explicit masks: symbolic expressions over mask ops and chain tensors.
+    # Explicit masks: symbolic expressions over mask ops and chain tensors. Each op is
+    # expanded once (memo); a cycle, or an expression of more than _MAX_MASK_TERMS terms
+    # once written out (ops can share inputs: 40 ops can stand for 2**40 terms), is refused.
+    memo, active = {}, set()
+
     def expr(v):
         if isinstance(v, tuple) and v and v[0] == "ref":
             name = v[1]
             if name in used:
-                return ("tensor", name, v[2])
+                return ("tensor", name, v[2]), 1
+            if name in memo:
+                return memo[name]
+            if name in active:
+                raise ValueError(f"the mask operations have a cycle through {name!r}")
             entry = entries.get(name)
             if entry is None:
                 raise ValueError(f"the config refers to an unknown layer {name!r}")
             if not is_op(entry):
-                raise NotImplementedError(
+                raise UnsupportedLayerError(
                     f"a mask comes from layer {name!r} ({entry['class_name']}), which is "
                     "not on the model's chain of layers")
             mask_ops.add(name)
+            active.add(name)
             args, kwargs = parse_node(entry)
             conf = {k: _norm(c) for k, c in entry.get("config", {}).items() if k != "name"}
-            conf.update({k: _norm(expr(c)) for k, c in kwargs.items()})
-            return (entry["class_name"], tuple(_norm(expr(a)) for a in args),
-                    tuple(sorted(conf.items())))
+            terms = 1
+            for k, c in kwargs.items():
+                value, n = expr(c)
+                conf[k] = _norm(value)
+                terms += n
+            parts = []
+            for a in args:
+                value, n = expr(a)
+                parts.append(_norm(value))
+                terms += n
+            if terms > _MAX_MASK_TERMS:
+                raise UnsupportedLayerError(
+                    f"the mask computed by {name!r} has more than {_MAX_MASK_TERMS} terms; "
+                    "fastrnn supports only Keras's own mask propagation")
+            active.discard(name)
+            memo[name] = (entry["class_name"], tuple(parts), tuple(sorted(conf.items()))), \
+                terms
+            return memo[name]
         if isinstance(v, list):
-            return tuple(expr(i) for i in v)
-        return v
+            values = [expr(i) for i in v]
+            return tuple(x for x, _ in values), 1 + sum(n for _, n in values)
+        return v, 1
 
     mask_ops = set()
     result = []
@@ -375,11 +449,11 @@ def _parse_functional(inner):
         explicit = None
         for key, value in kwargs.items():
             if key == "mask":
-                explicit = None if value is None else expr(value)
+                explicit = None if value is None else expr(value)[0]
             elif key == "training":
                 continue
             elif value is not None:
-                raise NotImplementedError(
+                raise UnsupportedLayerError(
                     f"layer {entry['name']!r} ({entry['class_name']}) is called with "
                     f"{key}=...; fastrnn loads layers called on their input alone")
         if entry["class_name"] in ("Sequential", "Functional", "Model"):
@@ -389,12 +463,13 @@ def _parse_functional(inner):
     left = set(entries) - used - mask_ops
     if left:
         extra = sorted(left)[0]
-        raise NotImplementedError(
+        raise UnsupportedLayerError(
             f"layer {extra!r} ({entries[extra]['class_name']}) is not on the chain from the "
             "model's input to its output; fastrnn loads only a linear chain of layers")
     return result
 
 
+_MAX_MASK_TERMS = 1000
 _MASK_OPS = {"NotEqual", "Equal", "Any", "All", "LogicalAnd", "LogicalOr", "LogicalNot",
              "Squeeze", "ExpandDims", "Cast"}
 
@@ -528,8 +603,8 @@ def _make_layer(entry):
     except ValueError as e:
         if "Unknown activation" in str(e):
             raise _unsupported(cls, name, str(e)) from None
-        raise ValueError(f"cannot rebuild layer {name!r} ({cls}) from its config: {e}") \
-            from None
+        error = TooLargeError if isinstance(e, TooLargeError) else ValueError
+        raise error(f"cannot rebuild layer {name!r} ({cls}) from its config: {e}") from None
     raise _unsupported(cls, name)
 
 
@@ -548,7 +623,7 @@ def _to_sequential(config, chain, keras_version):
                                                      if entry.class_name != "Embedding"
                                                      else "float32"))
         if entry.mask is not None and entry.mask != mask:
-            raise NotImplementedError(
+            raise UnsupportedLayerError(
                 f"layer {entry.name!r} ({entry.class_name}) is called with an explicit mask "
                 f"that is not the one Keras propagates to it ({entry.mask!r} instead of "
                 f"{mask!r}); fastrnn supports only Keras's own mask propagation")
@@ -580,18 +655,30 @@ def _warn_keras2_hard_sigmoid(layers):
 
 
 # --------------------------------------------------------------------------- weights
-def _numbered(group, where):
-    """Datasets ``0``, ``1``, ... of an h5 group, in numeric order."""
-    if group is None:
-        return []
-    keys = list(group.keys())
+# Both readers check, before reading a dataset, that the file holds exactly the arrays
+# the config implies, each of the implied shape (_safe.read_dataset); links were checked
+# when the file was opened (_safe.check_links).
+_WEIGHTED = (SimpleRNN, LSTM, GRU, Bidirectional)
+
+
+def _has_weights(layer):
+    return isinstance(layer, _WEIGHTED) or getattr(layer, "has_weights", False)
+
+
+def _numbered(group, where, shapes, file_size):
+    """Datasets ``0``, ``1``, ... of an h5 group, in numeric order, of ``shapes``."""
+    keys = [] if group is None else list(group.keys())
     try:
         order = sorted(keys, key=int)
     except ValueError:
         raise ValueError(f"unexpected entries {keys} in weights group {where!r}") from None
     if [int(k) for k in order] != list(range(len(order))):
         raise ValueError(f"weights group {where!r} has entries {order}, expected 0..n-1")
-    return [_validate.weight_array(group[k], where, f"weight {k!r}") for k in order]
+    if len(order) != len(shapes):
+        raise ValueError(f"weights group {where!r} holds {len(order)} arrays, the model "
+                         f"config implies {len(shapes)}")
+    return [_safe.read_dataset(group[k], f"{where}/{k}", shape, file_size)
+            for k, shape in zip(order, shapes)]
 
 
 def _count_datasets(group):
@@ -610,8 +697,10 @@ def _set(layer, arrays, where):
 
 
 class _Keras3Weights:
-    def __init__(self, f):
+    def __init__(self, f, shapes, file_size):
         self.f = f
+        self.shapes = shapes          # {layer name: expected weight shapes}
+        self.file_size = file_size
 
     def _group(self, path):
         return self.f[path] if path in self.f else None
@@ -639,18 +728,29 @@ class _Keras3Weights:
             if layer is None:  # the InputLayer made for a Keras 2 Sequential
                 continue
             taken.add(key)
-            arrays = self._arrays(entry, group, path)
-            n_stored = 0 if group is None else _count_datasets(group)
-            if n_stored != len(arrays):
+            if group is not None and not isinstance(group, h5py.Group):
+                raise ValueError(f"{path} is not a group")
+            shapes = self.shapes[entry.name]
+            if group is None or not shapes:
+                n_stored = 0 if group is None else _count_datasets(group)
+                if n_stored:
+                    raise ValueError(f"weights group {path!r} holds {n_stored} arrays but "
+                                     f"layer {entry.name!r} ({entry.class_name}) has none")
+                if shapes or _has_weights(layer):
+                    raise ValueError(f"no weights for layer {entry.name!r} "
+                                     f"({entry.class_name}) at {path!r}")
+                continue
+            parts = self._parts(entry, layer, shapes)
+            n_stored = _count_datasets(group)
+            if n_stored != len(shapes):
                 raise ValueError(
                     f"weights group {path!r} holds {n_stored} arrays but layer "
-                    f"{entry.name!r} ({entry.class_name}) reads {len(arrays)}")
-            if arrays:
-                _set(layer, arrays, path)
-            elif isinstance(layer, (SimpleRNN, LSTM, GRU, Bidirectional)) or getattr(
-                    layer, "has_weights", False):
-                raise ValueError(f"no weights for layer {entry.name!r} ({entry.class_name}) "
-                                 f"at {path!r}")
+                    f"{entry.name!r} ({entry.class_name}) reads {len(shapes)}")
+            arrays = []
+            for sub, sub_shapes in parts:
+                arrays += _numbered(group.get(sub), f"{path}/{sub}", sub_shapes,
+                                    self.file_size)
+            _set(layer, arrays, path)
         if root is not None:
             for key in root.keys():
                 if key not in taken and isinstance(root[key], h5py.Group) \
@@ -658,20 +758,19 @@ class _Keras3Weights:
                     raise ValueError(f"weights group 'layers/{key}' belongs to no layer of "
                                      "the model config")
 
-    def _arrays(self, entry, group, path):
+    @staticmethod
+    def _parts(entry, layer, shapes):
+        """[(subgroup, its shapes)]: where Keras keeps the layer's variables."""
         cls = entry.class_name
-        if group is None:
-            return []
         if cls in _RNN_CLASSES:
-            return _numbered(group.get("cell/vars"), path + "/cell/vars")
+            return [("cell/vars", shapes)]
         if cls == "Bidirectional":
-            return (_numbered(group.get("forward_layer/cell/vars"),
-                              path + "/forward_layer/cell/vars")
-                    + _numbered(group.get("backward_layer/cell/vars"),
-                                path + "/backward_layer/cell/vars"))
+            n = len(layer.forward_layer._weight_shapes(0))
+            return [("forward_layer/cell/vars", shapes[:n]),
+                    ("backward_layer/cell/vars", shapes[n:])]
         if cls == "TimeDistributed":
-            return _numbered(group.get("layer/vars"), path + "/layer/vars")
-        return _numbered(group.get("vars"), path + "/vars")
+            return [("layer/vars", shapes)]
+        return [("vars", shapes)]
 
 
 def _snake(name):
@@ -682,39 +781,63 @@ def _snake(name):
     return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
 
 
+def _names(value):
+    """A names attribute (layer_names, weight_names) as a list of str (None if absent)."""
+    if value is None or isinstance(value, list) and all(isinstance(v, str) for v in value):
+        return value
+    if isinstance(value, str):
+        return [value]
+    if getattr(value, "size", None) == 0:  # (Keras writes an empty float array for none)
+        return []
+    raise ValueError(f"holds {getattr(value, 'dtype', type(value).__name__)} values, "
+                     "not names")
+
+
 class _LegacyH5Weights:
-    def __init__(self, group):
+    def __init__(self, group, shapes, file_size, raw_file):
         self.group = group
+        self.shapes = shapes          # {layer name: expected weight shapes}
+        self.file_size = file_size
+        self.raw_file = raw_file      # for the attributes' string checks
 
     def load(self, model, chain, sequential):
-        names_attr = self.group.attrs.get("layer_names")
-        saved = [n.decode() if isinstance(n, bytes) else str(n) for n in names_attr] \
-            if names_attr is not None else list(self.group.keys())
+        import h5py
+
+        with _safe.member("model_weights/layer_names"):
+            saved = _names(_safe.read_attr(self.group, "layer_names", self.raw_file))
+        if saved is None:
+            saved = list(self.group.keys())
         fast = {layer.name: layer for layer in model._layers}
         for entry in chain:
             layer = fast.get(entry.name)
             if layer is None:
                 continue
+            where = f"model_weights/{entry.name}"
+            shapes = self.shapes[entry.name]
             if entry.name not in self.group:
-                if isinstance(layer, (SimpleRNN, LSTM, GRU, Bidirectional)) or getattr(
-                        layer, "has_weights", False):
+                if shapes or _has_weights(layer):
                     raise ValueError(f"no weights for layer {entry.name!r} in model_weights")
                 continue
             g = self.group[entry.name]
-            wnames = g.attrs.get("weight_names")
-            wnames = [] if wnames is None else [
-                n.decode() if isinstance(n, bytes) else str(n) for n in wnames]
+            if not isinstance(g, h5py.Group):
+                raise ValueError(f"{where} is not a group")
+            with _safe.member(f"{where}/weight_names"):
+                wnames = _names(_safe.read_attr(g, "weight_names", self.raw_file)) or []
+            if not wnames and not shapes:
+                if _has_weights(layer):
+                    raise ValueError(f"no weights for layer {entry.name!r} in model_weights")
+                continue
+            if len(wnames) != len(shapes):
+                raise ValueError(f"{where} lists {len(wnames)} weights; layer {entry.name!r} "
+                                 f"({entry.class_name}) takes {len(shapes)}")
             arrays = []
-            for wname in wnames:
+            for wname, shape in zip(wnames, shapes):
                 if wname not in g:
-                    raise ValueError(f"weight {wname!r} of layer {entry.name!r} is missing")
-                arrays.append(_validate.weight_array(g[wname], f"model_weights/{entry.name}",
-                                                     f"weight {wname!r}"))
-            if arrays:
-                _set(layer, arrays, f"model_weights/{entry.name}")
-            elif getattr(layer, "has_weights", False) or isinstance(
-                    layer, (SimpleRNN, LSTM, GRU, Bidirectional)):
-                raise ValueError(f"no weights for layer {entry.name!r} in model_weights")
+                    raise ValueError(f"{where}/{wname} is missing (a weight of layer "
+                                     f"{entry.name!r})")
+                arrays.append(_safe.read_dataset(g[wname], f"{where}/{wname}", shape,
+                                                 self.file_size))
+            _set(layer, arrays, where)
         chain_names = {e.name for e in chain}
         for n in saved:
             if n not in chain_names and n != "top_level_model_weights" and n in self.group \
