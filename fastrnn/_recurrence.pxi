@@ -1062,6 +1062,19 @@ cdef class Recurrence:
     def dtype(self):
         return "float64" if self.typenum == cnp.NPY_FLOAT64 else "float32"
 
+    def fits(self, x, Py_ssize_t max_rows):
+        """Whether ``prepare`` takes x as it is: an aligned, native-order,
+        C-contiguous (batch, T >= 1, input_dim) ndarray of the weights' dtype
+        with batch * T <= max_rows. The layers' fast path, decided in C."""
+        cdef cnp.ndarray arr
+        if type(x) is not cnp.ndarray:
+            return False
+        arr = <cnp.ndarray>x
+        return (cnp.PyArray_TYPE(arr) == self.typenum and arr.ndim == 3
+                and cnp.PyArray_IS_C_CONTIGUOUS(arr) and cnp.PyArray_ISNOTSWAPPED(arr)
+                and cnp.PyArray_ISALIGNED(arr) and arr.shape[2] == self.input_dim
+                and arr.shape[1] >= 1 and arr.shape[0] * arr.shape[1] <= max_rows)
+
     def prepare(self, x, mask, initial_state, bint go_backwards, bint return_sequences,
                 bint zero_output_for_mask):
         """Check the arguments and allocate the outputs of one call on x

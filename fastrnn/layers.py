@@ -534,20 +534,22 @@ class _RNN:
         the size of the call. Only the conversions are skipped on the fast
         path, when x already is what the kernel reads.
         """
-        # The fast path: an ndarray of the layer's dtype in native byte order
-        # (numpy's own float32/float64 dtype object, hence `is`), C-contiguous
-        # and aligned (carray: also writeable; a read-only x takes the checked
-        # path, which does not copy it either), and no mask or initial state.
-        fast = (mask is None and initial_state is None and type(x) is np.ndarray
-                and x.dtype is self._np_dtype and x.flags.carray)
-        if not fast:
-            x = _validate.real_array(x, type(self).__name__, "x")
+        recurrence = self._recurrence
+        # The fast path, chosen by one test (in C): x already is what the
+        # kernel reads, within the size limit (_call_row_bound bounds each
+        # row's share of a call, see _call_bytes), no mask or initial state.
+        if (mask is None and initial_state is None and recurrence is not None
+                and recurrence.fits(x, MAX_BYTES // self._call_row_bound)):
+            states = self._prepare_states(None, len(x)) if self.stateful else None
+            return recurrence.prepare(x, None, states, self.go_backwards,
+                                      self.return_sequences, self.zero_output_for_mask)
+        # The checked path: the same checks, with messages, and conversions.
+        x = _validate.real_array(x, type(self).__name__, "x")
         try:
             batch, steps, features = x.shape
         except ValueError:
             raise ValueError(f"{type(self).__name__} expected x of rank 3 (batch, timesteps, "
                              f"features), got shape {x.shape}") from None
-        recurrence = self._recurrence
         if recurrence is None and steps:  # the first call builds the layer for x's features
             with _build_lock:
                 if not self.built:
@@ -555,16 +557,11 @@ class _RNN:
             recurrence = self._recurrence
         if not steps or features != recurrence.input_dim:
             self._refuse_shape(x.shape, recurrence)
-        # The size, for either path: _call_row_bound bounds each row's share
-        # (see _check_call_size), so only a call near the limit is counted exactly.
         if batch * steps * self._call_row_bound > MAX_BYTES:
             self._check_call_size(x.shape)
-        if fast:
-            states = self._prepare_states(None, batch) if self.stateful else None
-        else:
-            x = _validate.kernel_array(x, self._np_dtype, type(self).__name__, "x")
-            mask = self._prepare_mask(mask, batch, steps)
-            states = self._prepare_states(initial_state, batch)
+        x = _validate.kernel_array(x, self._np_dtype, type(self).__name__, "x")
+        mask = self._prepare_mask(mask, batch, steps)
+        states = self._prepare_states(initial_state, batch)
         return recurrence.prepare(x, mask, states, self.go_backwards,
                                   self.return_sequences, self.zero_output_for_mask)
 
