@@ -80,7 +80,7 @@ cdef extern from "_simd.h" nogil:
     ctypedef void (*fr_tile_fn)(const float*, Py_ssize_t, Py_ssize_t, const float*,
                                 const float*, float*, Py_ssize_t) noexcept nogil
     fr_tile_fn fr_tile(int m, int nv)
-    float fr_expf(float)
+    float fr_expm1f(float)
     float fr_sigmoidf(float)
     float fr_tanhf(float)
     void fr_relax(Py_ssize_t spins)

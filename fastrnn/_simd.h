@@ -126,11 +126,18 @@ static inline void fr_omp_barrier(void) {
 #endif
 }
 
-/* exp, tanh and sigmoid in float32, branch-free so that GCC vectorizes
-   loops calling them (libm calls do not vectorize). Cephes's expf
-   polynomial after Cody-Waite range reduction: max error ~2 ulp.
-   Comparisons are written so that NaN propagates. */
-static inline float fr_expf(float x) {
+/* e^x - 1, sigmoid and tanh in float32, branch-free so that GCC vectorizes
+   loops calling them (libm calls do not vectorize). Comparisons are written
+   so that NaN propagates.
+
+   fr_expm1f: Cephes's expf polynomial after Cody-Waite range reduction,
+   x = n ln2 + r, |r| <= ln2 / 2, kept as e^r - 1 = r + r^2 P(r) so that
+   e^x - 1 = (e^r - 1) 2^n + (2^n - 1) loses nothing for small x: ~2 ulp.
+   The input is clamped to [-87.34, 88.38], where 2^n is a normal float, so
+   fr_expm1f(inf) is 2.4e38, not inf: enough for its two callers (sigmoid
+   1 / (2 + e) and tanh e / (e + 2) reach their limits there; sigmoid
+   flushes the subnormals it makes), not a general expm1f. */
+static inline float fr_expm1f(float x) {
     x = x > 88.3762626647949f ? 88.3762626647949f : x;
     x = x < -87.3365447504f ? -87.3365447504f : x;
     /* round to nearest with the 1.5 * 2^23 trick: vectorizes without SSE4.1 */
@@ -143,22 +150,25 @@ static inline float fr_expf(float x) {
     p = p * r + 4.1665795894E-2f;
     p = p * r + 1.6666665459E-1f;
     p = p * r + 5.0000001201E-1f;
-    p = p * r * r + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
+    float q = p * r * r + r;   /* e^r - 1 */
+    uint32_t bits = (uint32_t)((int32_t)n + 127) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    return q * scale + (scale - 1.0f);
 }
 
+/* sigmoid(x) = 1 / (1 + e^-x) = 1 / (2 + (e^-x - 1)). */
 static inline float fr_sigmoidf(float x) {
-    return 1.0f / (1.0f + fr_expf(-x));
+    return 1.0f / (2.0f + fr_expm1f(-x));
 }
 
+/* tanh(x) = e / (e + 2) with e = e^2|x| - 1 and x's sign: ~3 ulp relative
+   error for every x, tiny ones included (tanh(1e-30) is 1e-30); inf gives
+   1, NaN gives NaN. */
 static inline float fr_tanhf(float x) {
-    /* 1 - 2 / (e^2|x| + 1), with x's sign: absolute error below 1.2e-7 (for
-       small |x| the relative error grows, the absolute one does not). */
     float a = x < 0 ? -x : x;
-    float t = 1.0f - 2.0f / (fr_expf(2.0f * a) + 1.0f);
+    float e = fr_expm1f(2.0f * a);
+    float t = e / (e + 2.0f);
     return x < 0 ? -t : t;
 }
 
