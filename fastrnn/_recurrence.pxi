@@ -10,7 +10,9 @@
 # (reversed time with go_backwards), as Keras returns them.
 cimport numpy as cnp
 from cython cimport floating
-from libc.math cimport erf, exp, expm1, fabs, log, log1p, sqrt, tanh
+from libc.float cimport DBL_EPSILON, DBL_MIN, FLT_EPSILON, FLT_MIN
+from libc.math cimport (erfc, erfcf, exp, expf, expm1, expm1f, fabs, fabsf, log,
+                        log1p, log1pf, logf, sqrt, sqrtf, tanh)
 from libc.limits cimport INT_MAX
 from libc.stdlib cimport free, malloc
 from libc.string cimport memcpy, memset
@@ -81,7 +83,6 @@ cdef extern from "_simd.h" nogil:
                                 const float*, float*, Py_ssize_t) noexcept nogil
     fr_tile_fn fr_tile(int m, int nv)
     float fr_expm1f(float)
-    float fr_sigmoidf(float)
     float fr_tanhf(float)
     void fr_relax(Py_ssize_t spins)
     void fr_omp_barrier()
@@ -97,113 +98,234 @@ TILE_ROWS = FR_MR
 
 
 # ---------------------------------------------------------------- activations
-# The general case is computed in double with libm and rounded once. The
-# common float32 activations use the vectorized forms above.
+# Each activation's rule is written once, for float and double alike (fused
+# `floating` functions: Cython emits one C function per type), and computes
+# in the layer's dtype, op for op as Keras 3 does with its TensorFlow backend:
+# keras/src/activations/activations.py picks the op, and
+# keras/src/backend/tensorflow/nn.py (or the TensorFlow kernel it calls,
+# named where it matters) fixes the formula. So overflow, NaN and +-inf come
+# out as Keras's do: squareplus(-1e30) is inf in float32, as x * x is.
+# fastrnn/activations.py states the same rules in NumPy for Dense and
+# Activation; tests/test_activation_fixtures.py checks both against Keras.
+#
+# Two TensorFlow habits the formulas alone would miss:
+# - tf.where(cond, a, b) gives b where cond is NaN: `a if cond else b` with
+#   the same cond does too (hard_shrink(NaN) is 0);
+# - its CPU kernels run with subnormals flushed to zero (FTZ/DAZ), so
+#   exp(-88) is 0 in float32 and silu(-88) = -88 * sigmoid(-88) is -0, not
+#   -1e-37: _ftz flushes the intermediates whose flushing shows in a normal
+#   result (exp, sigmoid, erfc). Results that are themselves subnormal are
+#   not flushed; the tests count a subnormal as zero.
+#
+# Constants in arithmetic are cast to the type (<floating>1): Cython writes a
+# bare 1 as the double 1.0, which would move float formulas into double
+# (slower, and not Keras's rounding).  Comparisons need no cast.
 
-cdef inline double _sigmoid(double v) noexcept nogil:
-    return 1.0 / (1.0 + exp(-v))
+cdef inline floating _ftz(floating v) noexcept nogil:
+    """0 for a subnormal v >= 0, as TensorFlow's flush-to-zero gives; else v
+    (NaN too). Only ever given exp, erfc and sigmoid, which are >= 0."""
+    if floating is float:
+        return 0 if v < FLT_MIN else v
+    else:
+        return 0 if v < DBL_MIN else v
 
 
-cdef inline double _softplus(double v) noexcept nogil:
-    # log(1 + e^v) without overflow for large v.
-    if v > 0:
-        return v + log1p(exp(-v))
-    return log1p(exp(v))
+cdef inline floating _abs(floating v) noexcept nogil:
+    if floating is float:
+        return fabsf(v)
+    else:
+        return fabs(v)
 
 
-cdef inline double _hard_sigmoid(double v) noexcept nogil:
-    # Keras 3: relu6(x + 3) / 6 (Keras 2 used 0.2 * x + 0.5).
-    v = v + 3.0
-    if v < 0:
-        v = 0.0
-    elif v > 6:
-        v = 6.0
-    return v / 6.0
+cdef inline floating _exp(floating v) noexcept nogil:
+    if floating is float:
+        return _ftz(expf(v))
+    else:
+        return _ftz(exp(v))
 
 
-cdef inline double _scalar(int kind, double v) noexcept nogil:
-    # Comparisons are written so that a NaN input gives a NaN output, as in
-    # TensorFlow.
-    if kind == TANH:
+cdef inline floating _expm1(floating v) noexcept nogil:
+    if floating is float:
+        return expm1f(v)
+    else:
+        return expm1(v)
+
+
+cdef inline floating _log(floating v) noexcept nogil:
+    if floating is float:
+        return logf(v)
+    else:
+        return log(v)
+
+
+cdef inline floating _log1p(floating v) noexcept nogil:
+    if floating is float:
+        return log1pf(v)
+    else:
+        return log1p(v)
+
+
+cdef inline floating _sqrt(floating v) noexcept nogil:
+    if floating is float:
+        return sqrtf(v)
+    else:
+        return sqrt(v)
+
+
+cdef inline floating _erfc(floating v) noexcept nogil:
+    if floating is float:
+        return _ftz(erfcf(v))
+    else:
+        return _ftz(erfc(v))
+
+
+cdef inline floating _tanh(floating v) noexcept nogil:
+    # tf.nn.tanh. float: the vectorizable fr_tanhf of _simd.h.
+    if floating is float:
+        return fr_tanhf(v)
+    else:
         return tanh(v)
+
+
+cdef inline floating _sigmoid(floating v) noexcept nogil:
+    # tf.nn.sigmoid: 1 / (1 + exp(-x)), here 1 / (2 + expm1(-x)), flushed as
+    # TensorFlow's is (float: the vectorizable fr_expm1f of _simd.h, clamped
+    # where the flush makes that exact).
+    cdef floating e
+    if floating is float:
+        e = fr_expm1f(-v)
+    else:
+        e = expm1(-v)
+    return _ftz(<floating>1 / (<floating>2 + e))
+
+
+cdef inline floating _relu(floating v) noexcept nogil:
+    # tf.nn.relu: max(x, 0), NaN kept (relu_op_functor.h, PropagateNaN).
+    return 0 if v < 0 else v
+
+
+cdef inline floating _relu6(floating v) noexcept nogil:
+    # tf.nn.relu6: min(max(x, 0), 6), NaN kept.
+    return 0 if v < 0 else (6 if v > 6 else v)
+
+
+cdef inline floating _softplus(floating v) noexcept nogil:
+    # tf.math.softplus (softplus_op.h): x above -threshold, exp(x) below
+    # threshold, else log1p(exp(x)); threshold = log(epsilon) + 2.
+    cdef floating threshold
+    if floating is float:
+        threshold = logf(FLT_EPSILON) + <float>2
+    else:
+        threshold = log(DBL_EPSILON) + 2
+    if v > -threshold:
+        return v
+    if v < threshold:
+        return _exp(v)
+    return _log1p(_exp(v))
+
+
+cdef inline floating _hard_sigmoid(floating v) noexcept nogil:
+    # relu6(x + 3) / 6 (Keras 2 used 0.2 * x + 0.5).
+    return _relu6(v + <floating>3) / <floating>6
+
+
+cdef inline floating _elementwise(int kind, floating v) noexcept nogil:
+    """Activation ``kind`` (not a row-wise one) of one value."""
+    if kind == TANH:
+        return _tanh(v)
     if kind == SIGMOID:
         return _sigmoid(v)
     if kind == HARD_SIGMOID:
         return _hard_sigmoid(v)
     if kind == RELU:
-        return 0.0 if v < 0 else v
+        return _relu(v)
     if kind == RELU6:
-        return 0.0 if v < 0 else (6.0 if v > 6 else v)
+        return _relu6(v)
     if kind == LEAKY_RELU:
-        return 0.2 * v if v < 0 else v
+        # tf.nn.leaky_relu: x > 0 ? x : x * alpha, alpha a float attribute,
+        # so float64 slopes by float(0.2) = 0.20000000298023224.
+        return v if v > 0 else v * <floating><float>0.2
     if kind == ELU:
-        return expm1(v) if v < 0 else v
+        # tf.nn.elu (relu_op_functor.h): x < 0 ? exp(x) - 1 : x -- exp(x) - 1,
+        # not expm1, so elu(-1e-30) is 0 as in Keras.
+        return _exp(v) - <floating>1 if v < 0 else v
     if kind == SELU:
+        # tf.nn.selu (relu_op_functor.h), with its two constants.
         if v < 0:
-            return 1.0507009873554804934193349852946 * 1.6732632423543772848170429916717 * expm1(v)
-        return 1.0507009873554804934193349852946 * v
+            return <floating>1.7580993408473768599402175208123 * (_exp(v) - <floating>1)
+        return <floating>1.0507009873554804934193349852946 * v
     if kind == CELU:
-        return expm1(v) if v < 0 else v
+        # Keras: maximum(x, 0) + alpha * expm1(minimum(x, 0) / alpha), alpha 1.
+        return (0 if v < 0 else v) + _expm1(0 if v > 0 else v)
     if kind == SOFTPLUS:
         return _softplus(v)
     if kind == SOFTSIGN:
-        return v / (1.0 + fabs(v))
+        return v / (_abs(v) + <floating>1)
     if kind == SILU:
+        # tf.nn.silu: x * sigmoid(x).
         return v * _sigmoid(v)
     if kind == HARD_SILU:
         return v * _hard_sigmoid(v)
     if kind == GELU:
-        # keras.activations.gelu defaults to the exact (erf) form.
-        return 0.5 * v * (1.0 + erf(v * 0.70710678118654752440))
+        # tf.nn.gelu(approximate=False): 0.5 * x * erfc(-x * sqrt(1/2)), its
+        # constant a Python float cast to x's dtype by way of a float32
+        # tensor: float32(sqrt(1/2)) in float64 too.
+        return (<floating>0.5 * v) * _erfc(-v * <floating><float>0.7071067811865476)
     if kind == MISH:
-        return v * tanh(_softplus(v))
+        # keras Mish: x * tanh(softplus(x)).
+        return v * _tanh(_softplus(v))
     if kind == EXPONENTIAL:
-        return exp(v)
+        return _exp(v)
     if kind == HARD_TANH:
-        return -1.0 if v < -1 else (1.0 if v > 1 else v)
+        # tf.clip_by_value(x, -1, 1): NaN kept.
+        return -1 if v < -1 else (1 if v > 1 else v)
     if kind == TANH_SHRINK:
-        return v - tanh(v)
+        return v - _tanh(v)
     if kind == SOFT_SHRINK:
-        if v > 0.5:
-            return v - 0.5
-        if v < -0.5:
-            return v + 0.5
-        return 0.0 if v == v else v
+        # where(x > 0.5, x - 0.5, where(x < -0.5, x + 0.5, 0)): NaN gives 0.
+        return v - <floating>0.5 if v > 0.5 else (v + <floating>0.5 if v < -0.5 else 0)
     if kind == HARD_SHRINK:
-        return v if (fabs(v) > 0.5 or v != v) else 0.0
+        # where(|x| > 0.5, x, 0): NaN gives 0.
+        return v if _abs(v) > 0.5 else 0
     if kind == SPARSE_PLUS:
-        if v <= -1:
-            return 0.0
-        if v < 1:
-            return 0.25 * (v + 1.0) * (v + 1.0)
-        return v
+        # where(x <= -1, 0, where(x < 1, (x + 1) ** 2 / 4, x)): NaN kept.
+        return 0 if v <= -1 else ((v + <floating>1) * (v + <floating>1) * <floating>0.25
+                                  if v < 1 else v)
     if kind == SPARSE_SIGMOID:
-        if v <= -1:
-            return 0.0
-        if v >= 1:
-            return 1.0
-        return 0.5 * (v + 1.0)
+        # where(x <= -1, 0, where(x >= 1, 1, 0.5 * (x + 1))): NaN kept.
+        return 0 if v <= -1 else (1 if v >= 1 else <floating>0.5 * (v + <floating>1))
     if kind == SQUAREPLUS:
-        return 0.5 * (v + sqrt(v * v + 4.0))
+        # (x + sqrt(x * x + b)) / 2, b = 4: inf once x * x overflows.
+        return (v + _sqrt(v * v + <floating>4)) / <floating>2
     if kind == LOG_SIGMOID:
+        # tf.math.log_sigmoid: -softplus(-x).
         return -_softplus(-v)
     return v  # LINEAR
 
 
 cdef void _softmax(floating* v, Py_ssize_t n, bint take_log) noexcept nogil:
+    # tf.nn.softmax / log_softmax (TensorFlow's softmax_op_functor.h):
+    # shifted = x - max(x); exp(shifted) / sum, or shifted - log(sum). A NaN
+    # or +inf anywhere makes the whole row NaN. (float32 Keras runs oneDNN's
+    # softmax by default, whose rows with NaN or +inf come out partly NaN,
+    # following the vector width; see tools/make_activation_fixtures.py.) The
+    # sum is kept in double, for long rows.
     cdef Py_ssize_t i
-    cdef double top = v[0], total = 0.0
+    cdef floating top = v[0]
+    cdef double total = 0.0
     for i in range(1, n):
         if v[i] > top:
             top = v[i]
     for i in range(n):
-        total += exp(v[i] - top)
+        v[i] = v[i] - top
+        total += _exp(v[i])
     if take_log:
+        top = _log(<floating>total)
         for i in range(n):
-            v[i] = <floating>(v[i] - top - log(total))
+            v[i] = v[i] - top
     else:
         for i in range(n):
-            v[i] = <floating>(exp(v[i] - top) / total)
+            v[i] = <floating>(_exp(v[i]) / total)
 
 
 cdef void _sparsemax(floating* v, Py_ssize_t n) noexcept nogil:
@@ -235,27 +357,23 @@ cdef void _activate(int kind, floating* v, Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i
     if kind == LINEAR:
         return
-    if floating is float:
-        # The common float32 cases, as loops GCC vectorizes.
-        if kind == SIGMOID:
-            for i in range(n):
-                v[i] = fr_sigmoidf(v[i])
-            return
-        if kind == TANH:
-            for i in range(n):
-                v[i] = fr_tanhf(v[i])
-            return
-        if kind == RELU:
-            for i in range(n):
-                v[i] = 0.0 if v[i] < 0 else v[i]
-            return
-    if kind == SOFTMAX or kind == LOG_SOFTMAX:
+    # The common cases as their own loops, which GCC vectorizes in float32.
+    if kind == SIGMOID:
+        for i in range(n):
+            v[i] = _sigmoid(v[i])
+    elif kind == TANH:
+        for i in range(n):
+            v[i] = _tanh(v[i])
+    elif kind == RELU:
+        for i in range(n):
+            v[i] = _relu(v[i])
+    elif kind == SOFTMAX or kind == LOG_SOFTMAX:
         _softmax(v, n, kind == LOG_SOFTMAX)
     elif kind == SPARSEMAX:
         _sparsemax(v, n)
     else:
         for i in range(n):
-            v[i] = <floating>_scalar(kind, v[i])
+            v[i] = _elementwise(kind, v[i])
 
 
 cdef inline void _activate_f32(int kind, float* v, Py_ssize_t n) noexcept nogil:
@@ -265,10 +383,10 @@ cdef inline void _activate_f32(int kind, float* v, Py_ssize_t n) noexcept nogil:
     cdef Py_ssize_t i
     if kind == SIGMOID:
         for i in range(n):
-            v[i] = fr_sigmoidf(v[i])
+            v[i] = _sigmoid(v[i])
     elif kind == TANH:
         for i in range(n):
-            v[i] = fr_tanhf(v[i])
+            v[i] = _tanh(v[i])
     elif kind != LINEAR:
         _activate(kind, v, n)
 

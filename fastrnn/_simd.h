@@ -126,9 +126,10 @@ static inline void fr_omp_barrier(void) {
 #endif
 }
 
-/* e^x - 1, sigmoid and tanh in float32, branch-free so that GCC vectorizes
-   loops calling them (libm calls do not vectorize). Comparisons are written
-   so that NaN propagates.
+/* e^x - 1 and tanh in float32, branch-free so that GCC vectorizes the
+   loops calling them (libm calls do not vectorize): they make the float32
+   sigmoid and tanh of _recurrence.pxi, whose rules live there.
+   Comparisons are written so that NaN propagates.
 
    fr_expm1f: Cephes's expf polynomial after Cody-Waite range reduction,
    x = n ln2 + r, |r| <= ln2 / 2, kept as e^r - 1 = r + r^2 P(r) so that
@@ -155,11 +156,6 @@ static inline float fr_expm1f(float x) {
     float scale;
     memcpy(&scale, &bits, sizeof scale);
     return q * scale + (scale - 1.0f);
-}
-
-/* sigmoid(x) = 1 / (1 + e^-x) = 1 / (2 + (e^-x - 1)). */
-static inline float fr_sigmoidf(float x) {
-    return 1.0f / (2.0f + fr_expm1f(-x));
 }
 
 /* tanh(x) = e / (e + 2) with e = e^2|x| - 1 and x's sign: ~3 ulp relative
