@@ -11,11 +11,11 @@
 cimport numpy as cnp
 from cython cimport floating
 from libc.float cimport DBL_EPSILON, DBL_MIN, FLT_EPSILON, FLT_MIN
-from libc.math cimport (erfc, erfcf, exp, expf, expm1, expm1f, fabs, fabsf, log,
+from libc.math cimport (NAN, erfc, erfcf, exp, expf, expm1, expm1f, fabs, fabsf, log,
                         log1p, log1pf, logf, sqrt, sqrtf, tanh)
 from libc.limits cimport INT_MAX
 from libc.stdlib cimport free, malloc
-from libc.string cimport memcpy, memset
+from libc.string cimport memcpy, memmove, memset
 from scipy.linalg.cython_blas cimport dgemm, sgemm
 from cython.parallel cimport parallel, prange, threadid
 cimport openmp
@@ -328,28 +328,171 @@ cdef void _softmax(floating* v, Py_ssize_t n, bint take_log) noexcept nogil:
             v[i] = <floating>(_exp(v[i]) / total)
 
 
+# Keras's sparsemax sorts the row with tf.sort (TopKV2 with k = n, which runs
+# std::sort with comp(a, b) = b < a: tensorflow/core/kernels/topk_op.cc).
+# With NaN in the row that comparison is no ordering, and where the NaNs end
+# up is whatever libstdc++'s introsort makes of it -- which decides the
+# result. So this is that introsort, step for step (bits/stl_algo.h and
+# bits/stl_heap.h: median-of-three partitions above 16 elements, heap sort
+# past 2 log2(n) levels, then insertion sort); without NaN it is simply a
+# descending sort. The scans that libstdc++ leaves unguarded stop at the
+# array's ends here, which changes nothing where TensorFlow's behaviour is
+# defined.
+
+cdef inline bint _before(floating a, floating b) noexcept nogil:
+    return b < a
+
+
+cdef void _insert_left(floating* a, Py_ssize_t last) noexcept nogil:
+    # __unguarded_linear_insert
+    cdef floating value = a[last]
+    cdef Py_ssize_t prev = last - 1
+    while prev >= 0 and _before(value, a[prev]):
+        a[last] = a[prev]
+        last = prev
+        prev = prev - 1
+    a[last] = value
+
+
+cdef void _insertion_sort(floating* a, Py_ssize_t n) noexcept nogil:
+    # __insertion_sort
+    cdef Py_ssize_t i
+    cdef floating value
+    for i in range(1, n):
+        if _before(a[i], a[0]):
+            value = a[i]
+            memmove(a + 1, a, i * sizeof(floating))
+            a[0] = value
+        else:
+            _insert_left(a, i)
+
+
+cdef void _adjust_heap(floating* a, Py_ssize_t hole, Py_ssize_t n, floating value) noexcept nogil:
+    # __adjust_heap and __push_heap
+    cdef Py_ssize_t top = hole, child = hole, parent
+    while child < (n - 1) // 2:
+        child = 2 * (child + 1)
+        if _before(a[child], a[child - 1]):
+            child = child - 1
+        a[hole] = a[child]
+        hole = child
+    if (n & 1) == 0 and child == (n - 2) // 2:
+        child = 2 * (child + 1)
+        a[hole] = a[child - 1]
+        hole = child - 1
+    parent = (hole - 1) // 2
+    while hole > top and _before(a[parent], value):
+        a[hole] = a[parent]
+        hole = parent
+        parent = (hole - 1) // 2
+    a[hole] = value
+
+
+cdef void _heap_sort(floating* a, Py_ssize_t n) noexcept nogil:
+    # __partial_sort(first, last, last): __make_heap, then __sort_heap
+    cdef Py_ssize_t parent
+    cdef floating value
+    if n >= 2:
+        parent = (n - 2) // 2
+        while True:
+            _adjust_heap(a, parent, n, a[parent])
+            if parent == 0:
+                break
+            parent = parent - 1
+    while n > 1:
+        n = n - 1
+        value = a[n]
+        a[n] = a[0]
+        _adjust_heap(a, 0, n, value)
+
+
+cdef inline void _swap(floating* a, Py_ssize_t i, Py_ssize_t j) noexcept nogil:
+    cdef floating t = a[i]
+    a[i] = a[j]
+    a[j] = t
+
+
+cdef void _introsort(floating* a, Py_ssize_t first, Py_ssize_t last, Py_ssize_t depth,
+                     Py_ssize_t n) noexcept nogil:
+    # __introsort_loop on a[first:last] of the n-element array a
+    cdef Py_ssize_t x, y, z, median, lo, hi
+    while last - first > 16:
+        if depth == 0:
+            _heap_sort(a + first, last - first)
+            return
+        depth = depth - 1
+        # __unguarded_partition_pivot: __move_median_to_first, then
+        # __unguarded_partition around a[first]
+        x, y, z = first + 1, first + (last - first) // 2, last - 1
+        if _before(a[x], a[y]):
+            median = y if _before(a[y], a[z]) else (z if _before(a[x], a[z]) else x)
+        elif _before(a[x], a[z]):
+            median = x
+        else:
+            median = z if _before(a[y], a[z]) else y
+        _swap(a, first, median)
+        lo, hi = first + 1, last
+        while True:
+            while lo < n - 1 and _before(a[lo], a[first]):
+                lo = lo + 1
+            hi = hi - 1
+            while _before(a[first], a[hi]):
+                hi = hi - 1
+            if not lo < hi:
+                break
+            _swap(a, lo, hi)
+            lo = lo + 1
+        _introsort(a, lo, last, depth, n)
+        last = lo
+
+
+cdef void _tf_sort(floating* a, Py_ssize_t n) noexcept nogil:
+    """Sort a[:n] into the order tf.sort(direction="DESCENDING") gives."""
+    cdef Py_ssize_t i, log2n = 0
+    if n < 2:
+        return
+    while (<Py_ssize_t>2) << log2n <= n:
+        log2n = log2n + 1
+    _introsort(a, 0, n, 2 * log2n, n)
+    if n > 16:
+        _insertion_sort(a, 16)
+        for i in range(16, n):
+            _insert_left(a, i)
+    else:
+        _insertion_sort(a, n)
+
+
 cdef void _sparsemax(floating* v, Py_ssize_t n) noexcept nogil:
-    # Keras's TensorFlow sparsemax (keras/src/backend/tensorflow/nn.py):
-    # with z sorted descending and S_k its prefix sums, the support is the
-    # k with 1 + k * z_k > S_k, and tau = (sum of S_k over the support - 1)
-    # / |support| -- a sum of prefix sums, not the textbook S_kmax; Keras is
-    # the reference. No sort, so no scratch memory: the rank of z_i is the
-    # count of z_j >= z_i and S at that rank their sum. O(n^2) per row.
-    cdef Py_ssize_t i, j, support = 0
-    cdef double k, prefix_sum, sum_of_prefix_sums = 0.0, tau
+    # Keras's TensorFlow sparsemax (keras/src/backend/tensorflow/nn.py), in
+    # the layer's dtype: z = the row sorted descending, S = cumsum(z); the
+    # support is the k with z_k - (S_k - 1) / k > 0, and tau = (sum of S_k
+    # over the support - 1) / |support| -- a sum of prefix sums, not the
+    # textbook S_kmax; Keras is the reference. An empty support (huge or
+    # infinite values) makes tau = -1 / 0 = -inf and the row inf, as in Keras.
+    # output = maximum(x - tau, 0), NaN kept.
+    cdef floating stack[64]
+    cdef floating* z = stack
+    cdef floating prefix = 0, total = 0, support = 0, tau, d
+    cdef Py_ssize_t i
+    if n > 64:
+        z = <floating*>malloc(n * sizeof(floating))
+        if z == NULL:       # a few bytes a row: no result rather than a crash
+            for i in range(n):
+                v[i] = NAN
+            return
+    memcpy(z, v, n * sizeof(floating))
+    _tf_sort(z, n)
     for i in range(n):
-        k = 0.0
-        prefix_sum = 0.0
-        for j in range(n):
-            if v[j] >= v[i]:
-                k += 1.0
-                prefix_sum += v[j]
-        if 1.0 + k * v[i] > prefix_sum:
-            support += 1
-            sum_of_prefix_sums += prefix_sum
-    tau = (sum_of_prefix_sums - 1.0) / support if support > 0 else 0.0
+        prefix = prefix + z[i]
+        if z[i] - (prefix - <floating>1) / <floating>(i + 1) > 0:
+            total = total + prefix
+            support = support + <floating>1
+    tau = (total - <floating>1) / support
     for i in range(n):
-        v[i] = <floating>(v[i] - tau if v[i] - tau > 0 else 0.0)
+        d = v[i] - tau
+        v[i] = 0 if d < 0 else d
+    if z != stack:
+        free(z)
 
 
 cdef void _activate(int kind, floating* v, Py_ssize_t n) noexcept nogil:

@@ -109,16 +109,106 @@ def _log_softmax(x):
     return shifted - np.log(_exp(shifted).sum(axis=-1, keepdims=True))
 
 
+def _tf_sort_descending(row):
+    """``row`` in the order tf.sort(direction="DESCENDING") gives it, NaN and all:
+    libstdc++'s std::sort with comp(a, b) = b < a, step for step, as the
+    kernels' _tf_sort (see there). Only rows holding NaN need it."""
+    a = [v for v in row]
+    n = len(a)
+
+    def before(p, q):
+        return q < p
+
+    def insert_left(last):
+        value, prev = a[last], last - 1
+        while prev >= 0 and before(value, a[prev]):
+            a[last], last, prev = a[prev], prev, prev - 1
+        a[last] = value
+
+    def insertion_sort(end):
+        for i in range(1, end):
+            if before(a[i], a[0]):
+                a[:i + 1] = [a[i]] + a[:i]
+            else:
+                insert_left(i)
+
+    def adjust_heap(first, hole, length, value):
+        top = child = hole
+        while child < (length - 1) // 2:
+            child = 2 * (child + 1)
+            if before(a[first + child], a[first + child - 1]):
+                child -= 1
+            a[first + hole], hole = a[first + child], child
+        if length % 2 == 0 and child == (length - 2) // 2:
+            child = 2 * (child + 1)
+            a[first + hole], hole = a[first + child - 1], child - 1
+        parent = (hole - 1) // 2
+        while hole > top and before(a[first + parent], value):
+            a[first + hole], hole = a[first + parent], parent
+            parent = (hole - 1) // 2
+        a[first + hole] = value
+
+    def heap_sort(first, length):
+        for parent in range((length - 2) // 2, -1, -1):
+            adjust_heap(first, parent, length, a[first + parent])
+        while length > 1:
+            length -= 1
+            value, a[first + length] = a[first + length], a[first]
+            adjust_heap(first, 0, length, value)
+
+    def introsort(first, last, depth):
+        while last - first > 16:
+            if depth == 0:
+                heap_sort(first, last - first)
+                return
+            depth -= 1
+            x, y, z = first + 1, first + (last - first) // 2, last - 1
+            if before(a[x], a[y]):
+                median = y if before(a[y], a[z]) else (z if before(a[x], a[z]) else x)
+            elif before(a[x], a[z]):
+                median = x
+            else:
+                median = z if before(a[y], a[z]) else y
+            a[first], a[median] = a[median], a[first]
+            lo, hi = first + 1, last
+            while True:
+                while lo < n - 1 and before(a[lo], a[first]):
+                    lo += 1
+                hi -= 1
+                while before(a[first], a[hi]):
+                    hi -= 1
+                if not lo < hi:
+                    break
+                a[lo], a[hi] = a[hi], a[lo]
+                lo += 1
+            introsort(lo, last, depth)
+            last = lo
+
+    if n > 1:
+        introsort(0, n, 2 * (n.bit_length() - 1))
+        insertion_sort(min(n, 16))
+        for i in range(16, n):
+            insert_left(i)
+    return np.array(a, dtype=np.asarray(row).dtype)
+
+
 def _sparsemax(x):
-    # As Keras's TensorFlow backend computes it: tau sums the prefix sums
-    # over the support (see _kernels.pyx).
-    z = np.sort(x, axis=-1)[..., ::-1]
-    k = np.arange(1, x.shape[-1] + 1)
-    cumsum = np.cumsum(z, axis=-1)
-    support = 1 + k * z > cumsum
-    k_z = support.sum(axis=-1, keepdims=True)
-    tau = (np.where(support, cumsum, 0.0).sum(axis=-1, keepdims=True) - 1) / k_z
-    return np.maximum(x - tau, 0.0)
+    # Keras's TensorFlow sparsemax (keras/src/backend/tensorflow/nn.py), as the
+    # kernels' _sparsemax: tau sums the prefix sums over the support; an
+    # empty support makes tau -inf and the row inf.
+    if x.size == 0:
+        return x.copy()
+    rows = x.reshape(-1, x.shape[-1])
+    z = np.sort(rows, axis=-1)[:, ::-1]
+    for r in np.flatnonzero(np.isnan(rows).any(axis=-1)):
+        z[r] = _tf_sort_descending(rows[r])
+    k = np.arange(1, x.shape[-1] + 1, dtype=x.dtype)
+    prefix = np.cumsum(z, axis=-1)
+    support = z - (prefix - 1) / k > 0
+    tau = ((np.where(support, prefix, 0).sum(axis=-1, keepdims=True) - 1)
+           / support.sum(axis=-1, keepdims=True).astype(x.dtype))
+    d = rows - tau
+    return np.where(d < 0, 0, d).reshape(x.shape)
 
 
 # name -> (kernel code, NumPy formula)
