@@ -103,7 +103,8 @@ TILE_ROWS = FR_MR
 # in the layer's dtype, op for op as Keras 3 does with its TensorFlow backend:
 # keras/src/activations/activations.py picks the op, and
 # keras/src/backend/tensorflow/nn.py (or the TensorFlow kernel it calls,
-# named where it matters) fixes the formula. So overflow, NaN and +-inf come
+# named where it matters) fixes the formula; comments below quote nn.py
+# unless they name another file. So overflow, NaN and +-inf come
 # out as Keras's do: squareplus(-1e30) is inf in float32, as x * x is.
 # fastrnn/activations.py states the same rules in NumPy for Dense and
 # Activation; tests/test_activation_fixtures.py checks both against Keras.
@@ -225,7 +226,7 @@ cdef inline floating _softplus(floating v) noexcept nogil:
 
 
 cdef inline floating _hard_sigmoid(floating v) noexcept nogil:
-    # relu6(x + 3) / 6 (Keras 2 used 0.2 * x + 0.5).
+    # relu6(x + 3) / 6 (Keras 2 used 0.2 * x + 0.5); hard_silu is x times it.
     return _relu6(v + <floating>3) / <floating>6
 
 
@@ -255,7 +256,7 @@ cdef inline floating _elementwise(int kind, floating v) noexcept nogil:
             return <floating>1.7580993408473768599402175208123 * (_exp(v) - <floating>1)
         return <floating>1.0507009873554804934193349852946 * v
     if kind == CELU:
-        # Keras: maximum(x, 0) + alpha * expm1(minimum(x, 0) / alpha), alpha 1.
+        # maximum(x, 0) + alpha * expm1(minimum(x, 0) / alpha), alpha 1.
         return (0 if v < 0 else v) + _expm1(0 if v > 0 else v)
     if kind == SOFTPLUS:
         return _softplus(v)
@@ -272,7 +273,7 @@ cdef inline floating _elementwise(int kind, floating v) noexcept nogil:
         # tensor: float32(sqrt(1/2)) in float64 too.
         return (<floating>0.5 * v) * _erfc(-v * <floating><float>0.7071067811865476)
     if kind == MISH:
-        # keras Mish: x * tanh(softplus(x)).
+        # keras/src/activations/activations.py, Mish: x * tanh(softplus(x)).
         return v * _tanh(_softplus(v))
     if kind == EXPONENTIAL:
         return _exp(v)
