@@ -14,6 +14,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <float.h>
 #include <string.h>
 #include <sched.h>
 
@@ -151,11 +152,19 @@ static inline void fr_omp_barrier(void) {
 #endif
 }
 
-/* exp, tanh and sigmoid in float32, branch-free so that GCC vectorizes
-   loops calling them (libm calls do not vectorize). Cephes's expf
-   polynomial after Cody-Waite range reduction: max error ~2 ulp.
-   Comparisons are written so that NaN propagates. */
-static inline float fr_expf(float x) {
+/* e^x - 1 and tanh in float32, branch-free so that GCC vectorizes the
+   loops calling them (libm calls do not vectorize): they make the float32
+   sigmoid and tanh of _recurrence.pxi, whose rules live there.
+   Comparisons are written so that NaN propagates.
+
+   fr_expm1f: Cephes's expf polynomial after Cody-Waite range reduction,
+   x = n ln2 + r, |r| <= ln2 / 2, kept as e^r - 1 = r + r^2 P(r) so that
+   e^x - 1 = (e^r - 1) 2^n + (2^n - 1) loses nothing for small x: ~2 ulp.
+   The input is clamped to [-87.34, 88.38], where 2^n is a normal float, so
+   fr_expm1f(inf) is 2.4e38, not inf: enough for its two callers (sigmoid
+   1 / (2 + e) and tanh e / (e + 2) reach their limits there; sigmoid
+   flushes the subnormals it makes), not a general expm1f. */
+static inline float fr_expm1f(float x) {
     x = x > 88.3762626647949f ? 88.3762626647949f : x;
     x = x < -87.3365447504f ? -87.3365447504f : x;
     /* round to nearest with the 1.5 * 2^23 trick: vectorizes without SSE4.1 */
@@ -168,36 +177,30 @@ static inline float fr_expf(float x) {
     p = p * r + 4.1665795894E-2f;
     p = p * r + 1.6666665459E-1f;
     p = p * r + 5.0000001201E-1f;
-    p = p * r * r + r + 1.0f;
-    int32_t bits = ((int32_t)n + 127) << 23;
+    float q = p * r * r + r;   /* e^r - 1 */
+    uint32_t bits = (uint32_t)((int32_t)n + 127) << 23;
     float scale;
     memcpy(&scale, &bits, sizeof scale);
-    return p * scale;
+    return q * scale + (scale - 1.0f);
 }
 
-static inline float fr_sigmoidf(float x) {
-    return 1.0f / (1.0f + fr_expf(-x));
-}
-
+/* tanh(x) = e / (e + 2) with e = e^2|x| - 1 and x's sign: ~3 ulp relative
+   error for every x, tiny ones included (tanh(1e-30) is 1e-30); inf gives
+   1, NaN gives NaN. */
 static inline float fr_tanhf(float x) {
-    /* 1 - 2 / (e^2|x| + 1), with x's sign: absolute error below 1.2e-7 (for
-       small |x| the relative error grows, the absolute one does not). */
     float a = x < 0 ? -x : x;
-    float t = 1.0f - 2.0f / (fr_expf(2.0f * a) + 1.0f);
+    float e = fr_expm1f(2.0f * a);
+    float t = e / (e + 2.0f);
     return x < 0 ? -t : t;
 }
 
-/* The same three functions on a whole vector, for the gate update of the
-   packed path (_recurrence.pxi's epilogues). Written with vector types
-   rather than left to the loop vectorizer: with -ftrapping-math (GCC's
-   default) GCC's PRE folds the clamps' constants into the arithmetic that
-   follows, which leaves a multiply on one arm of a branch; a possibly
-   trapping operation may not run speculatively, so without AVX-512's masked
-   operations (the AVX2 and SSE builds) if-conversion fails and a loop of
-   fr_sigmoidf compiles to scalar code ("control flow in loop").
 
-   Operation for operation the scalar forms above, so that both give the
-   same bits (tests/test_vector_code.py checks): change them together. */
+/* fr_expm1f, fr_tanhf and the float32 sigmoid of _recurrence.pxi on whole
+   vectors, for the gate update of the packed path. Written with vector
+   types rather than left to the loop vectorizer, which leaves loops of the
+   scalar forms scalar in the SSE build. Operation for operation the scalar
+   forms, so that both give the same bits (tests/test_vector_code.py checks):
+   change them together. */
 typedef int32_t fr_vi __attribute__((vector_size(FR_VL * sizeof(int32_t))));
 
 /* m ? a : b lane by lane, m from a vector comparison (all ones or zeros). */
@@ -205,7 +208,7 @@ static inline fr_vf fr_select(fr_vi m, fr_vf a, fr_vf b) {
     return (fr_vf)((m & (fr_vi)a) | (~m & (fr_vi)b));
 }
 
-static inline fr_vf fr_expv(fr_vf x) {
+static inline fr_vf fr_expm1v(fr_vf x) {
     const fr_vf hi = (fr_vf){0} + 88.3762626647949f, lo = (fr_vf){0} + -87.3365447504f;
     x = fr_select(x > hi, hi, x);
     x = fr_select(x < lo, lo, x);
@@ -218,20 +221,23 @@ static inline fr_vf fr_expv(fr_vf x) {
     p = p * r + 4.1665795894E-2f;
     p = p * r + 1.6666665459E-1f;
     p = p * r + 5.0000001201E-1f;
-    p = p * r * r + r + 1.0f;
-    fr_vi bits = (__builtin_convertvector(n, fr_vi) + 127) << 23;
-    return p * (fr_vf)bits;
-}
-
-static inline fr_vf fr_sigmoidv(fr_vf x) {
-    return 1.0f / (1.0f + fr_expv(-x));
+    fr_vf q = p * r * r + r;
+    fr_vf scale = (fr_vf)((__builtin_convertvector(n, fr_vi) + 127) << 23);
+    return q * scale + (scale - 1.0f);
 }
 
 static inline fr_vf fr_tanhv(fr_vf x) {
     fr_vi negative = x < 0;
     fr_vf a = fr_select(negative, -x, x);
-    fr_vf t = 1.0f - 2.0f / (fr_expv(2.0f * a) + 1.0f);
+    fr_vf e = fr_expm1v(2.0f * a);
+    fr_vf t = e / (e + 2.0f);
     return fr_select(negative, -t, t);
+}
+
+/* 1 / (2 + expm1(-x)), times 0 where subnormal (TensorFlow's flush). */
+static inline fr_vf fr_sigmoidv(fr_vf x) {
+    fr_vf s = 1.0f / (2.0f + fr_expm1v(-x));
+    return s * __builtin_convertvector(-(s >= FLT_MIN), fr_vf);
 }
 
 /* v[i] = f(v[i]) for i < n, a vector at a time; a partial last vector is
