@@ -545,18 +545,7 @@ def run_tail(args, shapes, header):
             sections.append(f"## {n} thread{'s' if n > 1 else ''}\n\n" + tail_table(rows) + note)
     report = ("# fastrnn tail latency vs torch / ONNX Runtime / OpenVINO / numpy\n\n"
               + "\n".join("- " + h for h in header) + "\n\n" + "\n\n".join(sections) + "\n")
-    if failures:
-        report += "\n## FAILURES\n\n" + "\n".join("- " + f for f in failures) + "\n"
-    print()
-    print(report)
-    if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write(report)
-        print(f"wrote {args.markdown}")
-    if failures:
-        print("\nFAILED: " + "; ".join(failures), file=sys.stderr)
-        return 1
-    return 0
+    return publish(report, failures, args.markdown)
 
 
 # ------------------------------------------------------------ machine roofs
@@ -714,6 +703,23 @@ def fmt_ratio(r):
 def geomean(values):
     values = [v for v in values if v]
     return math.exp(sum(map(math.log, values)) / len(values)) if values else None
+
+
+def publish(report, failures, markdown):
+    """Print the report (with its failures) and write it to ``markdown``;
+    the exit code: 1 if anything failed."""
+    if failures:
+        report += "\n## FAILURES\n\n" + "\n".join("- " + f for f in failures) + "\n"
+    print()
+    print(report)
+    if markdown:
+        with open(markdown, "w") as f:
+            f.write(report)
+        print(f"wrote {markdown}")
+    if failures:
+        print("\nFAILED: " + "; ".join(failures), file=sys.stderr)
+        return 1
+    return 0
 
 
 def markdown_table(rows):
@@ -932,21 +938,10 @@ def main():
               + f"\n- ideal = max(FLOPs / peak sgemm, recurrent-weight bytes per step x T / read "
               f"bandwidth); FLOPs = 2 * batch * T * gates * units * (features + units), x2 if "
               f"Bidirectional\n- total run time {elapsed:.0f} s\n\n" + "\n\n".join(sections) + "\n")
-    if failures:
-        report += "\n## FAILURES\n\n" + "\n".join("- " + f for f in failures) + "\n"
-    print()
-    print(report)
-    if args.markdown:
-        with open(args.markdown, "w") as f:
-            f.write(report)
-        print(f"wrote {args.markdown}")
     if args.plot:
         plot(args.plot, results, args.threads)
         print(f"wrote {args.plot}")
-    if failures:
-        print("\nFAILED: " + "; ".join(failures), file=sys.stderr)
-        return 1
-    return 0
+    return publish(report, failures, args.markdown)
 
 
 if __name__ == "__main__":
