@@ -5,6 +5,7 @@ reference frameworks, the throw-away venv each runs in, and reproducible
 A generator runs with any Python: ``ensure_venv`` makes (or reuses) a venv
 that can import the framework, and the generator re-executes itself there.
 """
+import argparse
 import os
 import subprocess
 import sys
@@ -80,3 +81,20 @@ def save_npz(path, arrays):
             zi.compress_type = zipfile.ZIP_DEFLATED
             zi.external_attr = 0o644 << 16
             dst.writestr(zi, src.read(info.filename))
+
+
+def keras_fixture_main(doc, default_out, generate, parent, hidden=()):
+    """The command line the Keras fixture generators share: ``--venv`` and
+    ``--out``; the hidden ``--generate`` (and the ``hidden`` options, each
+    a string defaulting to None) that a parent passes to its child in the
+    venv. Runs ``generate(args)`` in the child, else ``parent(args)``."""
+    p = argparse.ArgumentParser(description=doc.split("\n\n")[0])
+    p.add_argument("--venv", default=KERAS_VENV,
+                   help=f"virtualenv with tensorflow+keras (default {KERAS_VENV})")
+    p.add_argument("--out", default=default_out,
+                   help=f"output directory (default {os.path.relpath(default_out, REPO_ROOT)})")
+    p.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
+    for name in hidden:
+        p.add_argument(name, default=None, help=argparse.SUPPRESS)
+    args = p.parse_args()
+    (generate if args.generate else parent)(args)

@@ -73,13 +73,12 @@ Arrays: ``<id>.x`` (rows, ...), ``<id>.weight_<k>`` (rows, ...),
 empty.
 """
 
-import argparse
 import json
 import os
 import sys
 import tempfile
 
-from fixture_venv import KERAS_PACKAGES, KERAS_VENV, REPO_ROOT, ensure_venv, rerun_in, \
+from fixture_venv import keras_fixture_main, KERAS_PACKAGES, REPO_ROOT, ensure_venv, rerun_in, \
     save_npz
 
 DEFAULT_OUT = os.path.join(REPO_ROOT, "tests", "data", "keras_activations")
@@ -299,20 +298,8 @@ def generate(args):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--venv", default=KERAS_VENV,
-                   help=f"virtualenv with tensorflow+keras (default {KERAS_VENV})")
-    p.add_argument("--out", default=DEFAULT_OUT,
-                   help="output directory (default tests/data/keras_activations)")
-    p.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
-    p.add_argument("--onednn", default=None, help=argparse.SUPPRESS)
-    p.add_argument("--raw", default=None, help=argparse.SUPPRESS)
-    p.add_argument("--eigen", default=None, help=argparse.SUPPRESS)
-    args = p.parse_args()
-    if args.generate:
-        generate(args)
-    else:
-        ensure_venv_and_reexec(args)
+    keras_fixture_main(__doc__, DEFAULT_OUT, generate, ensure_venv_and_reexec,
+                       hidden=('--onednn', '--raw', '--eigen'))
 
 
 if __name__ == "__main__":

@@ -49,11 +49,10 @@ take a nested list, a (batch, T, 1) mask, ...) with fastrnn's documented
 answer next to it.
 """
 
-import argparse
 import os
 import sys
 
-from fixture_venv import KERAS_PACKAGES, KERAS_VENV, REPO_ROOT, child_env, ensure_venv, \
+from fixture_venv import keras_fixture_main, KERAS_PACKAGES, REPO_ROOT, child_env, ensure_venv, \
     rerun_in, save_npz
 
 DEFAULT_OUT = os.path.join(REPO_ROOT, "tests", "data", "keras_edge")
@@ -550,17 +549,7 @@ def generate(args):
 
 
 def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--venv", default=KERAS_VENV,
-                   help=f"virtualenv with tensorflow+keras (default {KERAS_VENV})")
-    p.add_argument("--out", default=DEFAULT_OUT,
-                   help="output directory (default tests/data/keras_edge)")
-    p.add_argument("--generate", action="store_true", help=argparse.SUPPRESS)
-    args = p.parse_args()
-    if args.generate:
-        generate(args)
-    else:
-        ensure_venv_and_reexec(args)
+    keras_fixture_main(__doc__, DEFAULT_OUT, generate, ensure_venv_and_reexec)
 
 
 if __name__ == "__main__":
