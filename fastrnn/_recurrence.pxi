@@ -1203,10 +1203,15 @@ cdef int _threads_for(Plan* p) noexcept nogil:
     return n
 
 
+cdef inline Py_ssize_t _work(Plan* p) noexcept nogil:
+    """A whole call's multiply-adds."""
+    return p.steps * p.batch * p.units * p.gates * (p.units + p.depth)
+
+
 cdef bint _worth_a_thread(Plan* p) noexcept nogil:
     # A whole call of at least this many multiply-adds pays for waking a
     # second thread (a few microseconds).
-    return p.steps * p.batch * p.units * p.gates * (p.units + p.depth) >= 100000
+    return _work(p) >= 100000
 
 
 # ---------------------------------------------------------------- Python entry
@@ -1436,19 +1441,8 @@ cdef int _execute(Plan* p, bint packed, bint double, int threads) noexcept nogil
 # A call of at least this many multiply-adds (about a millisecond) made on
 # the main thread stops at Ctrl-C; below it, arming the handler is not worth
 # its two system calls.
-cdef Py_ssize_t _interrupt_threshold = 2000000
-
-
-def set_interrupt_threshold(Py_ssize_t multiply_adds):
-    """Main-thread calls of at least this many multiply-adds stop at Ctrl-C (tests use it)."""
-    global _interrupt_threshold
-    previous = _interrupt_threshold
-    _interrupt_threshold = multiply_adds
-    return previous
-
-
-cdef Py_ssize_t _work(Plan* p) noexcept nogil:
-    return p.steps * p.batch * p.units * p.gates * (p.units + p.depth)
+cdef enum:
+    _INTERRUPT_THRESHOLD = 2000000
 
 
 def threads_started():
@@ -1553,7 +1547,7 @@ cdef _run_calls(Call first, Call second, int threads):
     first.p.interruptible = False
     if second is not None:
         second.p.interruptible = False
-    if work >= _interrupt_threshold and _on_main_thread():
+    if work >= _INTERRUPT_THRESHOLD and _on_main_thread():
         calls = [first] if second is None else [first, second]
         initial = [[state.copy() for state in call.states] for call in calls]
         armed = fr_arm_interrupt()
