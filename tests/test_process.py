@@ -23,10 +23,25 @@ def child(code):
 
 
 # ---------------------------------------------------------------- fork
+# in_fork(work): work() run in a child made by os.fork(); its JSON result.
+IN_FORK = """
+    import json, os
+    def in_fork(work):
+        read, write = os.pipe()
+        pid = os.fork()
+        if pid == 0:
+            os.write(write, json.dumps(work()).encode())
+            os._exit(0)
+        os.close(write)
+        report = json.loads(os.read(read, 1 << 16))
+        os.waitpid(pid, 0)
+        return report
+"""
+
 # The parent runs one multi-threaded call of each kind first: the batch split,
 # the unit split and Bidirectional's two directions at once.
-PARENT = """
-    import json, os, sys, warnings
+PARENT = IN_FORK + """
+    import sys, warnings
     import numpy as np
     import fastrnn
     fastrnn.set_num_threads(2)
@@ -49,22 +64,16 @@ PARENT = """
 
 def test_forked_child_computes_after_parent_used_threads():
     got = child(PARENT + """
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
+    def in_child():
         with warnings.catch_warnings(record=True) as caught:
             warnings.simplefilter("always")
             same = {name: bool(np.array_equal(work(name), WANT[name])) for name in LAYERS}
             again = bool(np.array_equal(work("batch split"), WANT["batch split"]))
-        os.write(write, json.dumps({
-            "same": same, "again": again,
-            "forbidden": fastrnn._dispatch.kernels.threads_forbidden(),
-            "warnings": [str(w.message) for w in caught
-                         if issubclass(w.category, RuntimeWarning)]}).encode())
-        os._exit(0)
-    os.close(write)
-    report = json.loads(os.read(read, 1 << 16))
-    os.waitpid(pid, 0)
+        return {"same": same, "again": again,
+                "forbidden": fastrnn._dispatch.kernels.threads_forbidden(),
+                "warnings": [str(w.message) for w in caught
+                             if issubclass(w.category, RuntimeWarning)]}
+    report = in_fork(in_child)
     report["parent_forbidden"] = fastrnn._dispatch.kernels.threads_forbidden()
     print(json.dumps(report))
     """)
@@ -99,21 +108,15 @@ def test_fork_pools_compute_after_parent_used_threads(pool):
 
 
 def test_child_of_a_parent_without_threads_keeps_its_threads():
-    got = child("""
-    import json, os
+    got = child(IN_FORK + """
     import numpy as np
     import fastrnn
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
+    def in_child():
         fastrnn.set_num_threads(2)
-        y = fastrnn.LSTM(256, seed=0)(np.ones((64, 20, 8), np.float32))
+        fastrnn.LSTM(256, seed=0)(np.ones((64, 20, 8), np.float32))
         k = fastrnn._dispatch.kernels
-        os.write(write, json.dumps([k.threads_started(), k.threads_forbidden()]).encode())
-        os._exit(0)
-    os.close(write)
-    print(os.read(read, 1000).decode())
-    os.waitpid(pid, 0)
+        return [k.threads_started(), k.threads_forbidden()]
+    print(json.dumps(in_fork(in_child)))
     """)
     assert got == [True, False]
 
@@ -123,22 +126,14 @@ def test_fork_mark_reaches_every_kernel_build():
     if len(_dispatch.available()) < 2:
         pytest.skip("one kernel build on this CPU")
     other = _dispatch.available()[-1]
-    got = child(f"""
-    import json, os
+    got = child(IN_FORK + f"""
     import numpy as np
     import fastrnn
     from fastrnn import _dispatch
     fastrnn.set_num_threads(2)
     fastrnn.LSTM(256, seed=0)(np.ones((64, 20, 8), np.float32))
     other = _dispatch.load({other!r})
-    read, write = os.pipe()
-    pid = os.fork()
-    if pid == 0:
-        os.write(write, json.dumps([other.threads_started(), other.threads_forbidden()]).encode())
-        os._exit(0)
-    os.close(write)
-    print(os.read(read, 1000).decode())
-    os.waitpid(pid, 0)
+    print(json.dumps(in_fork(lambda: [other.threads_started(), other.threads_forbidden()])))
     """)
     assert got == [False, True]
 
