@@ -21,8 +21,10 @@ import threading
 
 import numpy as np
 
-from . import _validate
-from .layers import _RNN, _default_name
+from . import _validate, graph
+from .graph import KerasTensor
+from .layer import Layer, check_name
+from .layers import _RNN
 
 __all__ = ["Bidirectional"]
 
@@ -34,7 +36,7 @@ def _renamed(name, prefix):
     return prefix + (name[len(prefix):] if name.startswith(prefix) else name)
 
 
-class Bidirectional:
+class Bidirectional(Layer):
     """Bidirectional wrapper for RNNs.
 
     Runs ``layer`` forwards and a copy of it backwards over the same input,
@@ -185,9 +187,8 @@ class Bidirectional:
             )
         self.merge_mode = merge_mode
         self.dtype = _validate.float_dtype(dtype).name
-        if name is not None and not isinstance(name, str):
-            raise ValueError(f"Bidirectional expected a string for argument `name`, got {name!r}")
-        self.name = name if name is not None else _default_name("Bidirectional")
+        self.name = check_name("Bidirectional", name)
+        self.trainable = bool(kwargs.get("trainable", True))
 
         config = layer.get_config()
         config["name"] = _renamed(layer.name, "forward_")
@@ -412,11 +413,64 @@ class Bidirectional:
         >>> output.shape, h_bw.shape
         ((2, 3), (2, 3))
         """
+        if graph.is_symbolic(x, mask, initial_state):
+            return graph.symbolic_call(self, (x,), {"mask": mask, "initial_state": initial_state})
         if self.stateful:
             # As a stateful layer: one call at a time (see fastrnn.layers).
             with self.forward_layer._lock, self.backward_layer._lock:
                 return self._call(x, mask, initial_state)
         return self._call(x, mask, initial_state)
+
+    def call(self, sequences, initial_state=None, mask=None, training=None):
+        """``layer(sequences, ...)``: Keras's call signature (see ``__call__``)."""
+        return self.__call__(sequences, mask=mask, initial_state=initial_state)
+
+    def compute_output_shape(self, input_shape):
+        """The output shape(s): the merged output's (two with ``merge_mode=None``),
+        then with ``return_state`` the forward states' and the backward states'."""
+        fw, bw = self.forward_layer, self.backward_layer
+        out_fw, out_bw = fw.compute_output_shape(input_shape), bw.compute_output_shape(input_shape)
+        states = []
+        if self.return_state:
+            states = out_fw[1:] + out_bw[1:]
+            out_fw, out_bw = out_fw[0], out_bw[0]
+        if self.merge_mode is None:
+            return [out_fw, out_bw] + states
+        out = out_fw[:-1] + (fw.units + bw.units if self.merge_mode == "concat"
+                             else max(fw.units, bw.units),)
+        return [out] + states if self.return_state else out
+
+    def compute_output_spec(self, sequences, mask=None, initial_state=None, training=None):
+        shapes = self.compute_output_shape(sequences.shape)
+        if isinstance(shapes, list):
+            return [KerasTensor(s, self.dtype) for s in shapes]
+        return KerasTensor(shapes, self.dtype)
+
+    def compute_mask(self, inputs, mask=None):
+        """The outputs' masks (keras/src/layers/rnn/bidirectional.py): the input
+        mask for each returned sequence, None for the last outputs and states."""
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0] if mask else None
+        output_mask = mask if self.return_sequences else None
+        masks = [output_mask] * (2 if self.merge_mode is None else 1)
+        if self.return_state:
+            masks += [None] * (len(self.forward_layer._state_names)
+                               + len(self.backward_layer._state_names))
+        return masks if len(masks) > 1 else masks[0]
+
+    supports_masking = True
+    has_weights = True
+
+    def _expected_weight_shapes(self, arrays):
+        return self.forward_layer._expected_weight_shapes(None) + \
+            self.backward_layer._expected_weight_shapes(None)
+
+    def _weight_count(self):
+        return self.forward_layer._weight_count() + self.backward_layer._weight_count()
+
+    def _weight_groups(self):
+        return [("forward_layer/" + p, n) for p, n in self.forward_layer._weight_groups()] + \
+            [("backward_layer/" + p, n) for p, n in self.backward_layer._weight_groups()]
 
     def _call(self, x, mask, initial_state):
         x = self._autocast(x, "x")
@@ -552,7 +606,7 @@ class Bidirectional:
         return cls(**config)
 
     def __getstate__(self):
-        state = self.__dict__.copy()
+        state = super().__getstate__()
         del state["_weights_lock"]
         return state
 

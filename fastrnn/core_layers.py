@@ -11,41 +11,15 @@ passes ``compute_mask(inputs, mask)`` on (by default the incoming mask);
 any other layer drops the mask. Masking and Embedding(mask_zero=True) make
 a new mask; Flatten, Reshape and Embedding(mask_zero=False) drop it.
 """
-import itertools
 import math
-import re
 
 import numpy as np
 
-from . import _validate, activations, initializers
+from . import _validate, activations, graph, initializers
+from .layer import BASE_ARGS, Layer, arrays_equal, check_name, unique_name
 
-__all__ = ["Layer", "InputLayer", "Masking", "Embedding", "Dense", "TimeDistributed",
+__all__ = ["Layer", "Input", "InputLayer", "Masking", "Embedding", "Dense", "TimeDistributed",
            "Dropout", "SpatialDropout1D", "Activation", "Flatten", "Reshape"]
-
-# Keyword arguments every Keras 3 layer accepts; they do nothing at inference.
-_BASE_ARGS = {"trainable", "autocast", "activity_regularizer", "input_shape", "input_dim",
-              "batch_input_shape", "batch_size", "input_length"}
-
-_name_counters = {}
-
-
-def _snake_case(name):
-    name = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", name)
-    return re.sub("([a-z])([A-Z])", r"\1_\2", name).lower()
-
-
-def unique_name(cls_name):
-    """Keras-style default names: "dense", "dense_1", ..."""
-    base = _snake_case(cls_name)
-    n = next(_name_counters.setdefault(base, itertools.count()))
-    return base if n == 0 else f"{base}_{n}"
-
-
-def _arrays_equal(a, b):
-    return len(a) == len(b) and all(
-        x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True)
-        for x, y in zip(a, b))
-
 
 # Keras 3 aliases that fastrnn.initializers.get does not know (keras/src/initializers).
 _INITIALIZER_ALIASES = {
@@ -59,271 +33,6 @@ def get_initializer(identifier):
     if isinstance(identifier, str) and identifier in _INITIALIZER_ALIASES:
         return _INITIALIZER_ALIASES[identifier]()
     return initializers.get(identifier)
-
-
-class Layer:
-    """Base class of the non-recurrent layers: name, dtype, weights, config, masks.
-
-    Every layer of this module takes these arguments besides its own, and has
-    the methods below: ``layer(x, mask=None, training=None)``, ``build``,
-    ``get_weights`` / ``set_weights`` / ``weights`` / ``count_params``,
-    ``compute_mask``, ``compute_output_shape`` and ``get_config`` /
-    ``from_config``. Layers compare equal (``==``) when their class, config
-    and weights are equal, and pickle to equal objects.
-
-    Parameters
-    ----------
-    name : str, optional
-        Name of the layer. Default the class name in snake_case, numbered on
-        repeats (``"dense"``, ``"dense_1"``, ...) as Keras does.
-    dtype : str, numpy dtype or dict, optional
-        "float32" (the default) or "float64": the dtype of the weights and
-        outputs. A Keras ``DTypePolicy`` config dict is read too.
-    trainable : bool, default True
-        Kept in the config (fastrnn does not train).
-    **kwargs
-        Other Keras layer arguments, accepted and ignored at inference:
-        ``autocast``, ``activity_regularizer`` and the build-only
-        ``input_shape``, ``input_dim``, ``batch_input_shape``,
-        ``batch_size``, ``input_length``. Any other keyword raises
-        ValueError naming it.
-
-    Notes
-    -----
-    Mask rules (Keras 3's): a layer whose ``supports_masking`` is True passes
-    ``compute_mask(inputs, mask)`` on (by default the incoming mask); any
-    other layer drops the mask. ``Masking`` and
-    ``Embedding(mask_zero=True)`` make a new mask.
-
-    Examples
-    --------
-    >>> import fastrnn
-    >>> layer = fastrnn.Dense(3, name="scores")
-    >>> layer.name, layer.dtype, layer.supports_masking
-    ('scores', 'float32', True)
-    >>> layer.built
-    False
-    >>> layer.build((None, 4))
-    >>> layer.count_params()
-    15
-    >>> layer.compute_output_shape((None, 7, 4))
-    (None, 7, 3)
-    """
-
-    supports_masking = False   # passes (its compute_mask of) the incoming mask on
-    takes_mask = False         # __call__ accepts mask=
-
-    def __init__(self, name=None, dtype=None, trainable=True, **kwargs):
-        unknown = set(kwargs) - _BASE_ARGS
-        if unknown:
-            raise ValueError(
-                f"Unrecognized keyword arguments passed to {type(self).__name__}: "
-                f"{ {k: kwargs[k] for k in sorted(unknown)} }")
-        self.name = name if name is not None else unique_name(type(self).__name__)
-        self.dtype = _validate.float_dtype(dtype, f"{type(self).__name__} dtype").name
-        self.trainable = bool(trainable)
-        self._weights = []
-
-    # ------------------------------------------------------------ weights
-    has_weights = False
-
-    @property
-    def built(self):
-        """Whether the layer has its weights (always True for a layer without any)."""
-        return bool(self._weights) or not self.has_weights
-
-    def build(self, input_shape=None):
-        """Create the weights for ``input_shape`` (a no-op for layers without weights).
-
-        Parameters
-        ----------
-        input_shape : tuple of int, optional
-            The input shape, with the batch axis (None where unknown).
-        """
-
-    def get_weights(self):
-        """Return copies of the weights, in Keras order and layout.
-
-        Returns
-        -------
-        list of ndarray
-            ``[]`` for a layer without weights or an unbuilt one.
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> import fastrnn
-        >>> layer = fastrnn.Dense(2)
-        >>> layer.get_weights()
-        []
-        >>> layer.set_weights([np.ones((3, 2)), np.zeros(2)])
-        >>> [w.shape for w in layer.get_weights()]
-        [(3, 2), (2,)]
-        """
-        return [w.copy() for w in self._weights]
-
-    @property
-    def weights(self):
-        """Copies of the weights, as ``get_weights()`` returns them."""
-        return self.get_weights()
-
-    def count_params(self):
-        """Return the number of weight values (0 before the weights exist).
-
-        Returns
-        -------
-        int
-        """
-        return int(sum(w.size for w in self._weights))
-
-    def set_weights(self, weights):
-        """Set the weights from a list of arrays in Keras order and layout.
-
-        Parameters
-        ----------
-        weights : list of array-like
-            As ``get_weights`` returns them (or the Keras layer's
-            ``get_weights()``); copied and converted to the layer's dtype.
-
-        Raises
-        ------
-        ValueError
-            If the number of arrays or a shape is wrong (the message names the
-            weight and both shapes), or an array is not real numbers.
-        """
-        cls = type(self).__name__
-        weights = _validate.weight_list(weights, f"{cls}.set_weights")
-        names = [n for n, _ in self._expected_weight_shapes(None)]
-        if len(weights) != len(names):
-            raise ValueError(
-                f"{cls} expected {len(names)} weights ({', '.join(names) or 'none'}), "
-                f"got {len(weights)}")
-        arrays = [_validate.weight_array(w, cls, f"weight '{n}'", self.dtype)
-                  for n, w in zip(names, weights)]
-        for (wname, shape), w in zip(self._expected_weight_shapes(arrays), arrays):
-            if w.shape != tuple(shape):
-                raise ValueError(
-                    f"{cls} weight '{wname}' expected shape {tuple(shape)}, got shape {w.shape}")
-        self._weights = arrays
-
-    def _expected_weight_shapes(self, arrays):
-        """[(name, shape)] of the weights, in order; ``arrays`` are the ones
-        given to set_weights (converted), or None when only the names matter."""
-        return []
-
-    # ------------------------------------------------------------ calling
-    def __call__(self, x, mask=None, training=None):
-        """Apply the layer to ``x``.
-
-        Parameters
-        ----------
-        x : array-like
-            The input, of real numbers (any dtype and memory layout).
-        mask : array-like, optional
-            The incoming mask; only ``TimeDistributed`` takes it, the other
-            layers accept and ignore it (``compute_mask`` says what the next
-            layer sees).
-        training : bool, optional
-            Accepted and ignored (inference only; ``Dropout`` refuses True).
-
-        Returns
-        -------
-        ndarray
-            The output.
-        """
-        return self.call(_validate.real_array(x, type(self).__name__, "input"))
-
-    def call(self, x):
-        """The layer's computation on an array (``__call__`` checks ``x`` first)."""
-        raise NotImplementedError
-
-    def compute_mask(self, inputs, mask=None):
-        """Return the mask the next layer sees.
-
-        Parameters
-        ----------
-        inputs : array-like
-            The layer's input.
-        mask : array-like, optional
-            The incoming mask, (batch, timesteps).
-
-        Returns
-        -------
-        ndarray or None
-            ``mask`` if the layer ``supports_masking``, else None (Masking and
-            Embedding compute their own).
-
-        Examples
-        --------
-        >>> import numpy as np
-        >>> import fastrnn
-        >>> mask = np.array([[True, False]])
-        >>> fastrnn.Dense(2).compute_mask(np.ones((1, 2, 3)), mask)
-        array([[ True, False]])
-        >>> print(fastrnn.Flatten().compute_mask(np.ones((1, 2, 3)), mask))
-        None
-        """
-        return mask if self.supports_masking else None
-
-    def compute_output_shape(self, input_shape):
-        """Return the output shape for ``input_shape`` (both with the batch axis).
-
-        Parameters
-        ----------
-        input_shape : tuple
-            The input shape; None where unknown.
-
-        Returns
-        -------
-        tuple
-        """
-        return tuple(input_shape)
-
-    # ------------------------------------------------------------ config
-    def get_config(self):
-        """Return the layer's configuration, with Keras's keys.
-
-        Returns
-        -------
-        dict
-            ``name``, ``trainable``, ``dtype`` and the layer's own arguments
-            (activations by name, initializers as Keras config dicts). The
-            weights are not part of it.
-
-        Examples
-        --------
-        >>> import fastrnn
-        >>> config = fastrnn.Dropout(0.5, name="drop").get_config()
-        >>> config["name"], config["dtype"], config["rate"]
-        ('drop', 'float32', 0.5)
-        >>> fastrnn.Dropout.from_config(config) == fastrnn.Dropout(0.5, name="drop")
-        True
-        """
-        return {"name": self.name, "trainable": self.trainable, "dtype": self.dtype}
-
-    @classmethod
-    def from_config(cls, config):
-        """Create a layer from a ``get_config()`` dict (or a Keras layer's config).
-
-        Parameters
-        ----------
-        config : dict
-
-        Returns
-        -------
-        Layer
-            A new layer of this class, without weights.
-        """
-        return cls(**config)
-
-    def __eq__(self, other):
-        return (type(self) is type(other) and self.get_config() == other.get_config()
-                and _arrays_equal(self.get_weights(), other.get_weights()))
-
-    __hash__ = None
-
-    def __repr__(self):
-        return f"<fastrnn.{type(self).__name__} name={self.name!r}>"
 
 
 class InputLayer(Layer):
@@ -422,7 +131,7 @@ class InputLayer(Layer):
                 shape = (shape,)
             batch_shape = (batch_size,) + tuple(shape)
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
-        self.name = name if name is not None else unique_name("InputLayer")
+        self.name = check_name("InputLayer", name)
         if isinstance(dtype, dict):
             dtype = dtype.get("config", {}).get("name")
         dt = np.dtype("float32" if dtype is None else dtype)
@@ -433,6 +142,9 @@ class InputLayer(Layer):
         self.optional = bool(optional)
         self.trainable = True
         self._weights = []
+        # The symbolic tensor the model's graph starts from (keras.Input returns it).
+        self.output = graph.KerasTensor(self.batch_shape, self.dtype, name=self.name)
+        graph.Node(self, (), {}, self.output)
 
     def __call__(self, x, mask=None, training=None):
         """Return ``x`` as ``dtype``, checked against ``batch_shape`` (see the class)."""
@@ -464,6 +176,35 @@ class InputLayer(Layer):
         """Return ``batch_shape``, ``dtype``, ``name`` and ``optional``, as Keras."""
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name,
                 "optional": self.optional}
+
+
+def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
+          name=None, tensor=None, optional=False):
+    """A symbolic model input, as ``keras.Input``: call layers on it, then build
+    a ``fastrnn.Model`` from it and the outputs.
+
+    The arguments are ``InputLayer``'s (``tensor`` is its ``input_tensor``,
+    not supported).
+
+    Returns
+    -------
+    KerasTensor
+        The symbolic tensor of shape ``(batch_size,) + shape`` (or
+        ``batch_shape``) and ``dtype`` (float32 unless given).
+
+    Examples
+    --------
+    >>> import fastrnn
+    >>> x = fastrnn.Input(shape=(None, 8), name="x")
+    >>> x.shape, x.dtype, x.name
+    ((None, None, 8), 'float32', 'x')
+    >>> fastrnn.LSTM(4, return_sequences=True)(x).shape
+    (None, None, 4)
+    """
+    layer = InputLayer(shape=shape, batch_size=batch_size, dtype=dtype, sparse=sparse,
+                       batch_shape=batch_shape, name=name, input_tensor=tensor,
+                       optional=optional)
+    return layer.output
 
 
 class Masking(Layer):
@@ -972,12 +713,12 @@ class Dropout(Layer):
         self.noise_shape = None if noise_shape is None else list(noise_shape)
         self.seed = seed
 
-    def __call__(self, x, mask=None, training=None):
+    def call(self, x, training=None):
         """Return ``x`` unchanged (as an array); ``training=True`` raises ValueError."""
         if training:
             raise ValueError(f"{type(self).__name__}: fastrnn runs inference only "
                              "(training=True is not supported)")
-        return _validate.real_array(x, type(self).__name__, "input")
+        return x
 
     def get_config(self):
         """Return the base config plus ``rate``, ``noise_shape`` and ``seed``."""
@@ -1035,9 +776,9 @@ class SpatialDropout1D(Dropout):
     def __init__(self, rate, seed=None, name=None, dtype=None, **kwargs):
         super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
 
-    def __call__(self, x, mask=None, training=None):
+    def call(self, x, training=None):
         """Return the 3-D ``x`` unchanged; other ranks and ``training=True`` raise ValueError."""
-        x = super().__call__(x, training=training)
+        x = super().call(x, training=training)
         if x.ndim != 3:
             raise ValueError(f"SpatialDropout1D {self.name!r} expected 3-D input, "
                              f"got shape {x.shape}")
@@ -1336,7 +1077,6 @@ class TimeDistributed(Layer):
     """
 
     supports_masking = True
-    takes_mask = True
 
     def __init__(self, layer, **kwargs):
         if isinstance(layer, dict):
@@ -1376,9 +1116,17 @@ class TimeDistributed(Layer):
         """Return the inner layer's number of weight values."""
         return self.layer.count_params()
 
-    def __call__(self, x, mask=None, training=None):
+    def _weight_count(self):
+        return self.layer._weight_count()
+
+    def _expected_weight_shapes(self, arrays):
+        return self.layer._expected_weight_shapes(arrays)
+
+    def _weight_groups(self):
+        return [("layer/" + p, n) for p, n in self.layer._weight_groups()]
+
+    def call(self, x, mask=None, training=None):
         """Apply the inner layer to every timestep of ``x`` (see the class)."""
-        x = _validate.real_array(x, "TimeDistributed", "input")
         if x.ndim < 3:
             raise ValueError(f"TimeDistributed {self.name!r} expected input of rank >= 3 "
                              f"(batch, timesteps, ...), got shape {x.shape}")

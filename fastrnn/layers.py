@@ -21,15 +21,15 @@ concurrently. A stateful layer holds a lock for the whole of a call (and
 for reset_states), so concurrent calls are serialized and each one starts
 from the states the previous one left.
 """
-import itertools
 import os
-import re
 import threading
 
 import numpy as np
 
-from . import _dispatch, _validate, activations, initializers
+from . import _dispatch, _validate, activations, graph, initializers
 from ._kernels import Cell
+from .graph import KerasTensor
+from .layer import Layer, arrays_equal, check_name
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
 
@@ -43,7 +43,6 @@ _TRAINING_ARGS = {
 # Also accepted by LSTM and GRU only.
 _CUDNN_ARGS = {"use_cudnn": "auto", "implementation": 2}
 
-_name_counters = {}
 
 
 def _physical_memory():
@@ -95,16 +94,6 @@ _PANEL_PAD = 64
 
 # Builds an unbuilt layer on its first call exactly once, also when several
 # threads make that first call at the same time.
-_build_lock = threading.Lock()
-
-
-def _default_name(cls_name):
-    # Keras names layers "lstm", "lstm_1", "lstm_2", ...
-    base = re.sub("(.)([A-Z][a-z]+)", r"\1_\2", cls_name)
-    base = re.sub("([a-z])([A-Z])", r"\1_\2", base).lower()
-    counter = _name_counters.setdefault(base, itertools.count())
-    n = next(counter)
-    return base if n == 0 else f"{base}_{n}"
 
 
 def _check_units(units):
@@ -133,7 +122,7 @@ def _flag(cls, name, value):
             f"{cls} expected a bool for argument `{name}`, got {value!r} ({e})") from None
 
 
-class _RNN:
+class _RNN(Layer):
     """Shared machinery of the recurrent layers (not public).
 
     ``SimpleRNN``, ``LSTM`` and ``GRU`` inherit their methods from here:
@@ -144,6 +133,8 @@ class _RNN:
 
     _gates = 1            # gate blocks in the kernel's columns
     _state_names = ("h",)
+    supports_masking = True
+    has_weights = True
     _cell = Cell.SIMPLE_RNN
     _recurrent_activation_code = 0
     reset_after = False
@@ -181,9 +172,7 @@ class _RNN:
         self.stateful = _flag(cls, "stateful", stateful)
         self.zero_output_for_mask = _flag(cls, "zero_output_for_mask", zero_output_for_mask)
         self.seed = _check_seed(seed)
-        if name is not None and not isinstance(name, str):
-            raise ValueError(f"{cls} expected a string for argument `name`, got {name!r}")
-        self.name = name if name is not None else _default_name(cls)
+        self.name = check_name(cls, name)
         self._cell_args = cell_args
         self._training_args = {k: ignored.get(k, v) for k, v in _TRAINING_ARGS.items()}
         self._training_args.update(
@@ -307,7 +296,7 @@ class _RNN:
 
     def __getstate__(self):
         # The kernel object belongs to this CPU's build; rebuild it on load.
-        state = self.__dict__.copy()
+        state = super().__getstate__()
         state["_recurrence"] = None
         state.pop("_lock", None)
         return state
@@ -516,6 +505,9 @@ class _RNN:
         >>> np.allclose(masked[1], layer(x[1:, :2])[0][0])
         True
         """
+        if x.__class__ is KerasTensor or (mask is not None or initial_state is not None) \
+                and graph.is_symbolic(mask, initial_state):
+            return graph.symbolic_call(self, (x,), {"mask": mask, "initial_state": initial_state})
         if self.stateful:
             # One call at a time: each starts from the states the last one left.
             with self._lock:
@@ -525,6 +517,54 @@ class _RNN:
         call = self._prepare(x, mask, initial_state)
         call.run()
         return self._finish(call)
+
+    def call(self, sequences, initial_state=None, mask=None, training=None):
+        """``layer(sequences, ...)``: Keras's call signature (see ``__call__``)."""
+        return self.__call__(sequences, mask=mask, initial_state=initial_state)
+
+    def compute_output_shape(self, input_shape):
+        """The output shape(s) for ``input_shape`` (batch, timesteps, features): the
+        output's, then with ``return_state`` each state's (batch, units)."""
+        cls = type(self).__name__
+        if len(input_shape) != 3:
+            raise ValueError(f"{cls} {self.name!r} expects 3-D input (batch, timesteps, "
+                             f"features), got shape {tuple(input_shape)}")
+        batch, steps = input_shape[0], input_shape[1]
+        out = (batch, steps, self.units) if self.return_sequences else (batch, self.units)
+        if self.return_state:
+            return [out] + [(batch, self.units)] * len(self._state_names)
+        return out
+
+    def compute_output_spec(self, sequences, mask=None, initial_state=None, training=None):
+        shapes = self.compute_output_shape(sequences.shape)
+        if self.return_state:
+            return [KerasTensor(s, self.dtype) for s in shapes]
+        return KerasTensor(shapes, self.dtype)
+
+    def compute_mask(self, inputs, mask=None):
+        """The output's mask: the input mask with ``return_sequences``, else None;
+        with ``return_state`` followed by None for each state
+        (keras/src/layers/rnn/rnn.py)."""
+        if isinstance(mask, (list, tuple)):
+            mask = mask[0] if mask else None
+        output_mask = mask if self.return_sequences else None
+        if self.return_state:
+            return [output_mask] + [None] * len(self._state_names)
+        return output_mask
+
+    def _weight_count(self):
+        return 2 + int(self.use_bias)
+
+    def _expected_weight_shapes(self, arrays):
+        return self._weight_shapes(self.input_dim if self.built else 0)
+
+    def _weight_groups(self):
+        return [("cell/vars", self._weight_count())]
+
+    @property
+    def trainable(self):
+        """Kept in the config (fastrnn does not train)."""
+        return self._training_args["trainable"]
 
     def _prepare(self, x, mask, initial_state):
         """Validate the arguments; a kernel call ready to run (see Call.run).
@@ -551,7 +591,7 @@ class _RNN:
             raise ValueError(f"{type(self).__name__} expected x of rank 3 (batch, timesteps, "
                              f"features), got shape {x.shape}") from None
         if recurrence is None and steps:  # the first call builds the layer for x's features
-            with _build_lock:
+            with graph.build_lock:
                 if not self.built:
                     self.build(features)
             recurrence = self._recurrence
@@ -741,19 +781,13 @@ class _RNN:
         """Equal class, config, weights and stateful state (as after unpickling)."""
         if type(self) is not type(other) or self.get_config() != other.get_config():
             return False
-        return (_arrays_equal(self.get_weights(), other.get_weights())
-                and _arrays_equal(self.states or [], other.states or []))
+        return (arrays_equal(self.get_weights(), other.get_weights())
+                and arrays_equal(self.states or [], other.states or []))
 
     __hash__ = None
 
     def __repr__(self):
         return f"<fastrnn.{type(self).__name__} name={self.name!r} units={self.units}>"
-
-
-def _arrays_equal(a, b):
-    return len(a) == len(b) and all(
-        x.shape == y.shape and x.dtype == y.dtype and np.array_equal(x, y, equal_nan=True)
-        for x, y in zip(a, b))
 
 
 class SimpleRNN(_RNN):
