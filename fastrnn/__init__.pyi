@@ -12,6 +12,7 @@ from .core_layers import Dense as Dense
 from .core_layers import Dropout as Dropout
 from .core_layers import Embedding as Embedding
 from .core_layers import Flatten as Flatten
+from .core_layers import Input as Input
 from .core_layers import InputLayer as InputLayer
 from .core_layers import Masking as Masking
 from .core_layers import Reshape as Reshape
@@ -23,6 +24,8 @@ from .io import load_model as load_model
 from .layers import GRU as GRU
 from .layers import LSTM as LSTM
 from .layers import SimpleRNN as SimpleRNN
+from .layer import Layer as Layer
+from .models import Model as Model
 from .models import Sequential as Sequential
 from .parallel import get_num_threads as get_num_threads
 from .parallel import num_threads as num_threads
@@ -30,6 +33,6 @@ from .parallel import set_num_threads as set_num_threads
 
 __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "activations", "initializers",
            "__version__", "set_num_threads", "get_num_threads", "num_threads",
-           "Sequential", "load_model", "from_torch", "TorchRNN",
+           "Layer", "Model", "Sequential", "Input", "load_model", "from_torch", "TorchRNN",
            "InputLayer", "Masking", "Embedding", "Dense", "TimeDistributed", "Dropout",
            "SpatialDropout1D", "Activation", "Flatten", "Reshape"]

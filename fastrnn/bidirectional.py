@@ -598,6 +598,8 @@ class Bidirectional(Layer):
         config = dict(config)
 
         def make(entry):
+            if not isinstance(entry, dict):   # already a layer (fastrnn.io rebuilt it)
+                return entry
             return getattr(layers, entry["class_name"]).from_config(dict(entry["config"]))
 
         config["layer"] = make(config["layer"])

@@ -16,7 +16,7 @@ import math
 import numpy as np
 
 from . import _validate, activations, graph, initializers
-from .layer import BASE_ARGS, Layer, arrays_equal, check_name, unique_name
+from .layer import Layer, check_name
 
 __all__ = ["Layer", "Input", "InputLayer", "Masking", "Embedding", "Dense", "TimeDistributed",
            "Dropout", "SpatialDropout1D", "Activation", "Flatten", "Reshape"]
@@ -183,8 +183,12 @@ def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None
     """A symbolic model input, as ``keras.Input``: call layers on it, then build
     a ``fastrnn.Model`` from it and the outputs.
 
-    The arguments are ``InputLayer``'s (``tensor`` is its ``input_tensor``,
-    not supported).
+    Parameters
+    ----------
+    shape, batch_size, dtype, sparse, batch_shape, name, optional
+        As for ``InputLayer``.
+    tensor : optional
+        ``InputLayer``'s ``input_tensor``: not supported.
 
     Returns
     -------

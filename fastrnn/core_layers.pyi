@@ -8,12 +8,13 @@ from .bidirectional import Bidirectional
 from .initializers import Initializer, _InitializerLike
 from .layers import _RNN, _DType
 
-__all__ = ["Layer", "InputLayer", "Masking", "Embedding", "Dense", "TimeDistributed",
+from .graph import KerasTensor
+
+__all__ = ["Layer", "Input", "InputLayer", "Masking", "Embedding", "Dense", "TimeDistributed",
            "Dropout", "SpatialDropout1D", "Activation", "Flatten", "Reshape"]
 
 _Shape: TypeAlias = tuple[int | None, ...]
 
-def unique_name(cls_name: str) -> str: ...
 def get_initializer(identifier: _InitializerLike) -> Initializer: ...
 def layer_from_config(entry: Mapping[str, Any]) -> Layer | _RNN | Bidirectional: ...
 
@@ -45,6 +46,11 @@ class Layer:
     def from_config(cls, config: Mapping[str, Any]) -> Self: ...
     def __eq__(self, other: object) -> bool: ...
     __hash__: ClassVar[None]  # type: ignore[assignment]
+
+def Input(shape: int | Sequence[int | None] | None = None, batch_size: int | None = None,
+          dtype: Any = None, sparse: bool | None = None,
+          batch_shape: Sequence[int | None] | None = None, name: str | None = None,
+          tensor: Any = None, optional: bool = False) -> KerasTensor: ...
 
 class InputLayer(Layer):
     batch_shape: _Shape

@@ -12,7 +12,8 @@ from __future__ import annotations
 
 import itertools
 import threading
-from typing import Any, Callable, Iterator
+from typing import Any
+from collections.abc import Callable, Iterator
 
 import numpy as np
 
@@ -236,7 +237,7 @@ class Graph:
                 seen.add(id(layer))
                 out.append(layer)
         for node in self.nodes:
-            if id(node.layer) not in seen:
+            if id(node.layer) not in seen and not getattr(node.layer, "_is_op", False):
                 seen.add(id(node.layer))
                 out.append(node.layer)
         return out

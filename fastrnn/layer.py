@@ -442,7 +442,7 @@ class Layer:
         """
         return cls(**config)
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         return (type(self) is type(other) and self.get_config() == other.get_config()
                 and arrays_equal(self.get_weights(), other.get_weights()))
 

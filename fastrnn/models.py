@@ -62,6 +62,8 @@ class Model(Layer):
         Default ``"functional"``, ``"functional_1"``, ...
     trainable : bool, default True
         Kept in the config.
+    **kwargs
+        Any other keyword raises ValueError.
 
     Call arguments
     --------------
@@ -96,7 +98,7 @@ class Model(Layer):
     >>> decoder_inputs = fastrnn.Input(shape=(None, 6), name="decoder_inputs")
     >>> sequence = fastrnn.LSTM(8, return_sequences=True, seed=1)(decoder_inputs,
     ...                                                            initial_state=[h, c])
-    >>> outputs = fastrnn.Dense(6, activation="softmax", seed=2)(sequence)
+    >>> outputs = fastrnn.Dense(6, activation="softmax")(sequence)
     >>> model = fastrnn.Model([encoder_inputs, decoder_inputs], outputs)
     >>> y = model.predict([np.ones((2, 7, 5)), np.ones((2, 3, 6))], verbose=0)
     >>> y.shape
@@ -447,7 +449,8 @@ class Model(Layer):
                 lines.append(line("├", "┼", "┤", "─"))
             lines.append(row(r))
         lines.append(line("└", "┴", "┘", "─"))
-        trainable = sum(w.size for layer in self._summary_layers() if layer.trainable and self.trainable
+        trainable = sum(w.size for layer in self._summary_layers()
+                        if layer.trainable and self.trainable
                         for w in layer.get_weights())
         total = self.count_params()
         itemsize = {w.dtype.itemsize for w in self.get_weights()}
@@ -524,7 +527,7 @@ class Model(Layer):
         with open(path, "wb") as f:
             np.savez(f, **arrays)
 
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         return (type(self) is type(other) and self.get_config() == other.get_config()
                 and arrays_equal(self.get_weights(), other.get_weights()))
 
@@ -1018,6 +1021,8 @@ class Sequential(Model):
             with _safe.member(CONFIG_KEY):
                 text = _safe.read_npy(zf, CONFIG_KEY + ".npy", None, file_size, config=True)
                 meta = _safe.parse_json(str(text[()]))
+                if isinstance(meta, dict) and meta.get("format") == "fastrnn.Model":
+                    return _load_functional_npz(zf, meta, names, file_size, _safe)
                 if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
                     raise ValueError(f"is not a fastrnn model config (format "
                                      f"{meta.get('format') if isinstance(meta, dict) else meta!r})")
@@ -1027,6 +1032,13 @@ class Sequential(Model):
                         f"has format_version {version!r}, newer than this fastrnn "
                         f"({__version__}) reads; upgrade fastrnn")
                 model = cls.from_config(meta["config"])
+                counts = meta.get("weights")
+                if model.input_shape is not None and isinstance(counts, list) and all(
+                        n == layer._weight_count() for n, layer in zip(counts, model._layers)
+                        if not isinstance(layer, InputLayer)):
+                    # Every layer was saved built: building for the input shape fixes
+                    # every weight's shape before an entry is read.
+                    model.build(model.input_shape)
                 expected = [[] if isinstance(layer, InputLayer) else layer._weight_shapes_to_read()
                             for layer in model._layers]
                 counts = meta.get("weights")
@@ -1047,7 +1059,7 @@ class Sequential(Model):
         return model
 
     # ------------------------------------------------------------ misc
-    def __eq__(self, other: Any) -> bool:
+    def __eq__(self, other: object) -> bool:
         return (type(self) is type(other) and self.name == other.name
                 and self.trainable == other.trainable
                 and self._build_input_shape == other._build_input_shape
@@ -1063,6 +1075,34 @@ class Sequential(Model):
     def __repr__(self) -> str:
         names = ", ".join(type(layer).__name__ for layer in self.layers)
         return f"<fastrnn.Sequential name={self.name!r} layers=[{names}]>"
+
+
+def _load_functional_npz(zf: Any, meta: dict, names: list, file_size: int, _safe: Any) -> Any:
+    """A functional Model from fastrnn's .npz: the Keras config, then the
+    weights ``weight0000``, ... in get_weights order, each checked against the
+    shape the rebuilt model implies before it is read."""
+    from .io import keras_config
+
+    version = meta.get("format_version", 0)
+    if not isinstance(version, int) or version > FORMAT_VERSION:
+        raise ValueError(f"has format_version {version!r}, newer than this fastrnn "
+                         f"({__version__}) reads; upgrade fastrnn")
+    model = keras_config.model_from_config(meta.get("config"))
+    shapes = [s for layer in model._weighted_layers() for s in layer._weight_shapes_to_read()]
+    wanted = {f"weight{i:04d}.npy" for i in range(len(shapes))}
+    extra = sorted(set(names) - wanted - {CONFIG_KEY + ".npy"})
+    if extra:
+        raise ValueError(f"entry {extra[0]!r} is not part of this fastrnn model")
+    arrays = []
+    for i, shape in enumerate(shapes):
+        name = f"weight{i:04d}"
+        if name + ".npy" not in names:
+            raise ValueError(f"entry {name!r} is missing: the model has {len(shapes)} weights")
+        with _safe.member(name):
+            arrays.append(_safe.read_npy(zf, name + ".npy", shape, file_size))
+    with _safe.member("the weights"):
+        model.set_weights(arrays)
+    return model
 
 
 def _entry_name(i, j):

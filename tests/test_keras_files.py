@@ -35,7 +35,8 @@ def expected(name):
 @pytest.mark.parametrize("name", MODELS)
 def test_model_file_matches_keras(h5py, name, ext):
     model = fastrnn.load_model(DATA / f"{name}{ext}")
-    assert isinstance(model, fastrnn.Sequential)
+    # keras.Sequential loads as a Sequential, a functional model as a Model
+    assert type(model) is (fastrnn.Sequential if name.endswith("_seq") else fastrnn.Model)
     x, want = expected(name)
     got = model.predict(x, verbose=0)
     assert got.shape == want.shape and got.dtype == np.float32
@@ -94,15 +95,24 @@ def _rewrite_keras(src, dst, edit):
             zout.writestr(item, data)
 
 
-def test_explicit_mask_that_differs_from_propagation_is_refused(h5py, tmp_path):
+def test_explicit_mask_in_the_config_is_computed_as_written(h5py, tmp_path):
+    # A functional config passes the NotEqual op's result as mask=; the graph
+    # runs that op, so an edited op (tokens != 5) is what the model computes.
     def edit(config):
         for entry in config["config"]["layers"]:
             if entry["class_name"] == "NotEqual":
                 entry["inbound_nodes"][0]["args"][1] = 5   # mask = tokens != 5
     dst = tmp_path / "mask5.keras"
     _rewrite_keras(DATA / "sentiment_func.keras", dst, edit)
-    with pytest.raises(NotImplementedError, match="explicit mask"):
-        fastrnn.load_model(dst)
+    edited = fastrnn.load_model(dst)
+    original = fastrnn.load_model(DATA / "sentiment_func.keras")
+    padded5, short = np.array([[3, 1, 4, 5, 5]]), np.array([[3, 1, 4]])
+    # trailing 5s are masked steps: they change nothing in the edited model
+    np.testing.assert_allclose(edited(padded5), edited(short), rtol=0, atol=1e-6)
+    assert not np.allclose(original(padded5), original(short), rtol=0, atol=1e-6)
+    padded0 = np.array([[3, 1, 4, 0, 0]])
+    np.testing.assert_allclose(original(padded0), original(short), rtol=0, atol=1e-6)
+    assert not np.allclose(edited(padded0), edited(short), rtol=0, atol=1e-6)
 
 
 def test_unknown_op_on_data_path_is_named(h5py, tmp_path):
@@ -121,9 +131,10 @@ def test_return_state_and_mixed_precision_are_refused(h5py, tmp_path):
         for entry in config["config"]["layers"]:
             if entry["class_name"] == "Bidirectional":
                 entry["config"]["layer"]["config"]["return_state"] = True
+                entry["config"]["backward_layer"]["config"]["return_state"] = True
     dst = tmp_path / "state.keras"
     _rewrite_keras(DATA / "sentiment_seq.keras", dst, state)
-    with pytest.raises(NotImplementedError, match="return_state"):
+    with pytest.raises(ValueError, match="Sequential cannot hold.*return_state"):
         fastrnn.load_model(dst)
 
     def mixed(config):

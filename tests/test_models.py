@@ -229,10 +229,10 @@ def test_save_load_every_layer_kind(tmp_path):
     np.testing.assert_array_equal(again(x), model(x))
 
 
-def test_save_refuses_keras_names_and_load_refuses_bad_files(tmp_path):
+def test_save_refuses_h5_names_and_load_refuses_bad_files(tmp_path):
     model = sentiment_model()
-    with pytest.raises(ValueError, match="cannot write Keras"):
-        model.save(tmp_path / "m.keras")
+    with pytest.raises(ValueError, match="not legacy HDF5"):
+        model.save(tmp_path / "m.h5")
     np.savez(tmp_path / "other.npz", a=np.zeros(2))
     with pytest.raises(ValueError, match="fastrnn_config"):
         Sequential.load(tmp_path / "other.npz")

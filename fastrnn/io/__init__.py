@@ -57,7 +57,7 @@ def _sniff(path):
         "a Keras HDF5 .h5 file or a fastrnn .npz")
 
 
-def load_model(path):
+def load_model(path, custom_objects=None):
     """Load a model file into a ``fastrnn.Sequential``.
 
     Reads Keras 3 ``.keras`` files, legacy Keras HDF5 ``.h5`` files (both need
@@ -85,11 +85,18 @@ def load_model(path):
     ----------
     path : str, bytes or os.PathLike
         The model file.
+    custom_objects : dict, optional
+        Maps a Keras class name in the file (its ``class_name`` or
+        ``registered_name``, e.g. ``"MyLayer"`` or ``"my_package>MyLayer"``)
+        to a ``fastrnn.Layer`` subclass you wrote with numpy; it is built from
+        the layer's config with ``from_config`` and gets the file's weights.
+        Nothing named by a file is ever imported or executed.
 
     Returns
     -------
-    Sequential
-        The model, with its weights, computing what the Keras model computes.
+    Sequential or Model
+        The model, with its weights, computing what the Keras model computes:
+        a ``Sequential`` for a keras.Sequential, a functional ``Model`` otherwise.
 
     Raises
     ------
@@ -150,4 +157,4 @@ def load_model(path):
         return Sequential.load(path)
     from .keras import load_keras_model
 
-    return load_keras_model(path, kind)
+    return load_keras_model(path, kind, custom_objects)
