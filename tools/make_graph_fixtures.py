@@ -863,6 +863,15 @@ def make_cases(C):
         outputs = L.Dense(1, activation="sigmoid")(x)
         return keras.Model(inputs, outputs), [tokens(r, 6, 30)]
 
+    # --- keras-io: examples/nlp/imdb_lstm_sentiment.py (5000/128/200/128 -> 30/4/6/5) ---
+    @case
+    def kerasio_imdb_lstm_sentiment(r):
+        model = keras.Sequential()
+        model.add(L.Embedding(input_dim=30, output_dim=4, input_shape=(6,)))
+        model.add(L.LSTM(5, dropout=0.2))
+        model.add(L.Dense(1, activation="sigmoid"))
+        return model, [tokens(r, 6, 30)]
+
     # --- keras-io: examples/generative/lstm_character_level_text_generation.py
     #     (maxlen 40 -> 6, chars -> 8, 128 -> 5) ---
     @case
