@@ -193,33 +193,70 @@ class Graph:
         given = {id(t) for t in self.inputs}
         if len(given) != len(self.inputs):
             raise ValueError("The same input tensor is given twice in the model's inputs")
-        order: list[Node] = []
-        done: set[int] = set()
-        # Depth-first from the outputs, iteratively (deep graphs would
-        # exhaust Python's recursion limit).
+        self.nodes, self._layers = self._map_graph(given)
+
+    def _map_graph(self, given: set) -> tuple[list, list]:
+        """Keras's map_graph (keras/src/ops/function.py): the nodes in an order
+        that computes each node's arguments first, and the layers ordered by
+        depth (farthest from the outputs first), ties by first visit from the
+        outputs. That order numbers a saved model's weight groups."""
+        finished: set[int] = set()
+        in_progress: set[int] = set()
+        post_order: list[Node] = []
+        visit_index: dict[int, int] = {}
+        layer_of: dict[int, Any] = {}
         for out in self.outputs:
-            stack = [(out, False)]
+            # An iterative depth-first walk (deep graphs would exhaust Python's
+            # recursion limit) in Keras's recursive order.
+            stack: list[tuple[KerasTensor, bool]] = [(out, False)]
             while stack:
-                tensor, expanded = stack.pop()
-                if id(tensor) in given:
-                    continue
+                tensor, leaving = stack.pop()
                 node = self._node_of(tensor)
-                if id(node) in done:
+                if leaving:
+                    in_progress.discard(id(node))
+                    finished.add(id(node))
+                    post_order.append(node)
                     continue
-                if expanded:
-                    done.add(id(node))
-                    order.append(node)
+                if id(node) in finished:
                     continue
-                if not node.inputs:
-                    raise ValueError(
-                        f"Graph disconnected: the model's outputs need input "
-                        f"{tensor.name or node.layer.name!r}, which is not among the model's "
-                        "inputs")
+                if node.inputs and id(tensor) in given:
+                    finished.add(id(node))   # an input computed by a layer: outside
+                    continue
+                if id(node) in in_progress:
+                    raise ValueError(f"Tensor {tensor!r} from layer '{node.layer.name}' is "
+                                     "part of a cycle")
+                visit_index.setdefault(id(node.layer), len(visit_index))
+                layer_of[id(node.layer)] = node.layer
+                in_progress.add(id(node))
                 stack.append((tensor, True))
                 for t in reversed(node.inputs):
-                    if id(t) not in given and id(self._node_of(t)) not in done:
-                        stack.append((t, False))
-        self.nodes = order
+                    stack.append((t, False))
+        for node in post_order:
+            if not node.inputs and id(node.outputs[0]) not in given:
+                raise ValueError(
+                    f"Graph disconnected: the model's outputs need input "
+                    f"{node.outputs[0].name or node.layer.name!r}, which is not among the "
+                    "model's inputs")
+        in_graph = {id(n) for n in post_order}
+        node_depth: dict[int, int] = {}
+        layer_depth: dict[int, int] = {}
+        for node in reversed(post_order):
+            depth = max(node_depth.setdefault(id(node), 0), layer_depth.get(id(node.layer), 0))
+            layer_depth[id(node.layer)] = depth
+            node_depth[id(node)] = depth
+            for t in node.inputs:
+                parent = t._node
+                if parent is not None and id(parent) in in_graph:
+                    node_depth[id(parent)] = max(depth + 1, node_depth.get(id(parent), 0))
+        for t in self.inputs:   # inputs no output needs
+            layer = t._keras_history[0] if t._keras_history else None
+            if layer is not None and id(layer) not in layer_depth and not t._node.inputs:
+                layer_depth[id(layer)] = 0
+                visit_index[id(layer)] = -1
+                layer_of[id(layer)] = layer
+        layers = sorted(layer_of.values(),
+                        key=lambda layer: (-layer_depth[id(layer)], visit_index[id(layer)]))
+        return post_order, layers
 
     @staticmethod
     def _node_of(tensor: KerasTensor) -> Node:
@@ -229,18 +266,8 @@ class Graph:
 
     @property
     def layers(self) -> list:
-        """Every layer of the graph once, the input layers first, in call order."""
-        seen, out = set(), []
-        for t in self.inputs:
-            layer = t._keras_history[0] if t._keras_history else None
-            if layer is not None and id(layer) not in seen:
-                seen.add(id(layer))
-                out.append(layer)
-        for node in self.nodes:
-            if id(node.layer) not in seen and not getattr(node.layer, "_is_op", False):
-                seen.add(id(node.layer))
-                out.append(node.layer)
-        return out
+        """Every layer of the graph once, in Keras's order (see _map_graph)."""
+        return [layer for layer in self._layers if not getattr(layer, "_is_op", False)]
 
     def run(self, values: list, masks: list) -> tuple[list, list]:
         """Compute the outputs for input ``values`` carrying ``masks``;
@@ -257,6 +284,8 @@ class Graph:
             return ids_of_values.get(id(v))
 
         for node in self.nodes:
+            if not node.inputs:   # an InputLayer: its value is given
+                continue
             args = map_structure(value, node.args)
             kwargs = map_structure(value, node.kwargs)
             ids_of_values.clear()

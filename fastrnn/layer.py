@@ -226,7 +226,8 @@ class Layer:
         >>> [w.shape for w in layer.get_weights()]
         [(3, 2), (2,)]
         """
-        return [w.copy() for w in self._weights]
+        return [w.copy() for w in self._weights] + [
+            w for _, sub in self._sublayers() for w in sub.get_weights()]
 
     @property
     def weights(self) -> list:
@@ -259,6 +260,21 @@ class Layer:
         """
         cls = type(self).__name__
         weights = _validate.weight_list(weights, f"{cls}.set_weights")
+        subs = self._sublayers()
+        if subs:   # a layer of layers (a user's): its own weights, then each sub-layer's
+            own = len(self.__dict__.get("_added_weights") or [])
+            counts = [sub._weight_count() for _, sub in subs]
+            if len(weights) != own + sum(counts):
+                raise ValueError(f"{cls} expected {own + sum(counts)} weights ({own} of its "
+                                 f"own, then {counts} of {[n for n, _ in subs]}), got "
+                                 f"{len(weights)}")
+            start = own
+            for (_, sub), n in zip(subs, counts):
+                sub.set_weights(weights[start:start + n])
+                start += n
+            weights = weights[:own]
+            if not weights:
+                return
         names = [n for n, _ in self._expected_weight_shapes(None)]
         if len(weights) != len(names):
             raise ValueError(
@@ -292,7 +308,19 @@ class Layer:
 
     def _weight_count(self) -> int:
         """How many arrays ``set_weights`` takes (also before the layer is built)."""
-        return len(self.get_weights()) if self.built else len(self._expected_weight_shapes(None))
+        if self.built:
+            return len(self.get_weights())
+        return len(self._expected_weight_shapes(None)) + sum(
+            sub._weight_count() for _, sub in self._sublayers())
+
+    def _sublayers(self) -> list:
+        """[(attribute, layer)]: the layers a user's layer holds as attributes, in
+        the order Keras saves them (sorted by attribute name, as saving_lib walks
+        them). fastrnn's own wrappers say where their layers are themselves."""
+        if type(self).__module__.startswith("fastrnn."):
+            return []
+        return sorted((k, v) for k, v in vars(self).items()
+                      if isinstance(v, Layer) and not k.startswith("_"))
 
     def _weight_shapes_to_read(self) -> list:
         """The shapes a file must hold for this layer's weights, None where the
@@ -307,7 +335,9 @@ class Layer:
         to the layer's own group: [(path, number of arrays)], in get_weights order
         (keras/src/saving/saving_lib.py walks a layer's variables, then its
         tracked sub-layers)."""
-        return [("vars", self._weight_count())]
+        own = len(self._weights) if self.built else len(self._expected_weight_shapes(None))
+        return [("vars", own)] + [(f"{attr}/{path}", n) for attr, sub in self._sublayers()
+                                  for path, n in sub._weight_groups()]
 
     # ------------------------------------------------------------ calling
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
@@ -398,9 +428,29 @@ class Layer:
         """The symbolic outputs of a call on symbolic tensors: ``compute_output_shape``
         of the first argument's shape(s), of the layer's dtype."""
         first = args[0] if args else next(iter(kwargs.values()))
+        if type(self).compute_output_shape is Layer.compute_output_shape and \
+                not type(self).__module__.startswith("fastrnn."):
+            return self._probe_output_spec(args, kwargs)
         shapes = graph.map_structure(lambda t: t.shape, first)
         out = self.compute_output_shape(shapes)
         return _specs(out, self._output_dtype(first))
+
+    def _probe_output_spec(self, args: tuple, kwargs: dict) -> Any:
+        """A user's layer without compute_output_shape: run it once on zeros of the
+        symbolic shapes (unknown sizes as 1) and take the result's shapes (the
+        batch axis unknown), as Keras traces call symbolically."""
+        def zeros(t: Any) -> Any:
+            if isinstance(t, graph.KerasTensor):
+                return np.zeros([1 if d is None else d for d in t.shape], t.dtype)
+            return t
+        kwargs = {k: v for k, v in kwargs.items() if k != "mask"}
+        args = graph.map_structure(zeros, list(args))
+        if self._call_takes("mask") and np.ndim(args[0]) >= 2:
+            kwargs["mask"] = np.ones(np.shape(args[0])[:2], bool)
+        out = self(*args, **graph.map_structure(zeros, kwargs))
+        return graph.map_structure(
+            lambda a: graph.KerasTensor((None,) + np.shape(a)[1:], np.asarray(a).dtype.name),
+            out)
 
     def _output_dtype(self, inputs: Any) -> str:
         return self.dtype

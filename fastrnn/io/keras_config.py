@@ -419,7 +419,8 @@ def functional_config(model: Any) -> dict:
     g = model._graph
     nodes_of: dict[int, list] = {}
     for node in sorted(g.nodes, key=lambda n: n.serial):
-        nodes_of.setdefault(id(node.layer), []).append(node)
+        if node.inputs:   # (an InputLayer's own node is not serialized, as in Keras)
+            nodes_of.setdefault(id(node.layer), []).append(node)
 
     def index_of(tensor: KerasTensor) -> tuple[Any, int, int]:
         node = tensor._node
