@@ -122,35 +122,29 @@ def _flag(cls, name, value):
             f"{cls} expected a bool for argument `{name}`, got {value!r} ({e})") from None
 
 
-class _RNN(Layer):
-    """Shared machinery of the recurrent layers (not public).
+class _CellCore:
+    """One cell type's arguments and weights (not public): shared by the
+    layers (``SimpleRNN``, ``LSTM``, ``GRU``, each its own cell, so that its
+    call reads its kernel from its own attributes) and the cells
+    (``fastrnn.cells``, whose ``RNN`` reads the kernel from the cell).
 
-    ``SimpleRNN``, ``LSTM`` and ``GRU`` inherit their methods from here:
-    ``__call__``, ``build``, ``get_weights`` / ``set_weights``,
-    ``reset_states``, ``get_config`` / ``from_config``. See those classes for
-    the constructor arguments.
+    Holds ``units``, ``activation``, ``use_bias``, the initializers, ``seed``,
+    ``dtype``, the weights in Keras layout and the kernel object
+    (``_recurrence``) the weights were handed to. The per-type mixins below
+    (``_SimpleRNNCore``, ``_LSTMCore``, ``_GRUCore``) add the gate layout and
+    the type's own arguments.
     """
 
     _gates = 1            # gate blocks in the kernel's columns
     _state_names = ("h",)
-    supports_masking = True
     has_weights = True
     _cell = Cell.SIMPLE_RNN
     _recurrent_activation_code = 0
     reset_after = False
 
-    def __init__(self, units, *, activation, use_bias, kernel_initializer,
-                 recurrent_initializer, bias_initializer, return_sequences,
-                 return_state, go_backwards, stateful, seed, dtype, name,
-                 zero_output_for_mask, cell_args, ignored):
+    def _init_core(self, units, activation, use_bias, kernel_initializer,
+                   recurrent_initializer, bias_initializer, seed, dtype, name, cell_args):
         cls = type(self).__name__
-        unknown = set(ignored) - set(_TRAINING_ARGS) - set(self._extra_accepted) - {
-            "input_shape", "input_dim"}
-        if unknown:
-            raise ValueError(
-                f"Unrecognized keyword arguments passed to {cls}: "
-                f"{ {k: ignored[k] for k in sorted(unknown)} }"
-            )
         self.units = _check_units(units)
         self._np_dtype = _validate.float_dtype(dtype)
         self.dtype = self._np_dtype.name
@@ -166,24 +160,44 @@ class _RNN(Layer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.recurrent_initializer = initializers.get(recurrent_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.return_sequences = _flag(cls, "return_sequences", return_sequences)
-        self.return_state = _flag(cls, "return_state", return_state)
-        self.go_backwards = _flag(cls, "go_backwards", go_backwards)
-        self.stateful = _flag(cls, "stateful", stateful)
-        self.zero_output_for_mask = _flag(cls, "zero_output_for_mask", zero_output_for_mask)
         self.seed = _check_seed(seed)
         self.name = check_name(cls, name)
         self._cell_args = cell_args
-        self._training_args = {k: ignored.get(k, v) for k, v in _TRAINING_ARGS.items()}
-        self._training_args.update(
-            {k: ignored.get(k, v) for k, v in _CUDNN_ARGS.items() if k in self._extra_accepted})
         self._weights = None
         self._recurrence = None
-        self._states = None
-        self._lock = threading.Lock()   # held by calls of a stateful layer
         self._activation_code = activations.get(self.activation)
 
-    _extra_accepted = ()
+    def _core_config(self):
+        """The cell's arguments, with Keras's keys, in Keras's order."""
+        return {
+            "units": self.units,
+            "activation": self.activation,
+            **{k: v for k, v in self._cell_args.items() if k != "reset_after"},
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }
+
+    def _on_new_weights(self):
+        """Called after build draws new weights (a stateful layer forgets its states)."""
+
+    def _call_bytes(self, batch, steps):
+        """What a call on (batch, steps, D) allocates, in bytes: for its rows,
+        the input projection (gates*units values per row, padded by _PANEL_PAD
+        columns per gate for the packed kernels) and the output sequence
+        (counted whether returned or not); for its samples, the last output,
+        the states and their copies. (Converting x, when needed, is checked
+        where it is converted.)"""
+        units, itemsize = self.units, self._np_dtype.itemsize
+        return (batch * steps * (self._gates * (units + _PANEL_PAD) + units) * itemsize,
+                batch * (self._gates + 4) * units * itemsize)
+
+    def _weight_count(self):
+        return 2 + int(self.use_bias)
+
+    def _expected_weight_shapes(self, arrays):
+        return self._weight_shapes(self.input_dim if self.built else 0)
 
     # ------------------------------------------------------------ weights
     @property
@@ -269,8 +283,7 @@ class _RNN(Layer):
         if self.use_bias:
             weights.append(self._initial_bias(rng))
         self._set_weights_unchecked(weights)
-        if self.stateful:
-            self._states = None
+        self._on_new_weights()
 
     def _set_weights_unchecked(self, weights):
         weights = [np.array(w, dtype=self.dtype, order="C") for w in weights]
@@ -298,12 +311,10 @@ class _RNN(Layer):
         # The kernel object belongs to this CPU's build; rebuild it on load.
         state = super().__getstate__()
         state["_recurrence"] = None
-        state.pop("_lock", None)
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._lock = threading.Lock()
         if self._weights is not None:
             self._make_recurrence()
 
@@ -402,6 +413,113 @@ class _RNN(Layer):
                 )
             arrays.append(w)
         self._set_weights_unchecked(arrays)
+
+
+class _SimpleRNNCore(_CellCore):
+    """SimpleRNN's cell: one gate block, one state ``h``."""
+
+
+class _LSTMCore(_CellCore):
+    """LSTM's cell: gate blocks i, f, c, o; states ``h``, ``c``; ``unit_forget_bias``."""
+
+    _gates = 4
+    _state_names = ("h", "c")
+    _cell = Cell.LSTM_CELL
+
+    def _lstm_args(self, recurrent_activation, unit_forget_bias):
+        self.recurrent_activation = activations.serialize(recurrent_activation)
+        self.unit_forget_bias = _flag(type(self).__name__, "unit_forget_bias", unit_forget_bias)
+        self._recurrent_activation_code = activations.get(self.recurrent_activation)
+        return {"recurrent_activation": self.recurrent_activation,
+                "unit_forget_bias": self.unit_forget_bias}
+
+    def _initial_bias(self, rng):
+        if not self.unit_forget_bias:
+            return super()._initial_bias(rng)
+        # keras/src/layers/rnn/lstm.py: the forget gate's bias starts at one.
+        h = self.units
+        return np.concatenate([self.bias_initializer((h,), self.dtype, rng),
+                               np.ones(h, self.dtype),
+                               self.bias_initializer((2 * h,), self.dtype, rng)])
+
+
+class _GRUCore(_CellCore):
+    """GRU's cell: gate blocks z, r, h; one state ``h``; ``reset_after``."""
+
+    _gates = 3
+    _cell = Cell.GRU_CELL
+
+    def _gru_args(self, recurrent_activation, reset_after):
+        self.recurrent_activation = activations.serialize(recurrent_activation)
+        self.reset_after = _flag(type(self).__name__, "reset_after", reset_after)
+        self._recurrent_activation_code = activations.get(self.recurrent_activation)
+        return {"recurrent_activation": self.recurrent_activation,
+                "reset_after": self.reset_after}
+
+    def _bias_shape(self):
+        width = 3 * self.units
+        return (2, width) if self.reset_after else (width,)
+
+
+class _RNN(_CellCore, Layer):
+    """Shared machinery of the recurrent layers (not public).
+
+    ``SimpleRNN``, ``LSTM`` and ``GRU`` inherit their methods from here:
+    ``__call__``, ``build``, ``get_weights`` / ``set_weights``,
+    ``reset_states``, ``get_config`` / ``from_config``. See those classes for
+    the constructor arguments. Each layer is its own cell (``_CellCore``):
+    its call reads the kernel from its own ``_recurrence``; ``fastrnn.RNN``
+    runs the same methods with the kernel read from a cell
+    (``fastrnn.rnn._CellRunner``).
+    """
+
+    supports_masking = True
+
+    def __init__(self, units, *, activation, use_bias, kernel_initializer,
+                 recurrent_initializer, bias_initializer, return_sequences,
+                 return_state, go_backwards, stateful, seed, dtype, name,
+                 zero_output_for_mask, cell_args, ignored):
+        cls = type(self).__name__
+        unknown = set(ignored) - set(_TRAINING_ARGS) - set(self._extra_accepted) - {
+            "input_shape", "input_dim"}
+        if unknown:
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {cls}: "
+                f"{ {k: ignored[k] for k in sorted(unknown)} }"
+            )
+        self._init_core(units, activation, use_bias, kernel_initializer,
+                        recurrent_initializer, bias_initializer, seed, dtype, name, cell_args)
+        self._init_layer_flags(return_sequences, return_state, go_backwards, stateful,
+                               zero_output_for_mask)
+        self._training_args = {k: ignored.get(k, v) for k, v in _TRAINING_ARGS.items()}
+        self._training_args.update(
+            {k: ignored.get(k, v) for k, v in _CUDNN_ARGS.items() if k in self._extra_accepted})
+
+    def _init_layer_flags(self, return_sequences, return_state, go_backwards, stateful,
+                          zero_output_for_mask):
+        cls = type(self).__name__
+        self.return_sequences = _flag(cls, "return_sequences", return_sequences)
+        self.return_state = _flag(cls, "return_state", return_state)
+        self.go_backwards = _flag(cls, "go_backwards", go_backwards)
+        self.stateful = _flag(cls, "stateful", stateful)
+        self.zero_output_for_mask = _flag(cls, "zero_output_for_mask", zero_output_for_mask)
+        self._states = None
+        self._lock = threading.Lock()   # held by calls of a stateful layer
+
+    _extra_accepted = ()
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._lock = threading.Lock()
+
+    def _on_new_weights(self):
+        if self.stateful:
+            self._states = None
 
     # ------------------------------------------------------------ state
     @property
@@ -552,12 +670,6 @@ class _RNN(Layer):
             return [output_mask] + [None] * len(self._state_names)
         return output_mask
 
-    def _weight_count(self):
-        return 2 + int(self.use_bias)
-
-    def _expected_weight_shapes(self, arrays):
-        return self._weight_shapes(self.input_dim if self.built else 0)
-
     def _weight_groups(self):
         return [("cell/vars", self._weight_count())]
 
@@ -614,17 +726,6 @@ class _RNN(Layer):
                 "(Keras cannot run a recurrent layer over zero timesteps either)")
         raise ValueError(f"{cls} expected x with {recurrence.input_dim} features (built "
                          f"input_dim), got shape {shape}")
-
-    def _call_bytes(self, batch, steps):
-        """What a call on (batch, steps, D) allocates, in bytes: for its rows,
-        the input projection (gates*units values per row, padded by _PANEL_PAD
-        columns per gate for the packed kernels) and the output sequence
-        (counted whether returned or not); for its samples, the last output,
-        the states and their copies. (Converting x, when needed, is checked
-        where it is converted.)"""
-        units, itemsize = self.units, self._np_dtype.itemsize
-        return (batch * steps * (self._gates * (units + _PANEL_PAD) + units) * itemsize,
-                batch * (self._gates + 4) * units * itemsize)
 
     def _check_call_size(self, shape):
         """TooLargeError if a call on x of ``shape`` needs more than MAX_BYTES."""
@@ -790,7 +891,7 @@ class _RNN(Layer):
         return f"<fastrnn.{type(self).__name__} name={self.name!r} units={self.units}>"
 
 
-class SimpleRNN(_RNN):
+class SimpleRNN(_SimpleRNNCore, _RNN):
     """Fully-connected RNN where the output is to be fed back as the new input.
 
     ``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``, and
@@ -975,7 +1076,7 @@ class SimpleRNN(_RNN):
 
 
 
-class LSTM(_RNN):
+class LSTM(_LSTMCore, _RNN):
     """Long Short-Term Memory layer - Hochreiter 1997.
 
     Gates i, f, c, o (Keras order): ``i = recurrent_activation(x_t W_i +
@@ -1156,9 +1257,6 @@ class LSTM(_RNN):
     ValueError: Unrecognized keyword arguments passed to LSTM: {'dropuot': 0.2}
     """
 
-    _gates = 4
-    _state_names = ("h", "c")
-    _cell = Cell.LSTM_CELL
     _extra_accepted = tuple(_CUDNN_ARGS)
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
@@ -1167,31 +1265,17 @@ class LSTM(_RNN):
                  unit_forget_bias=True, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, zero_output_for_mask=False,
                  seed=None, dtype=None, name=None, **kwargs):
-        self.recurrent_activation = activations.serialize(recurrent_activation)
-        self.unit_forget_bias = _flag("LSTM", "unit_forget_bias", unit_forget_bias)
+        cell_args = self._lstm_args(recurrent_activation, unit_forget_bias)
         super().__init__(
             units, activation=activation, use_bias=use_bias,
             kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
             bias_initializer=bias_initializer, return_sequences=return_sequences,
             return_state=return_state, go_backwards=go_backwards, stateful=stateful,
             seed=seed, dtype=dtype, name=name, zero_output_for_mask=zero_output_for_mask,
-            cell_args={"recurrent_activation": self.recurrent_activation,
-                       "unit_forget_bias": self.unit_forget_bias},
-            ignored=kwargs)
-        self._recurrent_activation_code = activations.get(self.recurrent_activation)
-
-    def _initial_bias(self, rng):
-        if not self.unit_forget_bias:
-            return super()._initial_bias(rng)
-        # keras/src/layers/rnn/lstm.py: the forget gate's bias starts at one.
-        h = self.units
-        return np.concatenate([self.bias_initializer((h,), self.dtype, rng),
-                               np.ones(h, self.dtype),
-                               self.bias_initializer((2 * h,), self.dtype, rng)])
+            cell_args=cell_args, ignored=kwargs)
 
 
-
-class GRU(_RNN):
+class GRU(_GRUCore, _RNN):
     """Gated Recurrent Unit - Cho et al. 2014.
 
     Gates z (update), r (reset) and h (candidate), in Keras order:
@@ -1363,8 +1447,6 @@ class GRU(_RNN):
     'float64'
     """
 
-    _gates = 3
-    _cell = Cell.GRU_CELL
     _extra_accepted = tuple(_CUDNN_ARGS)
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
@@ -1373,20 +1455,11 @@ class GRU(_RNN):
                  return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, reset_after=True, zero_output_for_mask=False,
                  seed=None, dtype=None, name=None, **kwargs):
-        self.recurrent_activation = activations.serialize(recurrent_activation)
-        self.reset_after = _flag("GRU", "reset_after", reset_after)
+        cell_args = self._gru_args(recurrent_activation, reset_after)
         super().__init__(
             units, activation=activation, use_bias=use_bias,
             kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
             bias_initializer=bias_initializer, return_sequences=return_sequences,
             return_state=return_state, go_backwards=go_backwards, stateful=stateful,
             seed=seed, dtype=dtype, name=name, zero_output_for_mask=zero_output_for_mask,
-            cell_args={"recurrent_activation": self.recurrent_activation,
-                       "reset_after": self.reset_after},
-            ignored=kwargs)
-        self._recurrent_activation_code = activations.get(self.recurrent_activation)
-
-    def _bias_shape(self):
-        width = 3 * self.units
-        return (2, width) if self.reset_after else (width,)
-
+            cell_args=cell_args, ignored=kwargs)
