@@ -22,6 +22,7 @@ for reset_states), so concurrent calls are serialized and each one starts
 from the states the previous one left.
 """
 import os
+import re
 import threading
 
 import numpy as np
@@ -120,6 +121,187 @@ def _flag(cls, name, value):
     except Exception as e:  # noqa: BLE001 - whatever __bool__ raised
         raise ValueError(
             f"{cls} expected a bool for argument `{name}`, got {value!r} ({e})") from None
+
+
+# ---------------------------------------------------------------- shared docs
+# The argument and notes paragraphs the three layers (here) and the three
+# cells (fastrnn.cells) share, written once. In a docstring, a line holding
+# only ``{name}`` (or ``{name:argument}``, which fills the part's ``{0}``) is
+# replaced by the part, indented as that line.
+_DOC_PARTS = {
+    "units": """\
+units : int
+    Positive integer, dimensionality of the output space (and of each
+    state).""",
+    "activation": """\
+activation : str or None, default "tanh"
+    Activation function to use. Default: hyperbolic tangent (``tanh``).
+    If you pass None, no activation is applied (ie. "linear" activation:
+    ``a(x) = x``). Any name in ``fastrnn.activations.NAMES``.""",
+    "recurrent_activation": """\
+recurrent_activation : str or None, default "sigmoid"
+    Activation function to use for the recurrent step. Default: sigmoid
+    (``sigmoid``). If you pass None, no activation is applied (ie.
+    "linear" activation: ``a(x) = x``). Keras 3's ``"hard_sigmoid"`` is
+    ``relu6(x + 3) / 6``.""",
+    "use_bias": """\
+use_bias : bool, default True
+    Whether the layer should use a bias vector.""",
+    "kernel_initializer": """\
+kernel_initializer : str, dict or Initializer, default "glorot_uniform"
+    Initializer for the ``kernel`` weights matrix, used for the linear
+    transformation of the inputs: a Keras name, a Keras config dict or an
+    object of ``fastrnn.initializers``.""",
+    "recurrent_initializer": """\
+recurrent_initializer : str, dict or Initializer, default "orthogonal"
+    Initializer for the ``recurrent_kernel`` weights matrix, used for the
+    linear transformation of the recurrent state.""",
+    "bias_initializer": """\
+bias_initializer : str, dict or Initializer, default "zeros"
+    Initializer for the bias vector.""",
+    "unit_forget_bias": """\
+unit_forget_bias : bool, default True
+    If True, add 1 to the bias of the forget gate at initialization: the
+    forget block of the bias starts at ones and the other blocks come from
+    ``bias_initializer`` (as Keras 3 does). Recommended in Jozefowicz et
+    al., 2015. Only matters when the weights are built.""",
+    "reset_after": """\
+reset_after : bool, default True
+    GRU convention (whether to apply the reset gate after or before the
+    matrix multiplication). False is "before", True is "after" (the
+    default, cuDNN and PyTorch compatible). With True the reset gate
+    multiplies the recurrent projection including its own bias, so the
+    bias has two rows, shape (2, 3*units): row 0 is added to the input
+    projection, row 1 to the recurrent projection. With False the bias
+    has shape (3*units,).""",
+    "return_sequences": """\
+return_sequences : bool, default False
+    Whether to return the last output in the output sequence, or the full
+    sequence.""",
+    "return_state": """\
+return_state : bool, default False
+    Whether to return the last state in addition to the output.""",
+    "go_backwards": """\
+go_backwards : bool, default False
+    If True, process the input sequence backwards and return the reversed
+    sequence.""",
+    "stateful": """\
+stateful : bool, default False
+    If True, the last state for each sample at index i in a batch will be
+    used as initial state for the sample of index i in the following
+    batch. The first call fixes the batch size; ``reset_states()``
+    zeroes the states.""",
+    "zero_output_for_mask": """\
+zero_output_for_mask : bool, default False
+    Whether the output should use zeros for the masked timesteps;
+    otherwise a masked timestep repeats the previous timestep's output.
+    (This also makes the last output zeros when the last timestep is
+    masked. ``Bidirectional`` sets it to ``return_sequences``.)""",
+    "seed": """\
+seed : int, optional
+    Random seed for the initializers: the weights built are reproducible
+    from it, and two layers (or cells) of the same configuration and seed
+    get the same weights. (Keras uses ``seed`` for dropout, which does
+    nothing at inference; initializers with their own ``seed`` use that.
+    The numbers are NumPy's, not the ones Keras draws.)""",
+    "dtype": """\
+dtype : str, numpy dtype or dict, optional
+    "float32" (the default) or "float64": the dtype of the weights, of the
+    computation and of the outputs. A Keras ``DTypePolicy`` config dict
+    is read too.""",
+    "layer_kwargs": """\
+**kwargs
+    Training-only Keras arguments, accepted and ignored at inference (and
+    reported by ``get_config``): ``dropout``, ``recurrent_dropout``,
+    ``kernel_regularizer``, ``recurrent_regularizer``,
+    ``bias_regularizer``, ``activity_regularizer``, ``kernel_constraint``,
+    ``recurrent_constraint``, ``bias_constraint``, ``unroll``,
+    ``trainable``, ``autocast``{0}; also ``input_shape`` and
+    ``input_dim``. Any other keyword raises ValueError naming it.""",
+    "cell_kwargs": """\
+**kwargs
+    Training-only Keras arguments, accepted and ignored at inference (and
+    reported by ``get_config``): ``dropout``, ``recurrent_dropout`` (both
+    clipped to [0, 1], as Keras does), ``kernel_regularizer``,
+    ``recurrent_regularizer``, ``bias_regularizer``,
+    ``kernel_constraint``, ``recurrent_constraint``,
+    ``bias_constraint``{0}; the layer arguments ``trainable``,
+    ``autocast``, ``activity_regularizer``, ``input_shape``,
+    ``input_dim``. Any other keyword raises ValueError naming it.""",
+    "call_arguments": """\
+Call arguments
+--------------
+x : array-like, shape (batch, timesteps, features)
+    A 3D tensor of any real dtype and memory layout, converted to the
+    layer's dtype.
+mask : array-like, shape (batch, timesteps), optional
+    Binary tensor indicating whether a given timestep should be masked.
+    A True (nonzero) entry indicates that the corresponding timestep
+    should be utilized, while a False (zero) entry indicates that it
+    should be ignored. Bool, int or float. Defaults to None.
+initial_state : list of array-like, optional
+    List of initial state tensors to be passed to the first call of the
+    cell: ``{0}``, each of shape (batch, units). None (the default)
+    creates zero-filled initial states; a stateful layer continues from
+    the states its previous call left.
+training : bool, optional
+    Accepted for Keras compatibility and ignored: inference only, no
+    dropout.
+
+Returns
+-------
+ndarray or list of ndarray
+    The output, of the layer's dtype: (batch, units) (the last timestep's
+    output), or (batch, timesteps, units) with ``return_sequences=True``.
+    With ``return_state=True``, the list ``[output, {0}]`` of the
+    output and the final states, each state (batch, units).""",
+    "simple_rnn_weights": """\
+Weights (``get_weights()`` / ``set_weights()``, Keras layout), with D
+input features and H = ``units``: ``[kernel (D, H), recurrent_kernel
+(H, H), bias (H,)]``; ``use_bias=False`` drops the bias. The weights
+are built with the initializers on the first call (or with ``build``).""",
+    "lstm_weights": """\
+Weights (``get_weights()`` / ``set_weights()``, Keras layout), with D
+input features and H = ``units``: ``[kernel (D, 4H), recurrent_kernel
+(H, 4H), bias (4H,)]``, each in gate blocks i, f, c, o of H columns;
+``use_bias=False`` drops the bias. The weights are built with the
+initializers on the first call (or with ``build``).""",
+    "gru_weights": """\
+Weights (``get_weights()`` / ``set_weights()``, Keras layout), with D
+input features and H = ``units``: ``[kernel (D, 3H), recurrent_kernel
+(H, 3H), bias]``, each in gate blocks z, r, h of H columns; the bias is
+(2, 3H) with ``reset_after=True`` (row 0 input bias, row 1 recurrent
+bias), else (3H,); ``use_bias=False`` drops it. The weights are built
+with the initializers on the first call (or with ``build``).""",
+    "sequence_notes": """\
+Masking follows Keras: at a masked timestep the states are carried over
+unchanged and the output repeats the previous timestep's output (zeros
+before the first valid timestep, or zeros throughout with
+``zero_output_for_mask=True``). Without ``zero_output_for_mask``, the
+last output is thus the output of the last valid timestep.
+
+With ``go_backwards=True`` the timesteps are processed last to first and
+a returned sequence is in that processing order: its first entry belongs
+to the last input timestep, as in Keras (``y[:, ::-1]`` restores input
+order).
+
+Calls on a non-stateful layer may run concurrently from several threads;
+calls on a stateful layer are serialized.""",
+}
+
+_DOC_LINE = re.compile(r"^([ \t]*)\{([a-z_]+)(?::([^}\n]*))?\}[ \t]*$", re.MULTILINE)
+
+
+def _doc(obj):
+    """Fill the ``{part}`` lines of ``obj``'s docstring from _DOC_PARTS."""
+    def fill(match):
+        indent, key, argument = match.groups()
+        text = _DOC_PARTS[key]
+        if argument is not None:
+            text = text.replace("{0}", argument)
+        return "\n".join(indent + line if line else "" for line in text.split("\n"))
+    obj.__doc__ = _DOC_LINE.sub(fill, obj.__doc__)
+    return obj
 
 
 class _CellCore:
@@ -1463,3 +1645,47 @@ class GRU(_GRUCore, _RNN):
             return_state=return_state, go_backwards=go_backwards, stateful=stateful,
             seed=seed, dtype=dtype, name=name, zero_output_for_mask=zero_output_for_mask,
             cell_args=cell_args, ignored=kwargs)
+
+
+class _CellRunner(_RNN):
+    """An ``_RNN`` over a cell's kernel (not public): the arguments and weights
+    are the cell's (``fastrnn.cells``), the flags (``return_sequences``,
+    ``go_backwards``, ...) and stateful states its own. ``fastrnn.RNN`` runs
+    a built-in cell with one, and a stack of them with one per cell; a cell's
+    one-step ``call`` uses one too. The checks, the kernel call and the
+    return conventions are ``_RNN``'s: ``RNN(LSTMCell(n))`` computes what
+    ``LSTM(n)`` does, bit for bit.
+    """
+
+    def __init__(self, cell, name, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, zero_output_for_mask=False):
+        self.cell = cell
+        self.name = name
+        # Fixed by the cell's constructor.
+        for attr in ("units", "dtype", "_np_dtype", "_gates", "_state_names",
+                     "_call_row_bound"):
+            setattr(self, attr, getattr(cell, attr))
+        self._init_layer_flags(return_sequences, return_state, go_backwards, stateful,
+                               zero_output_for_mask)
+
+    # The cell's, read at every call: a cell's set_weights reaches every RNN using it.
+    @property
+    def _weights(self):
+        return self.cell._weights
+
+    @property
+    def _recurrence(self):
+        return self.cell._recurrence
+
+    def build(self, input_shape):
+        self.cell.build(input_shape)
+        self._on_new_weights()
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
