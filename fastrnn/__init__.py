@@ -5,13 +5,16 @@ from ._version import __version__
 from .layer import Layer
 from .bidirectional import Bidirectional
 from .layers import GRU, LSTM, SimpleRNN
+from .cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
+from .rnn import RNN
 from .parallel import get_num_threads, num_threads, set_num_threads
 from .core_layers import (Activation, Dense, Dropout, Embedding, Flatten, Input, InputLayer,
                           Masking, Reshape, SpatialDropout1D, TimeDistributed)
 from .models import Model, Sequential
 from .io import TorchRNN, from_torch, load_model
 
-__all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "activations", "initializers",
+__all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", "LSTMCell",
+           "GRUCell", "StackedRNNCells", "activations", "initializers",
            "__version__", "set_num_threads", "get_num_threads", "num_threads",
            "Layer", "Model", "Sequential", "Input", "load_model", "from_torch", "TorchRNN",
            "InputLayer", "Masking", "Embedding", "Dense", "TimeDistributed", "Dropout",

@@ -7,6 +7,10 @@ from . import activations as activations
 from . import initializers as initializers
 from ._version import __version__ as __version__
 from .bidirectional import Bidirectional as Bidirectional
+from .cells import GRUCell as GRUCell
+from .cells import LSTMCell as LSTMCell
+from .cells import SimpleRNNCell as SimpleRNNCell
+from .cells import StackedRNNCells as StackedRNNCells
 from .core_layers import Activation as Activation
 from .core_layers import Dense as Dense
 from .core_layers import Dropout as Dropout
@@ -28,10 +32,12 @@ from .layer import Layer as Layer
 from .models import Model as Model
 from .models import Sequential as Sequential
 from .parallel import get_num_threads as get_num_threads
+from .rnn import RNN as RNN
 from .parallel import num_threads as num_threads
 from .parallel import set_num_threads as set_num_threads
 
-__all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "activations", "initializers",
+__all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", "LSTMCell",
+           "GRUCell", "StackedRNNCells", "activations", "initializers",
            "__version__", "set_num_threads", "get_num_threads", "num_threads",
            "Layer", "Model", "Sequential", "Input", "load_model", "from_torch", "TorchRNN",
            "InputLayer", "Masking", "Embedding", "Dense", "TimeDistributed", "Dropout",

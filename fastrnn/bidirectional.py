@@ -25,11 +25,18 @@ from . import _validate, graph
 from .graph import KerasTensor
 from .layer import Layer, check_name
 from .layers import _RNN
+from .rnn import RNN
 
 __all__ = ["Bidirectional"]
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 _LAYER_ARGS = {"trainable", "autocast", "activity_regularizer", "input_shape", "input_dim"}
+
+
+def _recurrent(layer):
+    """A layer Bidirectional runs: SimpleRNN, LSTM, GRU, or an RNN over one
+    built-in cell (which runs the same kernel, see fastrnn.rnn)."""
+    return isinstance(layer, _RNN) or (isinstance(layer, RNN) and layer._single is not None)
 
 
 def _renamed(name, prefix):
@@ -45,7 +52,7 @@ class Bidirectional(Layer):
 
     Parameters
     ----------
-    layer : SimpleRNN, LSTM or GRU
+    layer : SimpleRNN, LSTM, GRU, or RNN over a built-in cell
         The recurrent layer to run in both directions. The forward layer is
         rebuilt from ``layer.get_config()`` (named ``"forward_" + name``), so
         weights ``layer`` already had are not used. Its ``stateful``,
@@ -57,7 +64,7 @@ class Bidirectional(Layer):
     weights : list of array-like, optional
         Initial weights, as ``set_weights`` takes them: the forward layer's,
         then the backward layer's.
-    backward_layer : SimpleRNN, LSTM or GRU, optional
+    backward_layer : SimpleRNN, LSTM, GRU or RNN, optional
         Instance to be used to handle backwards input processing, used as
         given. If not provided, the backward layer is rebuilt from
         ``layer.get_config()`` with ``go_backwards=True`` (set, not toggled:
@@ -169,15 +176,15 @@ class Bidirectional(Layer):
                 "Unrecognized keyword arguments passed to Bidirectional: "
                 f"{ {k: kwargs[k] for k in sorted(unknown)} }"
             )
-        if not isinstance(layer, _RNN):
+        if not _recurrent(layer):
             raise ValueError(
                 "Bidirectional expected `layer` to be a fastrnn SimpleRNN, LSTM or GRU "
-                f"instance, got {layer!r}"
+                f"instance, or an RNN over a SimpleRNNCell, LSTMCell or GRUCell, got {layer!r}"
             )
-        if backward_layer is not None and not isinstance(backward_layer, _RNN):
+        if backward_layer is not None and not _recurrent(backward_layer):
             raise ValueError(
                 "Bidirectional expected `backward_layer` to be a fastrnn SimpleRNN, LSTM "
-                f"or GRU instance, got {backward_layer!r}"
+                f"or GRU instance, or an RNN over a built-in cell, got {backward_layer!r}"
             )
         if not (merge_mode is None or isinstance(merge_mode, str)) \
                 or merge_mode not in _MERGE_MODES:
@@ -593,13 +600,15 @@ class Bidirectional(Layer):
         >>> fastrnn.Bidirectional.from_config(layer.get_config()) == layer
         True
         """
-        from . import layers
+        from . import layers, rnn
 
         config = dict(config)
 
         def make(entry):
             if not isinstance(entry, dict):   # already a layer (fastrnn.io rebuilt it)
                 return entry
+            if entry["class_name"] == "RNN":
+                return rnn.RNN.from_config(dict(entry["config"]))
             return getattr(layers, entry["class_name"]).from_config(dict(entry["config"]))
 
         config["layer"] = make(config["layer"])

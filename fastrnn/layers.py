@@ -22,6 +22,7 @@ for reset_states), so concurrent calls are serialized and each one starts
 from the states the previous one left.
 """
 import os
+import re
 import threading
 
 import numpy as np
@@ -122,35 +123,210 @@ def _flag(cls, name, value):
             f"{cls} expected a bool for argument `{name}`, got {value!r} ({e})") from None
 
 
-class _RNN(Layer):
-    """Shared machinery of the recurrent layers (not public).
+# ---------------------------------------------------------------- shared docs
+# The argument and notes paragraphs the three layers (here) and the three
+# cells (fastrnn.cells) share, written once. In a docstring, a line holding
+# only ``{name}`` (or ``{name:argument}``, which fills the part's ``{0}``) is
+# replaced by the part, indented as that line.
+_DOC_PARTS = {
+    "units": """\
+units : int
+    Positive integer, dimensionality of the output space (and of each
+    state).""",
+    "activation": """\
+activation : str or None, default "tanh"
+    Activation function to use. Default: hyperbolic tangent (``tanh``).
+    If you pass None, no activation is applied (ie. "linear" activation:
+    ``a(x) = x``). Any name in ``fastrnn.activations.NAMES``.""",
+    "recurrent_activation": """\
+recurrent_activation : str or None, default "sigmoid"
+    Activation function to use for the recurrent step. Default: sigmoid
+    (``sigmoid``). If you pass None, no activation is applied (ie.
+    "linear" activation: ``a(x) = x``). Keras 3's ``"hard_sigmoid"`` is
+    ``relu6(x + 3) / 6``.""",
+    "use_bias": """\
+use_bias : bool, default True
+    Whether the layer should use a bias vector.""",
+    "kernel_initializer": """\
+kernel_initializer : str, dict or Initializer, default "glorot_uniform"
+    Initializer for the ``kernel`` weights matrix, used for the linear
+    transformation of the inputs: a Keras name, a Keras config dict or an
+    object of ``fastrnn.initializers``.""",
+    "recurrent_initializer": """\
+recurrent_initializer : str, dict or Initializer, default "orthogonal"
+    Initializer for the ``recurrent_kernel`` weights matrix, used for the
+    linear transformation of the recurrent state.""",
+    "bias_initializer": """\
+bias_initializer : str, dict or Initializer, default "zeros"
+    Initializer for the bias vector.""",
+    "unit_forget_bias": """\
+unit_forget_bias : bool, default True
+    If True, add 1 to the bias of the forget gate at initialization: the
+    forget block of the bias starts at ones and the other blocks come from
+    ``bias_initializer`` (as Keras 3 does). Recommended in Jozefowicz et
+    al., 2015. Only matters when the weights are built.""",
+    "reset_after": """\
+reset_after : bool, default True
+    GRU convention (whether to apply the reset gate after or before the
+    matrix multiplication). False is "before", True is "after" (the
+    default, cuDNN and PyTorch compatible). With True the reset gate
+    multiplies the recurrent projection including its own bias, so the
+    bias has two rows, shape (2, 3*units): row 0 is added to the input
+    projection, row 1 to the recurrent projection. With False the bias
+    has shape (3*units,).""",
+    "return_sequences": """\
+return_sequences : bool, default False
+    Whether to return the last output in the output sequence, or the full
+    sequence.""",
+    "return_state": """\
+return_state : bool, default False
+    Whether to return the last state in addition to the output.""",
+    "go_backwards": """\
+go_backwards : bool, default False
+    If True, process the input sequence backwards and return the reversed
+    sequence.""",
+    "stateful": """\
+stateful : bool, default False
+    If True, the last state for each sample at index i in a batch will be
+    used as initial state for the sample of index i in the following
+    batch. The first call fixes the batch size; ``reset_states()``
+    zeroes the states.""",
+    "zero_output_for_mask": """\
+zero_output_for_mask : bool, default False
+    Whether the output should use zeros for the masked timesteps;
+    otherwise a masked timestep repeats the previous timestep's output.
+    (This also makes the last output zeros when the last timestep is
+    masked. ``Bidirectional`` sets it to ``return_sequences``.)""",
+    "seed": """\
+seed : int, optional
+    Random seed for the initializers: the weights built are reproducible
+    from it, and two layers (or cells) of the same configuration and seed
+    get the same weights. (Keras uses ``seed`` for dropout, which does
+    nothing at inference; initializers with their own ``seed`` use that.
+    The numbers are NumPy's, not the ones Keras draws.)""",
+    "dtype": """\
+dtype : str, numpy dtype or dict, optional
+    "float32" (the default) or "float64": the dtype of the weights, of the
+    computation and of the outputs. A Keras ``DTypePolicy`` config dict
+    is read too.""",
+    "layer_kwargs": """\
+**kwargs
+    Training-only Keras arguments, accepted and ignored at inference (and
+    reported by ``get_config``): ``dropout``, ``recurrent_dropout``,
+    ``kernel_regularizer``, ``recurrent_regularizer``,
+    ``bias_regularizer``, ``activity_regularizer``, ``kernel_constraint``,
+    ``recurrent_constraint``, ``bias_constraint``, ``unroll``,
+    ``trainable``, ``autocast``{0}; also ``input_shape`` and
+    ``input_dim``. Any other keyword raises ValueError naming it.""",
+    "cell_kwargs": """\
+**kwargs
+    Training-only Keras arguments, accepted and ignored at inference (and
+    reported by ``get_config``): ``dropout``, ``recurrent_dropout`` (both
+    clipped to [0, 1], as Keras does), ``kernel_regularizer``,
+    ``recurrent_regularizer``, ``bias_regularizer``,
+    ``kernel_constraint``, ``recurrent_constraint``,
+    ``bias_constraint``{0}; the layer arguments ``trainable``,
+    ``autocast``, ``activity_regularizer``, ``input_shape``,
+    ``input_dim``. Any other keyword raises ValueError naming it.""",
+    "call_arguments": """\
+Call arguments
+--------------
+x : array-like, shape (batch, timesteps, features)
+    A 3D tensor of any real dtype and memory layout, converted to the
+    layer's dtype.
+mask : array-like, shape (batch, timesteps), optional
+    Binary tensor indicating whether a given timestep should be masked.
+    A True (nonzero) entry indicates that the corresponding timestep
+    should be utilized, while a False (zero) entry indicates that it
+    should be ignored. Bool, int or float. Defaults to None.
+initial_state : list of array-like, optional
+    List of initial state tensors to be passed to the first call of the
+    cell: ``{0}``, each of shape (batch, units). None (the default)
+    creates zero-filled initial states; a stateful layer continues from
+    the states its previous call left.
+training : bool, optional
+    Accepted for Keras compatibility and ignored: inference only, no
+    dropout.
 
-    ``SimpleRNN``, ``LSTM`` and ``GRU`` inherit their methods from here:
-    ``__call__``, ``build``, ``get_weights`` / ``set_weights``,
-    ``reset_states``, ``get_config`` / ``from_config``. See those classes for
-    the constructor arguments.
+Returns
+-------
+ndarray or list of ndarray
+    The output, of the layer's dtype: (batch, units) (the last timestep's
+    output), or (batch, timesteps, units) with ``return_sequences=True``.
+    With ``return_state=True``, the list ``[output, {0}]`` of the
+    output and the final states, each state (batch, units).""",
+    "simple_rnn_weights": """\
+Weights (``get_weights()`` / ``set_weights()``, Keras layout), with D
+input features and H = ``units``: ``[kernel (D, H), recurrent_kernel
+(H, H), bias (H,)]``; ``use_bias=False`` drops the bias. The weights
+are built with the initializers on the first call (or with ``build``).""",
+    "lstm_weights": """\
+Weights (``get_weights()`` / ``set_weights()``, Keras layout), with D
+input features and H = ``units``: ``[kernel (D, 4H), recurrent_kernel
+(H, 4H), bias (4H,)]``, each in gate blocks i, f, c, o of H columns;
+``use_bias=False`` drops the bias. The weights are built with the
+initializers on the first call (or with ``build``).""",
+    "gru_weights": """\
+Weights (``get_weights()`` / ``set_weights()``, Keras layout), with D
+input features and H = ``units``: ``[kernel (D, 3H), recurrent_kernel
+(H, 3H), bias]``, each in gate blocks z, r, h of H columns; the bias is
+(2, 3H) with ``reset_after=True`` (row 0 input bias, row 1 recurrent
+bias), else (3H,); ``use_bias=False`` drops it. The weights are built
+with the initializers on the first call (or with ``build``).""",
+    "sequence_notes": """\
+Masking follows Keras: at a masked timestep the states are carried over
+unchanged and the output repeats the previous timestep's output (zeros
+before the first valid timestep, or zeros throughout with
+``zero_output_for_mask=True``). Without ``zero_output_for_mask``, the
+last output is thus the output of the last valid timestep.
+
+With ``go_backwards=True`` the timesteps are processed last to first and
+a returned sequence is in that processing order: its first entry belongs
+to the last input timestep, as in Keras (``y[:, ::-1]`` restores input
+order).
+
+Calls on a non-stateful layer may run concurrently from several threads;
+calls on a stateful layer are serialized.""",
+}
+
+_DOC_LINE = re.compile(r"^([ \t]*)\{([a-z_]+)(?::([^}\n]*))?\}[ \t]*$", re.MULTILINE)
+
+
+def _doc(obj):
+    """Fill the ``{part}`` lines of ``obj``'s docstring from _DOC_PARTS."""
+    def fill(match):
+        indent, key, argument = match.groups()
+        text = _DOC_PARTS[key]
+        if argument is not None:
+            text = text.replace("{0}", argument)
+        return "\n".join(indent + line if line else "" for line in text.split("\n"))
+    obj.__doc__ = _DOC_LINE.sub(fill, obj.__doc__)
+    return obj
+
+
+class _CellCore:
+    """One cell type's arguments and weights (not public): shared by the
+    layers (``SimpleRNN``, ``LSTM``, ``GRU``, each its own cell, so that its
+    call reads its kernel from its own attributes) and the cells
+    (``fastrnn.cells``, whose ``RNN`` reads the kernel from the cell).
+
+    Holds ``units``, ``activation``, ``use_bias``, the initializers, ``seed``,
+    ``dtype``, the weights in Keras layout and the kernel object
+    (``_recurrence``) the weights were handed to. The per-type mixins below
+    (``_SimpleRNNCore``, ``_LSTMCore``, ``_GRUCore``) add the gate layout and
+    the type's own arguments.
     """
 
     _gates = 1            # gate blocks in the kernel's columns
     _state_names = ("h",)
-    supports_masking = True
     has_weights = True
     _cell = Cell.SIMPLE_RNN
     _recurrent_activation_code = 0
     reset_after = False
 
-    def __init__(self, units, *, activation, use_bias, kernel_initializer,
-                 recurrent_initializer, bias_initializer, return_sequences,
-                 return_state, go_backwards, stateful, seed, dtype, name,
-                 zero_output_for_mask, cell_args, ignored):
+    def _init_core(self, units, activation, use_bias, kernel_initializer,
+                   recurrent_initializer, bias_initializer, seed, dtype, name, cell_args):
         cls = type(self).__name__
-        unknown = set(ignored) - set(_TRAINING_ARGS) - set(self._extra_accepted) - {
-            "input_shape", "input_dim"}
-        if unknown:
-            raise ValueError(
-                f"Unrecognized keyword arguments passed to {cls}: "
-                f"{ {k: ignored[k] for k in sorted(unknown)} }"
-            )
         self.units = _check_units(units)
         self._np_dtype = _validate.float_dtype(dtype)
         self.dtype = self._np_dtype.name
@@ -166,24 +342,44 @@ class _RNN(Layer):
         self.kernel_initializer = initializers.get(kernel_initializer)
         self.recurrent_initializer = initializers.get(recurrent_initializer)
         self.bias_initializer = initializers.get(bias_initializer)
-        self.return_sequences = _flag(cls, "return_sequences", return_sequences)
-        self.return_state = _flag(cls, "return_state", return_state)
-        self.go_backwards = _flag(cls, "go_backwards", go_backwards)
-        self.stateful = _flag(cls, "stateful", stateful)
-        self.zero_output_for_mask = _flag(cls, "zero_output_for_mask", zero_output_for_mask)
         self.seed = _check_seed(seed)
         self.name = check_name(cls, name)
         self._cell_args = cell_args
-        self._training_args = {k: ignored.get(k, v) for k, v in _TRAINING_ARGS.items()}
-        self._training_args.update(
-            {k: ignored.get(k, v) for k, v in _CUDNN_ARGS.items() if k in self._extra_accepted})
         self._weights = None
         self._recurrence = None
-        self._states = None
-        self._lock = threading.Lock()   # held by calls of a stateful layer
         self._activation_code = activations.get(self.activation)
 
-    _extra_accepted = ()
+    def _core_config(self):
+        """The cell's arguments, with Keras's keys, in Keras's order."""
+        return {
+            "units": self.units,
+            "activation": self.activation,
+            **{k: v for k, v in self._cell_args.items() if k != "reset_after"},
+            "use_bias": self.use_bias,
+            "kernel_initializer": initializers.serialize(self.kernel_initializer),
+            "recurrent_initializer": initializers.serialize(self.recurrent_initializer),
+            "bias_initializer": initializers.serialize(self.bias_initializer),
+        }
+
+    def _on_new_weights(self):
+        """Called after build draws new weights (a stateful layer forgets its states)."""
+
+    def _call_bytes(self, batch, steps):
+        """What a call on (batch, steps, D) allocates, in bytes: for its rows,
+        the input projection (gates*units values per row, padded by _PANEL_PAD
+        columns per gate for the packed kernels) and the output sequence
+        (counted whether returned or not); for its samples, the last output,
+        the states and their copies. (Converting x, when needed, is checked
+        where it is converted.)"""
+        units, itemsize = self.units, self._np_dtype.itemsize
+        return (batch * steps * (self._gates * (units + _PANEL_PAD) + units) * itemsize,
+                batch * (self._gates + 4) * units * itemsize)
+
+    def _weight_count(self):
+        return 2 + int(self.use_bias)
+
+    def _expected_weight_shapes(self, arrays):
+        return self._weight_shapes(self.input_dim if self.built else 0)
 
     # ------------------------------------------------------------ weights
     @property
@@ -269,8 +465,7 @@ class _RNN(Layer):
         if self.use_bias:
             weights.append(self._initial_bias(rng))
         self._set_weights_unchecked(weights)
-        if self.stateful:
-            self._states = None
+        self._on_new_weights()
 
     def _set_weights_unchecked(self, weights):
         weights = [np.array(w, dtype=self.dtype, order="C") for w in weights]
@@ -298,12 +493,10 @@ class _RNN(Layer):
         # The kernel object belongs to this CPU's build; rebuild it on load.
         state = super().__getstate__()
         state["_recurrence"] = None
-        state.pop("_lock", None)
         return state
 
     def __setstate__(self, state):
         self.__dict__.update(state)
-        self._lock = threading.Lock()
         if self._weights is not None:
             self._make_recurrence()
 
@@ -402,6 +595,113 @@ class _RNN(Layer):
                 )
             arrays.append(w)
         self._set_weights_unchecked(arrays)
+
+
+class _SimpleRNNCore(_CellCore):
+    """SimpleRNN's cell: one gate block, one state ``h``."""
+
+
+class _LSTMCore(_CellCore):
+    """LSTM's cell: gate blocks i, f, c, o; states ``h``, ``c``; ``unit_forget_bias``."""
+
+    _gates = 4
+    _state_names = ("h", "c")
+    _cell = Cell.LSTM_CELL
+
+    def _lstm_args(self, recurrent_activation, unit_forget_bias):
+        self.recurrent_activation = activations.serialize(recurrent_activation)
+        self.unit_forget_bias = _flag(type(self).__name__, "unit_forget_bias", unit_forget_bias)
+        self._recurrent_activation_code = activations.get(self.recurrent_activation)
+        return {"recurrent_activation": self.recurrent_activation,
+                "unit_forget_bias": self.unit_forget_bias}
+
+    def _initial_bias(self, rng):
+        if not self.unit_forget_bias:
+            return super()._initial_bias(rng)
+        # keras/src/layers/rnn/lstm.py: the forget gate's bias starts at one.
+        h = self.units
+        return np.concatenate([self.bias_initializer((h,), self.dtype, rng),
+                               np.ones(h, self.dtype),
+                               self.bias_initializer((2 * h,), self.dtype, rng)])
+
+
+class _GRUCore(_CellCore):
+    """GRU's cell: gate blocks z, r, h; one state ``h``; ``reset_after``."""
+
+    _gates = 3
+    _cell = Cell.GRU_CELL
+
+    def _gru_args(self, recurrent_activation, reset_after):
+        self.recurrent_activation = activations.serialize(recurrent_activation)
+        self.reset_after = _flag(type(self).__name__, "reset_after", reset_after)
+        self._recurrent_activation_code = activations.get(self.recurrent_activation)
+        return {"recurrent_activation": self.recurrent_activation,
+                "reset_after": self.reset_after}
+
+    def _bias_shape(self):
+        width = 3 * self.units
+        return (2, width) if self.reset_after else (width,)
+
+
+class _RNN(_CellCore, Layer):
+    """Shared machinery of the recurrent layers (not public).
+
+    ``SimpleRNN``, ``LSTM`` and ``GRU`` inherit their methods from here:
+    ``__call__``, ``build``, ``get_weights`` / ``set_weights``,
+    ``reset_states``, ``get_config`` / ``from_config``. See those classes for
+    the constructor arguments. Each layer is its own cell (``_CellCore``):
+    its call reads the kernel from its own ``_recurrence``; ``fastrnn.RNN``
+    runs the same methods with the kernel read from a cell
+    (``fastrnn.rnn._CellRunner``).
+    """
+
+    supports_masking = True
+
+    def __init__(self, units, *, activation, use_bias, kernel_initializer,
+                 recurrent_initializer, bias_initializer, return_sequences,
+                 return_state, go_backwards, stateful, seed, dtype, name,
+                 zero_output_for_mask, cell_args, ignored):
+        cls = type(self).__name__
+        unknown = set(ignored) - set(_TRAINING_ARGS) - set(self._extra_accepted) - {
+            "input_shape", "input_dim"}
+        if unknown:
+            raise ValueError(
+                f"Unrecognized keyword arguments passed to {cls}: "
+                f"{ {k: ignored[k] for k in sorted(unknown)} }"
+            )
+        self._init_core(units, activation, use_bias, kernel_initializer,
+                        recurrent_initializer, bias_initializer, seed, dtype, name, cell_args)
+        self._init_layer_flags(return_sequences, return_state, go_backwards, stateful,
+                               zero_output_for_mask)
+        self._training_args = {k: ignored.get(k, v) for k, v in _TRAINING_ARGS.items()}
+        self._training_args.update(
+            {k: ignored.get(k, v) for k, v in _CUDNN_ARGS.items() if k in self._extra_accepted})
+
+    def _init_layer_flags(self, return_sequences, return_state, go_backwards, stateful,
+                          zero_output_for_mask):
+        cls = type(self).__name__
+        self.return_sequences = _flag(cls, "return_sequences", return_sequences)
+        self.return_state = _flag(cls, "return_state", return_state)
+        self.go_backwards = _flag(cls, "go_backwards", go_backwards)
+        self.stateful = _flag(cls, "stateful", stateful)
+        self.zero_output_for_mask = _flag(cls, "zero_output_for_mask", zero_output_for_mask)
+        self._states = None
+        self._lock = threading.Lock()   # held by calls of a stateful layer
+
+    _extra_accepted = ()
+
+    def __getstate__(self):
+        state = super().__getstate__()
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state):
+        super().__setstate__(state)
+        self._lock = threading.Lock()
+
+    def _on_new_weights(self):
+        if self.stateful:
+            self._states = None
 
     # ------------------------------------------------------------ state
     @property
@@ -552,12 +852,6 @@ class _RNN(Layer):
             return [output_mask] + [None] * len(self._state_names)
         return output_mask
 
-    def _weight_count(self):
-        return 2 + int(self.use_bias)
-
-    def _expected_weight_shapes(self, arrays):
-        return self._weight_shapes(self.input_dim if self.built else 0)
-
     def _weight_groups(self):
         return [("cell/vars", self._weight_count())]
 
@@ -614,17 +908,6 @@ class _RNN(Layer):
                 "(Keras cannot run a recurrent layer over zero timesteps either)")
         raise ValueError(f"{cls} expected x with {recurrence.input_dim} features (built "
                          f"input_dim), got shape {shape}")
-
-    def _call_bytes(self, batch, steps):
-        """What a call on (batch, steps, D) allocates, in bytes: for its rows,
-        the input projection (gates*units values per row, padded by _PANEL_PAD
-        columns per gate for the packed kernels) and the output sequence
-        (counted whether returned or not); for its samples, the last output,
-        the states and their copies. (Converting x, when needed, is checked
-        where it is converted.)"""
-        units, itemsize = self.units, self._np_dtype.itemsize
-        return (batch * steps * (self._gates * (units + _PANEL_PAD) + units) * itemsize,
-                batch * (self._gates + 4) * units * itemsize)
 
     def _check_call_size(self, shape):
         """TooLargeError if a call on x of ``shape`` needs more than MAX_BYTES."""
@@ -790,7 +1073,7 @@ class _RNN(Layer):
         return f"<fastrnn.{type(self).__name__} name={self.name!r} units={self.units}>"
 
 
-class SimpleRNN(_RNN):
+class SimpleRNN(_SimpleRNNCore, _RNN):
     """Fully-connected RNN where the output is to be fed back as the new input.
 
     ``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``, and
@@ -975,7 +1258,7 @@ class SimpleRNN(_RNN):
 
 
 
-class LSTM(_RNN):
+class LSTM(_LSTMCore, _RNN):
     """Long Short-Term Memory layer - Hochreiter 1997.
 
     Gates i, f, c, o (Keras order): ``i = recurrent_activation(x_t W_i +
@@ -1156,9 +1439,6 @@ class LSTM(_RNN):
     ValueError: Unrecognized keyword arguments passed to LSTM: {'dropuot': 0.2}
     """
 
-    _gates = 4
-    _state_names = ("h", "c")
-    _cell = Cell.LSTM_CELL
     _extra_accepted = tuple(_CUDNN_ARGS)
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
@@ -1167,31 +1447,17 @@ class LSTM(_RNN):
                  unit_forget_bias=True, return_sequences=False, return_state=False,
                  go_backwards=False, stateful=False, zero_output_for_mask=False,
                  seed=None, dtype=None, name=None, **kwargs):
-        self.recurrent_activation = activations.serialize(recurrent_activation)
-        self.unit_forget_bias = _flag("LSTM", "unit_forget_bias", unit_forget_bias)
+        cell_args = self._lstm_args(recurrent_activation, unit_forget_bias)
         super().__init__(
             units, activation=activation, use_bias=use_bias,
             kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
             bias_initializer=bias_initializer, return_sequences=return_sequences,
             return_state=return_state, go_backwards=go_backwards, stateful=stateful,
             seed=seed, dtype=dtype, name=name, zero_output_for_mask=zero_output_for_mask,
-            cell_args={"recurrent_activation": self.recurrent_activation,
-                       "unit_forget_bias": self.unit_forget_bias},
-            ignored=kwargs)
-        self._recurrent_activation_code = activations.get(self.recurrent_activation)
-
-    def _initial_bias(self, rng):
-        if not self.unit_forget_bias:
-            return super()._initial_bias(rng)
-        # keras/src/layers/rnn/lstm.py: the forget gate's bias starts at one.
-        h = self.units
-        return np.concatenate([self.bias_initializer((h,), self.dtype, rng),
-                               np.ones(h, self.dtype),
-                               self.bias_initializer((2 * h,), self.dtype, rng)])
+            cell_args=cell_args, ignored=kwargs)
 
 
-
-class GRU(_RNN):
+class GRU(_GRUCore, _RNN):
     """Gated Recurrent Unit - Cho et al. 2014.
 
     Gates z (update), r (reset) and h (candidate), in Keras order:
@@ -1363,8 +1629,6 @@ class GRU(_RNN):
     'float64'
     """
 
-    _gates = 3
-    _cell = Cell.GRU_CELL
     _extra_accepted = tuple(_CUDNN_ARGS)
 
     def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
@@ -1373,20 +1637,55 @@ class GRU(_RNN):
                  return_sequences=False, return_state=False, go_backwards=False,
                  stateful=False, reset_after=True, zero_output_for_mask=False,
                  seed=None, dtype=None, name=None, **kwargs):
-        self.recurrent_activation = activations.serialize(recurrent_activation)
-        self.reset_after = _flag("GRU", "reset_after", reset_after)
+        cell_args = self._gru_args(recurrent_activation, reset_after)
         super().__init__(
             units, activation=activation, use_bias=use_bias,
             kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
             bias_initializer=bias_initializer, return_sequences=return_sequences,
             return_state=return_state, go_backwards=go_backwards, stateful=stateful,
             seed=seed, dtype=dtype, name=name, zero_output_for_mask=zero_output_for_mask,
-            cell_args={"recurrent_activation": self.recurrent_activation,
-                       "reset_after": self.reset_after},
-            ignored=kwargs)
-        self._recurrent_activation_code = activations.get(self.recurrent_activation)
+            cell_args=cell_args, ignored=kwargs)
 
-    def _bias_shape(self):
-        width = 3 * self.units
-        return (2, width) if self.reset_after else (width,)
 
+class _CellRunner(_RNN):
+    """An ``_RNN`` over a cell's kernel (not public): the arguments and weights
+    are the cell's (``fastrnn.cells``), the flags (``return_sequences``,
+    ``go_backwards``, ...) and stateful states its own. ``fastrnn.RNN`` runs
+    a built-in cell with one, and a stack of them with one per cell; a cell's
+    one-step ``call`` uses one too. The checks, the kernel call and the
+    return conventions are ``_RNN``'s: ``RNN(LSTMCell(n))`` computes what
+    ``LSTM(n)`` does, bit for bit.
+    """
+
+    def __init__(self, cell, name, return_sequences=False, return_state=False,
+                 go_backwards=False, stateful=False, zero_output_for_mask=False):
+        self.cell = cell
+        self.name = name
+        # Fixed by the cell's constructor.
+        for attr in ("units", "dtype", "_np_dtype", "_gates", "_state_names",
+                     "_call_row_bound"):
+            setattr(self, attr, getattr(cell, attr))
+        self._init_layer_flags(return_sequences, return_state, go_backwards, stateful,
+                               zero_output_for_mask)
+
+    # The cell's, read at every call: a cell's set_weights reaches every RNN using it.
+    @property
+    def _weights(self):
+        return self.cell._weights
+
+    @property
+    def _recurrence(self):
+        return self.cell._recurrence
+
+    def build(self, input_shape):
+        self.cell.build(input_shape)
+        self._on_new_weights()
+
+    def __getstate__(self):
+        state = self.__dict__.copy()
+        state.pop("_lock", None)
+        return state
+
+    def __setstate__(self, state):
+        self.__dict__.update(state)
+        self._lock = threading.Lock()
