@@ -10,6 +10,10 @@ from .rnn import RNN
 from .parallel import get_num_threads, num_threads, set_num_threads
 from .core_layers import (Activation, Dense, Dropout, Embedding, Flatten, Input, InputLayer,
                           Masking, Reshape, SpatialDropout1D, TimeDistributed)
+from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,
+                      Subtract)
+from .reshaping import Cropping1D, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
+from .normalization import BatchNormalization
 from .models import Model, Sequential
 from .io import TorchRNN, from_torch, load_model
 
@@ -18,4 +22,7 @@ __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", 
            "__version__", "set_num_threads", "get_num_threads", "num_threads",
            "Layer", "Model", "Sequential", "Input", "load_model", "from_torch", "TorchRNN",
            "InputLayer", "Masking", "Embedding", "Dense", "TimeDistributed", "Dropout",
-           "SpatialDropout1D", "Activation", "Flatten", "Reshape"]
+           "SpatialDropout1D", "Activation", "Flatten", "Reshape",
+           "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot",
+           "RepeatVector", "Permute", "Cropping1D", "ZeroPadding1D", "UpSampling1D",
+           "BatchNormalization"]

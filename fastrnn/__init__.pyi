@@ -26,6 +26,20 @@ from .io import TorchRNN as TorchRNN
 from .io import from_torch as from_torch
 from .io import load_model as load_model
 from .layers import GRU as GRU
+from .merging import Add as Add
+from .merging import Average as Average
+from .merging import Concatenate as Concatenate
+from .merging import Dot as Dot
+from .merging import Maximum as Maximum
+from .merging import Minimum as Minimum
+from .merging import Multiply as Multiply
+from .merging import Subtract as Subtract
+from .normalization import BatchNormalization as BatchNormalization
+from .reshaping import Cropping1D as Cropping1D
+from .reshaping import Permute as Permute
+from .reshaping import RepeatVector as RepeatVector
+from .reshaping import UpSampling1D as UpSampling1D
+from .reshaping import ZeroPadding1D as ZeroPadding1D
 from .layers import LSTM as LSTM
 from .layers import SimpleRNN as SimpleRNN
 from .layer import Layer as Layer
@@ -41,4 +55,7 @@ __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", 
            "__version__", "set_num_threads", "get_num_threads", "num_threads",
            "Layer", "Model", "Sequential", "Input", "load_model", "from_torch", "TorchRNN",
            "InputLayer", "Masking", "Embedding", "Dense", "TimeDistributed", "Dropout",
-           "SpatialDropout1D", "Activation", "Flatten", "Reshape"]
+           "SpatialDropout1D", "Activation", "Flatten", "Reshape",
+           "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot",
+           "RepeatVector", "Permute", "Cropping1D", "ZeroPadding1D", "UpSampling1D",
+           "BatchNormalization"]

@@ -1159,12 +1159,15 @@ class TimeDistributed(Layer):
 
 def layer_from_config(entry):
     """Rebuild a fastrnn layer from ``{"class_name": ..., "config": {...}}``."""
-    from . import bidirectional, layers
+    from . import bidirectional, layers, merging, normalization, reshaping
 
     name = entry["class_name"]
     cls = (globals().get(name) if name in __all__ and name != "Layer"
            else getattr(layers, name, None) if name in ("SimpleRNN", "LSTM", "GRU")
            else bidirectional.Bidirectional if name == "Bidirectional" else None)
+    for module in (merging, reshaping, normalization):
+        if cls is None and name in module.__all__ and name[0].isupper():
+            cls = getattr(module, name)
     if cls is None:
         raise ValueError(f"Unknown fastrnn layer class {name!r}")
     return cls.from_config(dict(entry["config"]))

@@ -34,6 +34,7 @@ USER_SCRIPT = Path(__file__).parent / "typing" / "user_script.py"
 # Public modules: each has a stub beside it and an __all__ the stub repeats.
 PUBLIC_MODULES = ["fastrnn", "fastrnn.layers", "fastrnn.cells", "fastrnn.rnn",
                   "fastrnn.bidirectional", "fastrnn.core_layers",
+                  "fastrnn.merging", "fastrnn.reshaping", "fastrnn.normalization",
                   "fastrnn.models", "fastrnn.activations", "fastrnn.initializers",
                   "fastrnn.parallel", "fastrnn.io", "fastrnn.io.torch", "fastrnn.io.keras"]
 

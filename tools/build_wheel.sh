@@ -75,6 +75,7 @@ for build in _kernels_avx2 _kernels_avx512; do
     fi
 done
 for f in py.typed __init__.pyi _kernels.pyi layers.pyi bidirectional.pyi core_layers.pyi \
+         merging.pyi reshaping.pyi normalization.pyi \
          models.pyi activations.pyi initializers.pyi parallel.pyi io/__init__.pyi io/torch.pyi; do
     [ -f "$WORK/unpacked/fastrnn/$f" ] || { echo "FAIL: fastrnn/$f missing from the wheel"; exit 1; }
 done

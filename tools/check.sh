@@ -38,6 +38,7 @@ run "cython-lint" cython-lint fastrnn/*.pyx fastrnn/*.pxi
 run "mypy: stubs" "$PYTHON" -m mypy --strict --config-file pyproject.toml \
     fastrnn/__init__.pyi fastrnn/_version.pyi fastrnn/_kernels.pyi fastrnn/layers.pyi \
     fastrnn/bidirectional.pyi fastrnn/core_layers.pyi fastrnn/models.pyi \
+    fastrnn/merging.pyi fastrnn/reshaping.pyi fastrnn/normalization.pyi \
     fastrnn/activations.pyi fastrnn/initializers.pyi fastrnn/parallel.pyi \
     fastrnn/io/__init__.pyi fastrnn/io/torch.pyi fastrnn/io/keras.pyi
 run "mypy: typed user script" "$PYTHON" -m mypy --strict --config-file pyproject.toml \
