@@ -328,6 +328,8 @@ def serialize_cell(cell):
 def deserialize_cell(config, custom_objects=None):
     """A cell from ``serialize_cell``'s dict (also Keras's); cells of your own
     are looked up by class name (or registered name) in ``custom_objects``."""
+    if isinstance(config, Layer):   # already a cell (fastrnn.io rebuilt it)
+        return config
     if not isinstance(config, dict) or "class_name" not in config:
         raise ValueError(f"Expected a serialized cell (a dict with 'class_name'), got {config!r}")
     custom_objects = custom_objects or {}

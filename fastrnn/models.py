@@ -24,7 +24,7 @@ import numpy as np
 from . import graph
 from ._locks import WeightsLock
 from ._version import __version__
-from .core_layers import InputLayer, layer_from_config
+from .core_layers import InputLayer
 from .graph import KerasTensor
 from .layer import Layer, arrays_equal, check_name, snake_case
 
@@ -108,6 +108,8 @@ class Model(Layer):
     >>> np.array_equal(y, y2)
     True
     """
+
+    _keras_class_name = "Functional"
 
     def __init__(self, inputs: Any, outputs: Any, name: str | None = None,
                  trainable: bool = True, **kwargs: Any) -> None:
@@ -386,7 +388,7 @@ class Model(Layer):
         numbered on repeats (keras/src/saving/saving_lib.py, _save_container_state)."""
         groups, used = [], {}
         for layer in self._weighted_layers():
-            base = snake_case(type(layer).__name__)
+            base = snake_case(getattr(layer, "_keras_class_name", type(layer).__name__))
             key = base if base not in used else f"{base}_{used[base]}"
             used[base] = used.get(base, 0) + 1
             groups += [(f"layers/{key}/{p}", n) for p, n in layer._weight_groups()]
@@ -647,6 +649,8 @@ class Sequential(Model):
     ``model.set_weights(keras_model.get_weights())``.
     """
 
+    _keras_class_name = "Sequential"
+
     def __init__(self, layers: Any = None, name: str | None = None, trainable: bool = True,
                  build_input_shape: Any = None) -> None:
         self.name = check_name("Sequential", name)
@@ -896,12 +900,14 @@ class Sequential(Model):
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config, custom_objects=None):
         """Create a model (without weights) from a ``get_config()`` dict.
 
         Parameters
         ----------
         config : dict
+        custom_objects : dict, optional
+            Keras class name -> your ``fastrnn.Layer`` subclass.
 
         Returns
         -------
@@ -914,8 +920,11 @@ class Sequential(Model):
         >>> fastrnn.Sequential.from_config(model.get_config()) == model
         True
         """
+        from .io import keras_config
+
         config = dict(config)
-        layers = [layer_from_config(entry) for entry in config.pop("layers", [])]
+        layers = [keras_config.layer_from_config(entry, custom_objects)
+                  for entry in config.pop("layers", [])]
         return cls(layers, **config)
 
     def save(self, path: Any) -> None:
@@ -973,7 +982,7 @@ class Sequential(Model):
             np.savez(f, **arrays)
 
     @classmethod
-    def load(cls, path):
+    def load(cls, path, custom_objects=None):
         """Read a model written by ``save``.
 
         Nothing is unpickled, and every entry's size, shape and dtype are
@@ -1001,14 +1010,14 @@ class Sequential(Model):
 
         path = os.fsdecode(os.fspath(path))
         try:
-            return cls._load(path, _safe)
+            return cls._load(path, _safe, custom_objects)
         except ValueError as e:   # (TooLargeError keeps its class)
             msg = f"{path!r} is not a valid fastrnn model: {e}"
             raise (type(e) if isinstance(e, _safe.TooLargeError) else ValueError)(msg) \
                 from None
 
     @classmethod
-    def _load(cls, path, _safe):
+    def _load(cls, path, _safe, custom_objects=None):
         """Sequential.load without the file's name in the errors. Every entry's size,
         shape and dtype are checked against the config before it is read."""
         file_size = os.path.getsize(path)
@@ -1022,7 +1031,8 @@ class Sequential(Model):
                 text = _safe.read_npy(zf, CONFIG_KEY + ".npy", None, file_size, config=True)
                 meta = _safe.parse_json(str(text[()]))
                 if isinstance(meta, dict) and meta.get("format") == "fastrnn.Model":
-                    return _load_functional_npz(zf, meta, names, file_size, _safe)
+                    return _load_functional_npz(zf, meta, names, file_size, _safe,
+                                                custom_objects)
                 if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
                     raise ValueError(f"is not a fastrnn model config (format "
                                      f"{meta.get('format') if isinstance(meta, dict) else meta!r})")
@@ -1031,7 +1041,7 @@ class Sequential(Model):
                     raise ValueError(
                         f"has format_version {version!r}, newer than this fastrnn "
                         f"({__version__}) reads; upgrade fastrnn")
-                model = cls.from_config(meta["config"])
+                model = cls.from_config(meta["config"], custom_objects)
                 counts = meta.get("weights")
                 if model.input_shape is not None and isinstance(counts, list) and all(
                         n == layer._weight_count() for n, layer in zip(counts, model._layers)
@@ -1077,7 +1087,8 @@ class Sequential(Model):
         return f"<fastrnn.Sequential name={self.name!r} layers=[{names}]>"
 
 
-def _load_functional_npz(zf: Any, meta: dict, names: list, file_size: int, _safe: Any) -> Any:
+def _load_functional_npz(zf: Any, meta: dict, names: list, file_size: int, _safe: Any,
+                         custom_objects: Any = None) -> Any:
     """A functional Model from fastrnn's .npz: the Keras config, then the
     weights ``weight0000``, ... in get_weights order, each checked against the
     shape the rebuilt model implies before it is read."""
@@ -1087,7 +1098,7 @@ def _load_functional_npz(zf: Any, meta: dict, names: list, file_size: int, _safe
     if not isinstance(version, int) or version > FORMAT_VERSION:
         raise ValueError(f"has format_version {version!r}, newer than this fastrnn "
                          f"({__version__}) reads; upgrade fastrnn")
-    model = keras_config.model_from_config(meta.get("config"))
+    model = keras_config.model_from_config(meta.get("config"), custom_objects)
     shapes = [s for layer in model._weighted_layers() for s in layer._weight_shapes_to_read()]
     wanted = {f"weight{i:04d}.npy" for i in range(len(shapes))}
     extra = sorted(set(names) - wanted - {CONFIG_KEY + ".npy"})

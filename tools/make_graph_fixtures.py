@@ -81,7 +81,6 @@ def tokens(rng, steps, vocab, dtype="int32", shift=0):
     """Token ids with zero padding: row 0 post-padded, row 1 pre-padded, row 2
     whole, row 3 all padding, row 4 one inner zero. ``shift`` rotates which row
     gets which pattern (for a second masked input with other masks)."""
-    import numpy as np
 
     x = rng.integers(1, vocab, size=(B, steps))
     rows = [(i + shift) % B for i in range(B)]
@@ -344,7 +343,7 @@ def make_cases(C):
     import keras
     from keras import layers as L
 
-    I = keras.Input
+    I = keras.Input  # noqa: E741 - the keras-io examples read as written
     Model = keras.Model
     cases = {}
 

@@ -154,7 +154,7 @@ def load_model(path, custom_objects=None):
     path = os.fsdecode(os.fspath(path))   # str, bytes or PathLike, as open() takes
     kind = _sniff(path)
     if kind == "npz":
-        return Sequential.load(path)
+        return Sequential.load(path, custom_objects)
     from .keras import load_keras_model
 
     return load_keras_model(path, kind, custom_objects)

@@ -149,10 +149,12 @@ def layer_from_config(entry: Any, custom_objects: dict | None = None) -> Any:
     if cls_name in _MODELS:
         return model_from_config(entry, custom_objects)
     module = str(entry.get("module") or "")
-    if module.startswith("keras.src.ops") or cls_name in keras_ops.OPS and not module:
-        return keras_ops.from_config(cls_name, config)
     registered = entry.get("registered_name")
     own = _registry()
+    # (legacy .h5 configs name the recorded ops without a module)
+    if module.startswith("keras.src.ops") or not module and cls_name in keras_ops.OPS \
+            and cls_name not in own:
+        return keras_ops.from_config(cls_name, config, module or "keras.src.ops.numpy")
     if cls_name not in own or (registered not in (None, cls_name)) or (
             module and not module.startswith("keras")):
         if cls_name in own or module.startswith("keras") or not module and registered is None:
@@ -189,6 +191,9 @@ def _nested(config: dict, custom_objects: dict) -> dict:
     if isinstance(out.get("cells"), list):
         out["cells"] = [layer_from_config(c, custom_objects) if isinstance(c, dict) else c
                         for c in out["cells"]]
+    if isinstance(out.get("cell"), list):   # RNN([cells]): Keras stacks them
+        out["cell"] = [layer_from_config(c, custom_objects) if isinstance(c, dict) else c
+                       for c in out["cell"]]
     return out
 
 
@@ -256,15 +261,15 @@ def _functional_from_config(inner: dict, custom_objects: dict) -> Any:
         created[name] = layer
         pending.append((layer, list(entry.get("inbound_nodes") or [])))
 
-    def node_tensor(ref: Any) -> Any:
+    def node_tensor(ref: Any, model_io: bool = False) -> Any:
         """The tensor of a [layer name, node index, tensor index] reference, or
         None while that node has not been made yet."""
         name, node_index, tensor_index = ref[0], int(ref[1]), int(ref[2])
         layer = created.get(name)
         if layer is None:
             raise ValueError(f"the config refers to an unknown layer {name!r}")
-        if isinstance(layer, Model) and not isinstance(layer, _sequential()):
-            node_index -= 1   # Keras counts a functional model's own node first
+        if model_io and isinstance(layer, Model) and not isinstance(layer, _sequential()):
+            node_index -= 1   # input/output_layers count a nested functional model's own node
         nodes = layer.__dict__.get("_inbound_nodes", [])
         if node_index < 0 or isinstance(layer, core_layers.InputLayer) and node_index > 0:
             raise ValueError(f"the config refers to node {ref[1]} of layer {name!r}, "
@@ -332,7 +337,7 @@ def _functional_from_config(inner: dict, custom_objects: dict) -> Any:
 
     def tensors(refs: Any) -> Any:
         if isinstance(refs, list) and len(refs) == 3 and isinstance(refs[0], str):
-            t = node_tensor(refs)
+            t = node_tensor(refs, model_io=True)
             if t is None:
                 raise ValueError(f"the model's input or output {refs!r} is never computed")
             return t
@@ -372,6 +377,9 @@ def serialize(layer: Any) -> dict:
         return {"module": "keras.src.models.functional", "class_name": "Functional",
                 "config": functional_config(layer), "registered_name": "Functional",
                 "build_config": {"input_shape": None}}
+    if getattr(layer, "_is_op", False):
+        return {"module": layer._keras_module, "class_name": type(layer).__name__,
+                "config": layer.get_config(), "registered_name": type(layer).__name__}
     config = dict(layer.get_config())
     # Wrapped layers as full serialized objects (Keras deserializes them by module).
     wrapped = {"layer": getattr(layer, "forward_layer", None) or getattr(layer, "layer", None),
@@ -422,15 +430,15 @@ def functional_config(model: Any) -> dict:
         if node.inputs:   # (an InputLayer's own node is not serialized, as in Keras)
             nodes_of.setdefault(id(node.layer), []).append(node)
 
-    def index_of(tensor: KerasTensor) -> tuple[Any, int, int]:
+    def index_of(tensor: KerasTensor, model_io: bool = False) -> tuple[Any, int, int]:
         node = tensor._node
         layer = node.layer
         if isinstance(layer, core_layers.InputLayer):
             return layer, 0, 0
         k = nodes_of[id(layer)].index(node)
-        if isinstance(layer, Model) and not isinstance(layer, Sequential):
-            k += 1
-        return layer, k, node.outputs.index(tensor)
+        if model_io and isinstance(layer, Model) and not isinstance(layer, Sequential):
+            k += 1   # Keras's get_config counts a nested functional model's own node
+        return layer, k, next(i for i, t in enumerate(node.outputs) if t is tensor)
 
     def ser(value: Any) -> Any:
         if isinstance(value, KerasTensor):
@@ -445,13 +453,14 @@ def functional_config(model: Any) -> dict:
         return value
 
     layers = []
-    for layer in g.layers:
+    for layer in g._layers:   # (the ops too: Keras lists its operations)
         entry = serialize(layer)
         entry["name"] = layer.name
         entry["inbound_nodes"] = [
             {"args": ser(list(n.args)), "kwargs": ser(n.kwargs)}
             for n in nodes_of.get(id(layer), [])]
-        if not isinstance(layer, (core_layers.InputLayer, Model)):
+        if not isinstance(layer, (core_layers.InputLayer, Model)) and \
+                not getattr(layer, "_is_op", False):
             first = nodes_of.get(id(layer), [None])[0]
             if first is not None and first.args:
                 shapes = graph.map_structure(lambda t: list(t.shape), first.args[0])
@@ -460,7 +469,7 @@ def functional_config(model: Any) -> dict:
 
     def refs(struct: Any) -> Any:
         if isinstance(struct, KerasTensor):
-            layer, k, i = index_of(struct)
+            layer, k, i = index_of(struct, model_io=True)
             return [layer.name, k, i]
         if isinstance(struct, dict):
             return {key: refs(v) for key, v in struct.items()}

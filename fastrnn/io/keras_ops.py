@@ -23,6 +23,7 @@ class _Op(Layer):
     """A Keras operation as a graph node: ``fn(*arrays, **config)``."""
 
     _is_op = True
+    _keras_module = "keras.src.ops.numpy"
     _fn: Callable[..., Any]
 
     def __init__(self, name: str | None = None, **config: Any) -> None:
@@ -32,7 +33,7 @@ class _Op(Layer):
     def __call__(self, *args: Any, **kwargs: Any) -> Any:
         if graph.is_symbolic(args, kwargs):
             return graph.symbolic_call(self, args, kwargs)
-        arrays = [np.asarray(a) for a in args]
+        arrays = graph.map_structure(np.asarray, list(args))
         return type(self)._fn(*arrays, **{**self.config, **kwargs})
 
     def compute_output_spec(self, *args: Any, **kwargs: Any) -> Any:
@@ -43,13 +44,17 @@ class _Op(Layer):
                 return np.zeros([1 if d is None else d for d in v.shape],
                                 "bool" if v.dtype == "bool" else "float32")
             return v
-        out = type(self)._fn(*[probe(a) for a in args], **{**self.config, **kwargs})
+        out = type(self)._fn(*graph.map_structure(probe, list(args)),
+                             **{**self.config, **kwargs})
         first = next(a for a in graph.flatten(list(args)) if isinstance(a, graph.KerasTensor))
-        shape = list(out.shape)
-        for i, d in enumerate(first.shape[:len(shape)]):
-            if d is None:
-                shape[i] = None
-        return graph.KerasTensor(tuple(shape), out.dtype.name)
+
+        def spec(a: Any) -> Any:
+            shape = list(np.shape(a))
+            for i, d in enumerate(first.shape[:len(shape)]):
+                if d is None:
+                    shape[i] = None
+            return graph.KerasTensor(tuple(shape), np.asarray(a).dtype.name)
+        return [spec(a) for a in out] if isinstance(out, list) else spec(out)
 
     def get_config(self) -> dict:
         return {"name": self.name, **self.config}
@@ -57,6 +62,10 @@ class _Op(Layer):
 
 def _axis(axis: Any) -> Any:
     return tuple(axis) if isinstance(axis, list) else axis
+
+
+def _dtype(dtype: Any) -> Any:
+    return dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
 
 
 def _op(name: str, fn: Callable[..., Any]) -> type:
@@ -75,12 +84,18 @@ OPS = {cls.__name__: cls for cls in [
     _op("LogicalNot", lambda x: np.logical_not(x)),
     _op("Squeeze", lambda x, axis=None: np.squeeze(x, axis=_axis(axis))),
     _op("ExpandDims", lambda x, axis: np.expand_dims(x, _axis(axis))),
+    _op("ZerosLike", lambda x, dtype=None: np.zeros_like(x, dtype=_dtype(dtype))),
+    _op("OnesLike", lambda x, dtype=None: np.ones_like(x, dtype=_dtype(dtype))),
+    _op("Concatenate", lambda xs, axis=0: np.concatenate(
+        xs, axis=axis)),
+    _op("Split", lambda x, indices_or_sections, axis=0: np.split(
+        x, indices_or_sections, axis=axis)),
     _op("Cast", lambda x, dtype: np.asarray(x).astype(
         dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype)),
 ]}
 
 
-def from_config(class_name: str, config: dict) -> Any:
+def from_config(class_name: str, config: dict, module: str = "keras.src.ops.numpy") -> Any:
     from .keras_config import unsupported
 
     cls = OPS.get(class_name)
@@ -91,7 +106,9 @@ def from_config(class_name: str, config: dict) -> Any:
     config = dict(config)
     name = config.pop("name", None)
     try:
-        return cls(name=name, **config)
+        op = cls(name=name, **config)
+        op._keras_module = module
+        return op
     except TypeError as e:
         raise ValueError(f"operation {name!r} ({class_name}) has an unexpected config: "
                          f"{e}") from None
