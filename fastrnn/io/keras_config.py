@@ -145,6 +145,9 @@ def layer_from_config(entry: Any, custom_objects: dict | None = None) -> Any:
             raise ValueError(f"custom layer {name!r} ({cls.__name__}) rejects its config: "
                              f"{e}") from None
         _build_from_config(layer, entry)
+        # Saved again, the layer keeps the names Keras registered it under.
+        layer._keras_registered_name = entry.get("registered_name") or cls_name
+        layer._keras_module = entry.get("module")
         return layer
     if cls_name in _MODELS:
         return model_from_config(entry, custom_objects)
@@ -396,8 +399,8 @@ def serialize(layer: Any) -> dict:
     module = type(layer).__module__
     if not module.startswith("fastrnn.") or module == "fastrnn.io.keras_ops":
         registered = getattr(layer, "_keras_registered_name", None) or cls
-        out = {"module": None, "class_name": cls, "config": config,
-               "registered_name": registered}
+        out = {"module": getattr(layer, "_keras_module", None), "class_name": cls,
+               "config": config, "registered_name": registered}
     else:
         out = {"module": "keras.layers", "class_name": cls, "config": config,
                "registered_name": None}
@@ -478,8 +481,7 @@ def functional_config(model: Any) -> dict:
     ins = model._inputs_struct
     outs = model._outputs_struct
     return {"name": model.name, "trainable": model.trainable, "layers": layers,
-            "input_layers": refs(ins if not isinstance(ins, KerasTensor) else [ins]),
-            "output_layers": refs(outs if not isinstance(outs, KerasTensor) else [outs])}
+            "input_layers": refs(ins), "output_layers": refs(outs)}
 
 
 def snake(name: str) -> str:
