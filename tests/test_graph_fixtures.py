@@ -164,7 +164,9 @@ def model_inputs(model, ins):
 
 
 KERAS_CASES = sorted(CASES)
-H5_CASES = sorted(c for c, info in CASES.items() if str(info.get("h5_load", "")) == "ok")
+# Keras wrote a legacy .h5 for every case (it cannot read back the 11 whose graphs record
+# mask ops; fastrnn reads them all).
+H5_CASES = sorted(c for c in CASES if (DATA / f"{c}.h5").exists())
 
 
 # ---------------------------------------------------------------- the tests

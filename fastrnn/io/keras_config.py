@@ -117,7 +117,10 @@ def _clean(config: dict, class_name: str, name: Any) -> dict:
 
 
 def _custom(entry: dict, custom_objects: dict) -> Any:
-    for key in (entry.get("registered_name"), entry.get("class_name")):
+    # Keras 3 names a registered class "package>Class" in registered_name (in a
+    # legacy .h5 config, in class_name); custom_objects may use either name.
+    name = str(entry.get("class_name"))
+    for key in (entry.get("registered_name"), name, name.split(">")[-1]):
         if key is not None and key in custom_objects:
             return custom_objects[key]
     return None
