@@ -53,6 +53,14 @@ def check_bytes(what, nbytes, detail):
             "memory); refused before allocating")
 
 
+def policy_name(dtype):
+    """The dtype a Keras ``DTypePolicy`` config dict names (its ``config.name``);
+    any other value as it is. Keras writes layer dtypes as such dicts."""
+    if isinstance(dtype, dict):
+        return dtype.get("config", {}).get("name")
+    return dtype
+
+
 def float_dtype(dtype, what="dtype"):
     """The numpy dtype float32 or float64 that ``dtype`` names (None: float32).
 
@@ -61,9 +69,8 @@ def float_dtype(dtype, what="dtype"):
     ValueError naming ``what``.
     """
     given = dtype
-    if isinstance(dtype, dict):  # a Keras DTypePolicy config
-        dtype = dtype.get("config", {}).get("name")
-    elif type(dtype).__module__.startswith("torch"):  # torch.float64 is no numpy type
+    dtype = policy_name(dtype)
+    if type(dtype).__module__.startswith("torch"):  # torch.float64 is no numpy type
         dtype = str(dtype).rsplit(".", 1)[-1]
     if dtype is None:
         return np.dtype(np.float32)

@@ -132,8 +132,7 @@ class InputLayer(Layer):
             batch_shape = (batch_size,) + tuple(shape)
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self.name = check_name("InputLayer", name)
-        if isinstance(dtype, dict):
-            dtype = dtype.get("config", {}).get("name")
+        dtype = _validate.policy_name(dtype)
         dt = np.dtype("float32" if dtype is None else dtype)
         if (not (np.issubdtype(dt, np.number) or dt == np.dtype(bool))
                 or np.issubdtype(dt, np.complexfloating)):

@@ -12,9 +12,9 @@ from __future__ import annotations
 import importlib
 from typing import Any
 
-from .. import core_layers, graph
+from .. import _validate, core_layers, graph
 from ..graph import KerasTensor
-from ..layer import Layer, snake_case
+from ..layer import Layer
 from . import keras_ops
 
 __all__ = ["model_from_config", "layer_from_config", "functional_config", "serialize",
@@ -80,9 +80,7 @@ def unsupported(class_name: Any, name: Any, why: str | None = None) -> Unsupport
 
 
 def _dtype_name(config: dict, class_name: str, name: Any) -> Any:
-    dtype = config.get("dtype")
-    if isinstance(dtype, dict):   # a DTypePolicy config
-        dtype = dtype.get("config", {}).get("name")
+    dtype = _validate.policy_name(config.get("dtype"))
     if dtype is None:
         return None
     if class_name not in ("InputLayer",) and dtype not in ("float32", "float64"):
@@ -486,6 +484,3 @@ def functional_config(model: Any) -> dict:
     return {"name": model.name, "trainable": model.trainable, "layers": layers,
             "input_layers": refs(ins), "output_layers": refs(outs)}
 
-
-def snake(name: str) -> str:
-    return snake_case(name)

@@ -13,7 +13,7 @@ from collections.abc import Callable
 
 import numpy as np
 
-from .. import graph
+from .. import _validate, graph
 from ..layer import Layer
 
 __all__ = ["OPS", "from_config"]
@@ -64,10 +64,6 @@ def _axis(axis: Any) -> Any:
     return tuple(axis) if isinstance(axis, list) else axis
 
 
-def _dtype(dtype: Any) -> Any:
-    return dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype
-
-
 def _op(name: str, fn: Callable[..., Any]) -> type:
     return type(name, (_Op,), {"_fn": staticmethod(fn), "__doc__": f"keras.ops {name}."})
 
@@ -84,14 +80,13 @@ OPS = {cls.__name__: cls for cls in [
     _op("LogicalNot", lambda x: np.logical_not(x)),
     _op("Squeeze", lambda x, axis=None: np.squeeze(x, axis=_axis(axis))),
     _op("ExpandDims", lambda x, axis: np.expand_dims(x, _axis(axis))),
-    _op("ZerosLike", lambda x, dtype=None: np.zeros_like(x, dtype=_dtype(dtype))),
-    _op("OnesLike", lambda x, dtype=None: np.ones_like(x, dtype=_dtype(dtype))),
+    _op("ZerosLike", lambda x, dtype=None: np.zeros_like(x, dtype=_validate.policy_name(dtype))),
+    _op("OnesLike", lambda x, dtype=None: np.ones_like(x, dtype=_validate.policy_name(dtype))),
     _op("Concatenate", lambda xs, axis=0: np.concatenate(
         xs, axis=axis)),
     _op("Split", lambda x, indices_or_sections, axis=0: np.split(
         x, indices_or_sections, axis=axis)),
-    _op("Cast", lambda x, dtype: np.asarray(x).astype(
-        dtype.get("config", {}).get("name") if isinstance(dtype, dict) else dtype)),
+    _op("Cast", lambda x, dtype: np.asarray(x).astype(_validate.policy_name(dtype))),
 ]}
 
 
