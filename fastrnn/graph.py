@@ -87,7 +87,19 @@ def pack_like(struct: Any, leaves: Iterator) -> Any:
 
 
 def is_symbolic(*structs: Any) -> bool:
-    return any(isinstance(leaf, KerasTensor) for leaf in flatten(list(structs)))
+    """Whether any leaf is a KerasTensor (arrays and None, the common leaves, first)."""
+    stack = list(structs)
+    while stack:
+        item = stack.pop()
+        if item is None or type(item) is np.ndarray:
+            continue
+        if isinstance(item, KerasTensor):
+            return True
+        if isinstance(item, (list, tuple)):
+            stack.extend(item)
+        elif isinstance(item, dict):
+            stack.extend(item.values())
+    return False
 
 
 # ---------------------------------------------------------------- nodes
@@ -153,6 +165,21 @@ def apply_layer(layer: Any, args: tuple, kwargs: dict, mask_of: Callable[[Any], 
     argument's. Layers that run graphs of their own (models) return the
     masks their graph computed.
     """
+    if not kwargs and len(args) == 1 and type(args[0]) is np.ndarray \
+            and not hasattr(layer, "_call_with_masks"):
+        # The common call (one array, nothing else): the same rule, without the walk.
+        x = args[0]
+        mask = mask_of(x)
+        outputs = layer(x, mask=mask) if mask is not None and layer._call_takes("mask") \
+            else layer(x)
+        if not layer.supports_masking:
+            return outputs, [None] * (len(outputs) if isinstance(outputs, list) else 1)
+        computed = layer.compute_mask(x, mask)
+        if not isinstance(outputs, list):
+            return outputs, [computed[0] if isinstance(computed, list) else computed]
+        computed = flatten(computed) if computed is not None else []
+        return outputs, [computed[i] if i < len(computed) else None
+                         for i in range(len(outputs))]
     kwargs = dict(kwargs)
     tensor_args = [a for a in args if _tensor_argument(a)] + \
         [v for v in kwargs.values() if _tensor_argument(v)]

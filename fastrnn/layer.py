@@ -358,7 +358,8 @@ class Layer:
         ndarray
             The output.
         """
-        if graph.is_symbolic(args, kwargs):
+        if (len(args) != 1 or type(args[0]) is not np.ndarray) and \
+                graph.is_symbolic(args, kwargs):
             return graph.symbolic_call(self, args, kwargs)
         if not args:
             raise ValueError(f"{type(self).__name__} expected its inputs as the first argument")
