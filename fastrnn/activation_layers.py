@@ -331,9 +331,8 @@ class ELU(Layer):
     Parameters
     ----------
     alpha : float, default 1.0
-        The scale of the negative part. Keras 3.15's ``get_config`` does not
-        record it (ELU has no ``get_config`` of its own), so neither does
-        fastrnn's: a saved ELU loads back with ``alpha=1.0``, as in Keras.
+        The scale of the negative part. (Keras's ELU has no ``get_config`` of
+        its own: Keras records the constructor arguments, ``alpha``, itself.)
     <<kwargs>>
 
     <<elementwise_call>>
@@ -349,8 +348,8 @@ class ELU(Layer):
     >>> import fastrnn
     >>> fastrnn.ELU(alpha=2.0)(np.array([0.0, 1.0, -100.0]))
     array([ 0.,  1., -2.], dtype=float32)
-    >>> "alpha" in fastrnn.ELU(alpha=2.0).get_config()
-    False
+    >>> fastrnn.ELU(alpha=2.0).get_config()["alpha"]
+    2.0
     """
 
     supports_masking = True
@@ -366,6 +365,10 @@ class ELU(Layer):
         if self.alpha != 1:
             y = np.where(x > 0, y, x.dtype.type(self.alpha) * y)
         return np.asarray(y, self.dtype)
+
+    def get_config(self) -> dict:
+        """Return the base config plus ``alpha``."""
+        return {**super().get_config(), "alpha": self.alpha}
 
 
 def _softmax_axis(x: np.ndarray, axis: int) -> np.ndarray:
