@@ -1097,7 +1097,10 @@ class TimeDistributed(Layer):
 
     def __init__(self, layer, **kwargs):
         if isinstance(layer, dict):
-            layer = layer_from_config(layer)
+            # A Keras (or fastrnn) {"class_name", "config"} entry, read by the
+            # loader's rules (any layer class it knows; Keras-only config keys).
+            from .io import keras_config
+            layer = keras_config.layer_from_config(layer)
         if not isinstance(layer, Layer):
             raise ValueError("Please initialize `TimeDistributed` layer with a fastrnn "
                              f"Layer instance. Received: {layer!r}")
