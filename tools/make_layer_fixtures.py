@@ -180,8 +180,6 @@ def cases():
 
 
 def make_mask(rng, kind, shape):
-    import numpy as np
-
     if kind is None:
         return None
     if kind in ("steps", "steps_cf"):
