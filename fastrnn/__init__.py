@@ -13,7 +13,13 @@ from .core_layers import (Activation, Dense, Dropout, Embedding, Flatten, Input,
 from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply,
                       Subtract)
 from .reshaping import Cropping1D, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
-from .normalization import BatchNormalization
+from .normalization import (BatchNormalization, GroupNormalization, LayerNormalization,
+                            UnitNormalization)
+from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D,
+                      GlobalAveragePooling1D, GlobalAveragePooling2D, GlobalAveragePooling3D,
+                      GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D,
+                      MaxPooling2D, MaxPooling3D)
+from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .models import Model, Sequential
 from .io import TorchRNN, from_torch, load_model
 
@@ -25,4 +31,10 @@ __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", 
            "SpatialDropout1D", "Activation", "Flatten", "Reshape",
            "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot",
            "RepeatVector", "Permute", "Cropping1D", "ZeroPadding1D", "UpSampling1D",
-           "BatchNormalization"]
+           "BatchNormalization", "LayerNormalization", "GroupNormalization",
+           "UnitNormalization",
+           "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D",
+           "AveragePooling2D", "AveragePooling3D", "GlobalAveragePooling1D",
+           "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D",
+           "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+           "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"]

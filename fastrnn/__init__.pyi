@@ -35,6 +35,26 @@ from .merging import Minimum as Minimum
 from .merging import Multiply as Multiply
 from .merging import Subtract as Subtract
 from .normalization import BatchNormalization as BatchNormalization
+from .normalization import GroupNormalization as GroupNormalization
+from .normalization import LayerNormalization as LayerNormalization
+from .normalization import UnitNormalization as UnitNormalization
+from .pooling import AveragePooling1D as AveragePooling1D
+from .pooling import AveragePooling2D as AveragePooling2D
+from .pooling import AveragePooling3D as AveragePooling3D
+from .pooling import GlobalAveragePooling1D as GlobalAveragePooling1D
+from .pooling import GlobalAveragePooling2D as GlobalAveragePooling2D
+from .pooling import GlobalAveragePooling3D as GlobalAveragePooling3D
+from .pooling import GlobalMaxPooling1D as GlobalMaxPooling1D
+from .pooling import GlobalMaxPooling2D as GlobalMaxPooling2D
+from .pooling import GlobalMaxPooling3D as GlobalMaxPooling3D
+from .pooling import MaxPooling1D as MaxPooling1D
+from .pooling import MaxPooling2D as MaxPooling2D
+from .pooling import MaxPooling3D as MaxPooling3D
+from .activation_layers import ELU as ELU
+from .activation_layers import LeakyReLU as LeakyReLU
+from .activation_layers import PReLU as PReLU
+from .activation_layers import ReLU as ReLU
+from .activation_layers import Softmax as Softmax
 from .reshaping import Cropping1D as Cropping1D
 from .reshaping import Permute as Permute
 from .reshaping import RepeatVector as RepeatVector
@@ -58,4 +78,10 @@ __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", 
            "SpatialDropout1D", "Activation", "Flatten", "Reshape",
            "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot",
            "RepeatVector", "Permute", "Cropping1D", "ZeroPadding1D", "UpSampling1D",
-           "BatchNormalization"]
+           "BatchNormalization", "LayerNormalization", "GroupNormalization",
+           "UnitNormalization",
+           "MaxPooling1D", "MaxPooling2D", "MaxPooling3D", "AveragePooling1D",
+           "AveragePooling2D", "AveragePooling3D", "GlobalAveragePooling1D",
+           "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D",
+           "GlobalMaxPooling2D", "GlobalMaxPooling3D",
+           "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"]

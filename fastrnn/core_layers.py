@@ -1032,16 +1032,17 @@ class TimeDistributed(Layer):
 
     As keras.TimeDistributed: every input should be at least 3D, and the
     dimension of index one of the first input will be considered to be the
-    temporal dimension. ``layer`` is one of fastrnn's Dense, Activation,
-    Dropout, Flatten, Reshape or Embedding (they all treat timesteps
-    independently). The mask passes through unchanged.
+    temporal dimension. ``layer`` is any fastrnn layer; it sees ``(batch,
+    ...)`` slices, one timestep at a time, and shares its weights across
+    timesteps. The output mask is the incoming mask, unchanged (Keras's
+    TimeDistributed has no compute_mask of its own, whatever the inner
+    layer's).
 
     Parameters
     ----------
     layer : Layer or dict
-        A fastrnn ``Dense``, ``Activation``, ``Dropout``, ``Flatten``,
-        ``Reshape`` or ``Embedding`` instance, or its ``{"class_name": ...,
-        "config": ...}`` dict. Any other layer raises ValueError.
+        A fastrnn layer instance, or its ``{"class_name": ..., "config":
+        ...}`` dict. Anything else raises ValueError.
     name : str, optional
         Name of the layer. Default ``"time_distributed"``, ...
     dtype : str, numpy dtype or dict, optional
@@ -1054,7 +1055,11 @@ class TimeDistributed(Layer):
     x : array-like
         (batch, timesteps, ...): input of rank >= 3.
     mask : array-like, optional
-        (batch, timesteps); checked against ``x`` and passed on unchanged.
+        (batch, timesteps, ...): its first two sizes must be ``x``'s. If the
+        inner layer's ``call`` takes a mask, it gets ``mask[:, t]`` with
+        ``x[:, t]`` for every timestep ``t``, as Keras's step function
+        passes it (a (batch, timesteps) mask thus arrives as a (batch,)
+        vector); else the mask is only passed on.
     training : bool, optional
         Accepted and ignored.
 
@@ -1066,7 +1071,10 @@ class TimeDistributed(Layer):
     Notes
     -----
     The weights (``get_weights``, ``set_weights``, ``count_params``) are the
-    inner layer's.
+    inner layer's; Keras saves them under ``layer/vars``. Without a mask for
+    the inner layer, the timesteps are computed at once, as one batch of
+    ``batch * timesteps`` slices (each fastrnn layer treats the samples of a
+    batch independently, so this is Keras's per-timestep result).
 
     Examples
     --------
@@ -1077,17 +1085,24 @@ class TimeDistributed(Layer):
     (2, 4, 3)
     >>> [w.shape for w in layer.get_weights()]
     [(5, 3), (3,)]
+    >>> pool = fastrnn.TimeDistributed(fastrnn.GlobalAveragePooling1D())
+    >>> x = np.array([[[[1.0], [3.0]], [[5.0], [7.0]]]])    # (1, 2, 2, 1)
+    >>> pool(x, mask=np.array([[[True, True], [True, False]]]))
+    array([[[2.],
+            [5.]]], dtype=float32)
     """
 
     supports_masking = True
 
     def __init__(self, layer, **kwargs):
         if isinstance(layer, dict):
-            layer = layer_from_config(layer)
-        if type(layer).__name__ not in _TIME_DISTRIBUTABLE or not isinstance(layer, Layer):
-            raise ValueError(
-                "TimeDistributed supports fastrnn "
-                f"{', '.join(_TIME_DISTRIBUTABLE)} layers, got {layer!r}")
+            # A Keras (or fastrnn) {"class_name", "config"} entry, read by the
+            # loader's rules (any layer class it knows; Keras-only config keys).
+            from .io import keras_config
+            layer = keras_config.layer_from_config(layer)
+        if not isinstance(layer, Layer):
+            raise ValueError("Please initialize `TimeDistributed` layer with a fastrnn "
+                             f"Layer instance. Received: {layer!r}")
         kwargs.setdefault("dtype", layer.dtype)
         super().__init__(**kwargs)
         self.layer = layer
@@ -1106,6 +1121,11 @@ class TimeDistributed(Layer):
         """Build the inner layer for one timestep of ``input_shape`` (batch, timesteps, ...)."""
         if not self.layer.built:
             self.layer.build((input_shape[0],) + tuple(input_shape[2:]))
+
+    def _maybe_build(self, input_shape):
+        # The inner layer's own rule, for the shape of one timestep.
+        if isinstance(input_shape, tuple) and len(input_shape) >= 3 and not self.layer.built:
+            self.layer._maybe_build((input_shape[0],) + tuple(input_shape[2:]))
 
     def get_weights(self):
         """Return the inner layer's weights."""
@@ -1133,17 +1153,35 @@ class TimeDistributed(Layer):
         if x.ndim < 3:
             raise ValueError(f"TimeDistributed {self.name!r} expected input of rank >= 3 "
                              f"(batch, timesteps, ...), got shape {x.shape}")
-        if mask is not None and np.shape(mask)[:2] != x.shape[:2]:
-            raise ValueError(f"TimeDistributed {self.name!r}: mask of shape {np.shape(mask)} "
-                             f"does not match input of shape {x.shape}")
+        if mask is not None:
+            mask = np.asarray(mask)
+            if mask.ndim < 2:
+                raise ValueError(
+                    "The `mask` passed to the `TimeDistributed` layer must be at least 2D "
+                    f"(e.g., `(batch_size, timesteps)`), but it has {mask.ndim} dimension(s) "
+                    f"with shape {mask.shape}.")
+            if mask.shape[:2] != x.shape[:2]:
+                raise ValueError(
+                    f"The `mask` passed to the `TimeDistributed` layer has a shape "
+                    f"{mask.shape} that is incompatible with the input shape {x.shape}. The "
+                    "first two dimensions of the mask (batch size and timesteps) must match "
+                    "the input's first two dimensions. Expected mask shape prefix: "
+                    f"({x.shape[0]}, {x.shape[1]}).")
         batch, steps = x.shape[:2]
-        y = self.layer(x.reshape((batch * steps,) + x.shape[2:]))
+        if mask is not None and self.layer._call_takes("mask"):
+            # Keras's step function: layer.call(inputs[t], mask=mask[t]) per timestep.
+            outputs = [np.asarray(self.layer(x[:, t], mask=mask[:, t])) for t in range(steps)]
+            return np.stack(outputs, axis=1)
+        y = np.asarray(self.layer(x.reshape((batch * steps,) + x.shape[2:])))
         return y.reshape((batch, steps) + y.shape[1:])
 
     def compute_output_shape(self, input_shape):
         """Return ``(batch, timesteps)`` followed by the inner layer's output shape."""
+        if len(input_shape) < 3:
+            raise ValueError("`TimeDistributed` Layer should be passed an `input_shape` with "
+                             f"at least 3 dimensions, received: {tuple(input_shape)}")
         inner = self.layer.compute_output_shape((input_shape[0],) + tuple(input_shape[2:]))
-        return (input_shape[0], input_shape[1]) + tuple(inner[1:])
+        return (inner[0], input_shape[1]) + tuple(inner[1:])
 
     def get_config(self):
         """Return the base config plus ``layer``, a ``{"class_name", "config"}`` dict."""
@@ -1167,6 +1205,9 @@ def layer_from_config(entry):
     for module in (merging, reshaping, normalization):
         if cls is None and name in module.__all__ and name[0].isupper():
             cls = getattr(module, name)
+    if cls is None:   # every other module io.keras_config knows (pooling, activation layers...)
+        from .io import keras_config
+        cls = keras_config._registry().get(name)
     if cls is None:
         raise ValueError(f"Unknown fastrnn layer class {name!r}")
     return cls.from_config(dict(entry["config"]))
