@@ -1026,7 +1026,10 @@ def run_case(name, build, out, np, keras):
     return info
 
 
-def generate(args):
+def generate(args, make=None, tag=TAG):
+    """Run the cases of ``make(custom_objects())`` (default: this file's
+    make_cases) into ``args.out``; ``tag`` prefixes the log lines. Other
+    generators (tools/make_conv_model_fixtures.py) pass their own cases."""
     import h5py
     import keras
     import numpy as np
@@ -1036,7 +1039,7 @@ def generate(args):
     out = os.path.abspath(args.out)
     os.makedirs(out, exist_ok=True)
     C = custom_objects()
-    cases = make_cases(C)
+    cases = (make or make_cases)(C)
     only = set(args.only.split(",")) if args.only else None
     if only is None:
         for old in os.listdir(out):
@@ -1062,10 +1065,10 @@ def generate(args):
                 if os.path.exists(os.path.join(out, name + ext)):
                     os.remove(os.path.join(out, name + ext))
             refused[name] = f"{type(e).__name__}: {str(e).strip()[:600]}"
-            print(f"[{TAG}] {name}: REFUSED {refused[name][:200]}", flush=True)
+            print(f"[{tag}] {name}: REFUSED {refused[name][:200]}", flush=True)
             continue
         report[name] = info
-        print(f"[{TAG}] {name}: {info['in']} -> {info['names']['output_structure']} "
+        print(f"[{tag}] {name}: {info['in']} -> {info['names']['output_structure']} "
               f"{info['out']}, h5 {info['h5']}/{info['h5_load']}", flush=True)
     for path, d in ((report_path, report), (refused_path, refused)):
         with open(path, "w") as f:
@@ -1077,7 +1080,7 @@ def generate(args):
     with open(os.path.join(out, "VERSIONS.json"), "w") as f:
         json.dump(versions, f, indent=1, sort_keys=True)
         f.write("\n")
-    print(f"[{TAG}] {len(report)} cases, {len(refused)} refused; {versions}", flush=True)
+    print(f"[{tag}] {len(report)} cases, {len(refused)} refused; {versions}", flush=True)
 
 
 def main():
