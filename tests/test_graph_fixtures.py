@@ -132,8 +132,8 @@ CUSTOM = {cls.__name__: cls for cls in (CustomDense, CustomScale, MinimalRNNCell
 
 
 # ---------------------------------------------------------------- helpers
-def fixture(case, prefix=""):
-    with np.load(DATA / f"{case}.npz", allow_pickle=False) as z:
+def fixture(case, prefix="", data=DATA):
+    with np.load(data / f"{case}.npz", allow_pickle=False) as z:
         names = json.loads(str(z["names"]))
         ins = [z[f"{prefix}in/{i}"] for i in range(len(names["inputs"]))]
         outs = [z[f"{prefix}out/{i}"] for i in range(len(names["outputs"]))]
