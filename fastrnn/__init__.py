@@ -14,6 +14,9 @@ from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply
                       Subtract)
 from .reshaping import Cropping1D, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
 from .normalization import BatchNormalization
+from .convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D,
+                            DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
+                            SeparableConv2D)
 from .models import Model, Sequential
 from .io import TorchRNN, from_torch, load_model
 
@@ -25,4 +28,6 @@ __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", 
            "SpatialDropout1D", "Activation", "Flatten", "Reshape",
            "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot",
            "RepeatVector", "Permute", "Cropping1D", "ZeroPadding1D", "UpSampling1D",
-           "BatchNormalization"]
+           "BatchNormalization",
+           "Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D",
+           "DepthwiseConv1D", "DepthwiseConv2D", "Conv1DTranspose", "Conv2DTranspose"]

@@ -35,6 +35,15 @@ from .merging import Minimum as Minimum
 from .merging import Multiply as Multiply
 from .merging import Subtract as Subtract
 from .normalization import BatchNormalization as BatchNormalization
+from .convolutional import Conv1D as Conv1D
+from .convolutional import Conv1DTranspose as Conv1DTranspose
+from .convolutional import Conv2D as Conv2D
+from .convolutional import Conv2DTranspose as Conv2DTranspose
+from .convolutional import Conv3D as Conv3D
+from .convolutional import DepthwiseConv1D as DepthwiseConv1D
+from .convolutional import DepthwiseConv2D as DepthwiseConv2D
+from .convolutional import SeparableConv1D as SeparableConv1D
+from .convolutional import SeparableConv2D as SeparableConv2D
 from .reshaping import Cropping1D as Cropping1D
 from .reshaping import Permute as Permute
 from .reshaping import RepeatVector as RepeatVector
@@ -58,4 +67,6 @@ __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", 
            "SpatialDropout1D", "Activation", "Flatten", "Reshape",
            "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot",
            "RepeatVector", "Permute", "Cropping1D", "ZeroPadding1D", "UpSampling1D",
-           "BatchNormalization"]
+           "BatchNormalization",
+           "Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D",
+           "DepthwiseConv1D", "DepthwiseConv2D", "Conv1DTranspose", "Conv2DTranspose"]
