@@ -758,7 +758,8 @@ _P = {
     "depthwise_initializer": """depthwise_initializer, bias_initializer : str, dict or Initializer
     Initializers for the depthwise kernel (default "glorot_uniform") and the
     bias (default "zeros").""",
-    "separable_initializers": """depthwise_initializer, pointwise_initializer, bias_initializer : str, dict or Initializer
+    "separable_initializers": "depthwise_initializer, pointwise_initializer, bias_initializer"
+    """ : str, dict or Initializer
     Initializers for the depthwise and the pointwise kernels (default
     "glorot_uniform") and the bias (default "zeros").""",
     "training_only": """{names} : optional
