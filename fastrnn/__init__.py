@@ -20,6 +20,9 @@ from .pooling import (AveragePooling1D, AveragePooling2D, AveragePooling3D,
                       GlobalMaxPooling1D, GlobalMaxPooling2D, GlobalMaxPooling3D, MaxPooling1D,
                       MaxPooling2D, MaxPooling3D)
 from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
+from .convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D,
+                            DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
+                            SeparableConv2D)
 from .models import Model, Sequential
 from .io import TorchRNN, from_torch, load_model
 
@@ -37,4 +40,6 @@ __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", 
            "AveragePooling2D", "AveragePooling3D", "GlobalAveragePooling1D",
            "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D",
            "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-           "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"]
+           "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
+           "Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D",
+           "DepthwiseConv1D", "DepthwiseConv2D", "Conv1DTranspose", "Conv2DTranspose"]

@@ -55,6 +55,15 @@ from .activation_layers import LeakyReLU as LeakyReLU
 from .activation_layers import PReLU as PReLU
 from .activation_layers import ReLU as ReLU
 from .activation_layers import Softmax as Softmax
+from .convolutional import Conv1D as Conv1D
+from .convolutional import Conv1DTranspose as Conv1DTranspose
+from .convolutional import Conv2D as Conv2D
+from .convolutional import Conv2DTranspose as Conv2DTranspose
+from .convolutional import Conv3D as Conv3D
+from .convolutional import DepthwiseConv1D as DepthwiseConv1D
+from .convolutional import DepthwiseConv2D as DepthwiseConv2D
+from .convolutional import SeparableConv1D as SeparableConv1D
+from .convolutional import SeparableConv2D as SeparableConv2D
 from .reshaping import Cropping1D as Cropping1D
 from .reshaping import Permute as Permute
 from .reshaping import RepeatVector as RepeatVector
@@ -84,4 +93,6 @@ __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", 
            "AveragePooling2D", "AveragePooling3D", "GlobalAveragePooling1D",
            "GlobalAveragePooling2D", "GlobalAveragePooling3D", "GlobalMaxPooling1D",
            "GlobalMaxPooling2D", "GlobalMaxPooling3D",
-           "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax"]
+           "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
+           "Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D",
+           "DepthwiseConv1D", "DepthwiseConv2D", "Conv1DTranspose", "Conv2DTranspose"]

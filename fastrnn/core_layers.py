@@ -1024,7 +1024,10 @@ class Reshape(Layer):
         return {**super().get_config(), "target_shape": list(self.target_shape)}
 
 
-_TIME_DISTRIBUTABLE = ("Dense", "Activation", "Dropout", "Flatten", "Reshape", "Embedding")
+_TIME_DISTRIBUTABLE = ("Dense", "Activation", "Dropout", "Flatten", "Reshape", "Embedding",
+                       "Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D",
+                       "DepthwiseConv1D", "DepthwiseConv2D", "Conv1DTranspose",
+                       "Conv2DTranspose")
 
 
 class TimeDistributed(Layer):

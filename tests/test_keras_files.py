@@ -78,10 +78,40 @@ def test_loaded_layers(h5py):
     assert type(model.layers[2].layer).__name__ == "Dense"
 
 
+def _conv_renamed(config):
+    """unsupported_conv1d's config with its Conv1D (which fastrnn now loads) renamed
+    to a Keras class fastrnn does not have."""
+    for entry in config["config"]["layers"]:
+        if entry["class_name"] == "Conv1D":
+            entry["class_name"] = "Conv3DTranspose"
+
+
+def unsupported_copy(tmp_path, ext):
+    import h5py
+
+    dst = tmp_path / f"unsupported{ext}"
+    if ext == ".keras":
+        _rewrite_keras(DATA / "unsupported_conv1d.keras", dst, _conv_renamed)
+    else:
+        dst.write_bytes((DATA / "unsupported_conv1d.h5").read_bytes())
+        with h5py.File(dst, "r+") as f:
+            config = json.loads(f.attrs["model_config"])
+            _conv_renamed(config)
+            f.attrs["model_config"] = json.dumps(config)
+    return dst
+
+
 @pytest.mark.parametrize("ext", [".keras", ".h5"])
-def test_unsupported_layer_is_named(h5py, ext):
-    with pytest.raises(NotImplementedError, match=r"'my_conv'.*Conv1D"):
-        fastrnn.load_model(DATA / f"unsupported_conv1d{ext}")
+def test_unsupported_layer_is_named(h5py, ext, tmp_path):
+    with pytest.raises(NotImplementedError, match=r"'my_conv'.*Conv3DTranspose"):
+        fastrnn.load_model(unsupported_copy(tmp_path, ext))
+
+
+@pytest.mark.parametrize("ext", [".keras", ".h5"])
+def test_conv1d_lstm_model_loads(h5py, ext):
+    model = fastrnn.load_model(DATA / f"unsupported_conv1d{ext}")
+    assert [type(layer).__name__ for layer in model.layers] == ["Conv1D", "LSTM"]
+    assert model(np.ones((1, 7, 3), np.float32)).shape == (1, 2)
 
 
 def _rewrite_keras(src, dst, edit):

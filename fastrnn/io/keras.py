@@ -24,7 +24,7 @@ the fastrnn model (which propagates masks itself) computes the same thing.
 Examples
 --------
 >>> from fastrnn.io import keras
->>> "Bidirectional" in keras.SUPPORTED_LAYERS, "Conv1D" in keras.SUPPORTED_LAYERS
+>>> "Bidirectional" in keras.SUPPORTED_LAYERS, "Conv3DTranspose" in keras.SUPPORTED_LAYERS
 (True, False)
 """
 import io
