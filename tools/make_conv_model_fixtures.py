@@ -43,7 +43,7 @@ def ensure_venv_and_reexec(args):
 def note(msg):
     """A line for cases.json (``warnings``): what happened to the example's
     training model around the saved inference model."""
-    warnings.warn(f"[fixture note] {msg}")
+    warnings.warn(f"[fixture note] {msg}", stacklevel=2)
 
 
 def error_line(e):
