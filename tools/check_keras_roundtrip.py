@@ -3,7 +3,7 @@
 
 Usage::
 
-    python tools/check_keras_roundtrip.py [--venv DIR]
+    python tools/check_keras_roundtrip.py [--venv DIR] [--data tests/data/graphs_conv]
 
 Developer-only (CI checks the files' structure without Keras, in
 tests/test_keras_save.py). For every case of tests/data/graphs, fastrnn (in this
@@ -28,7 +28,7 @@ DATA = os.path.join(ROOT, "tests", "data", "graphs")
 sys.path.insert(0, HERE)
 
 
-def write_files(out):
+def write_files(out, data):
     import numpy as np
 
     import fastrnn
@@ -36,13 +36,15 @@ def write_files(out):
     sys.path.insert(0, os.path.join(ROOT, "tests"))
     from test_graph_fixtures import CUSTOM, fixture, flat_outputs
 
-    cases = sorted(json.load(open(os.path.join(DATA, "cases.json"))))
+    from pathlib import Path
+
+    cases = sorted(json.load(open(os.path.join(data, "cases.json"))))
     done = []
     for case in cases:
         if "stateful" in case:
             continue
-        model = fastrnn.load_model(os.path.join(DATA, f"{case}.keras"), custom_objects=CUSTOM)
-        names, ins, _ = fixture(case)
+        model = fastrnn.load_model(os.path.join(data, f"{case}.keras"), custom_objects=CUSTOM)
+        names, ins, _ = fixture(case, data=Path(data))
         got = flat_outputs(model.predict(ins[0] if len(ins) == 1 else ins, verbose=0), names)
         model.save(os.path.join(out, f"{case}.keras"))
         np.savez(os.path.join(out, f"{case}.npz"),
@@ -91,6 +93,7 @@ def check_in_keras(out, cases):
 def main():
     p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     p.add_argument("--venv", default="/tmp/fastrnn-keras-venv")
+    p.add_argument("--data", default=DATA, help="fixture directory (default tests/data/graphs)")
     p.add_argument("--check", default=None, help=argparse.SUPPRESS)
     args = p.parse_args()
     if args.check:
@@ -99,7 +102,7 @@ def main():
     from fixture_venv import KERAS_PACKAGES, ensure_venv
 
     out = tempfile.mkdtemp(prefix="fastrnn-roundtrip-")
-    cases = write_files(out)
+    cases = write_files(out, os.path.abspath(args.data))
     json.dump(cases, open(os.path.join(out, "cases.json"), "w"))
     py = ensure_venv(args.venv, "import tensorflow, keras, h5py", KERAS_PACKAGES,
                      "check_keras_roundtrip")
