@@ -14,6 +14,7 @@ from .merging import (Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply
                       Subtract)
 from .reshaping import Cropping1D, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
 from .normalization import BatchNormalization
+from .conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from .models import Model, Sequential
 from .io import TorchRNN, from_torch, load_model
 
@@ -25,4 +26,4 @@ __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", 
            "SpatialDropout1D", "Activation", "Flatten", "Reshape",
            "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot",
            "RepeatVector", "Permute", "Cropping1D", "ZeroPadding1D", "UpSampling1D",
-           "BatchNormalization"]
+           "BatchNormalization", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]

@@ -11,6 +11,9 @@ from .cells import GRUCell as GRUCell
 from .cells import LSTMCell as LSTMCell
 from .cells import SimpleRNNCell as SimpleRNNCell
 from .cells import StackedRNNCells as StackedRNNCells
+from .conv_lstm import ConvLSTM1D as ConvLSTM1D
+from .conv_lstm import ConvLSTM2D as ConvLSTM2D
+from .conv_lstm import ConvLSTM3D as ConvLSTM3D
 from .core_layers import Activation as Activation
 from .core_layers import Dense as Dense
 from .core_layers import Dropout as Dropout
@@ -58,4 +61,4 @@ __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", 
            "SpatialDropout1D", "Activation", "Flatten", "Reshape",
            "Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum", "Dot",
            "RepeatVector", "Permute", "Cropping1D", "ZeroPadding1D", "UpSampling1D",
-           "BatchNormalization"]
+           "BatchNormalization", "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]

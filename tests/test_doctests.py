@@ -20,7 +20,7 @@ from fastrnn import _dispatch
 
 MODULES = ["fastrnn.layers", "fastrnn.cells", "fastrnn.rnn", "fastrnn.bidirectional",
            "fastrnn.core_layers", "fastrnn.models",
-           "fastrnn.merging", "fastrnn.reshaping", "fastrnn.normalization",
+           "fastrnn.merging", "fastrnn.reshaping", "fastrnn.normalization", "fastrnn.conv_lstm",
            "fastrnn.parallel", "fastrnn.io", "fastrnn.io.keras", "fastrnn.io.torch",
            "fastrnn.initializers", "fastrnn.activations"]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS
