@@ -16,9 +16,9 @@
 # "SAME": the extra pad at the end) and the h patch at stride 1, "same"
 # padding, no dilation; then _lstm_update. The patches (im2col) are written
 # into a preallocated buffer, a block of rows at a time, each block one BLAS
-# gemm, so the buffer stays in cache. h of step t-1 is read by the patches of
-# every block of step t, so the new h goes to a second buffer, swapped per
-# step. Nothing is allocated inside the timestep loop.
+# gemm (fastrnn/conv_lstm.py sizes the blocks). h of step t-1 is read by the
+# patches of every block of step t, so the new h goes to a second buffer,
+# swapped per step. Nothing is allocated inside the timestep loop.
 
 
 cdef struct ConvPlan:
@@ -261,7 +261,7 @@ cdef class ConvLSTMRecurrence:
         None, [h, c]), the outputs (batch, P*F) and (batch, T, P*F)."""
         cdef ConvPlan plan
         cdef ConvPlan* p = &plan
-        cdef Py_ssize_t i, frame = self.channels, state, work
+        cdef Py_ssize_t i, frame = self.channels, state
         cdef int status = 0
         cdef bint armed = False
         cdef list states, initial = None
@@ -306,7 +306,7 @@ cdef class ConvLSTMRecurrence:
         # Ctrl-C as _run_calls has it: a long call on the main thread stops
         # between timesteps, runs the Python handler (which usually raises)
         # and, if the handler returns, starts again from the initial states.
-        work = steps * batch * state * 4 * self.weights.shape[0]
+        work = int(steps) * batch * state * 4 * self.weights.shape[0]   # (no overflow)
         if work >= _INTERRUPT_THRESHOLD and _on_main_thread():
             initial = [s.copy() for s in states]
             armed = fr_arm_interrupt()

@@ -39,8 +39,10 @@ _TRAINING_ARGS: dict[str, Any] = {
     "activity_regularizer": None, "kernel_constraint": None, "recurrent_constraint": None,
     "bias_constraint": None, "dropout": 0.0, "recurrent_dropout": 0.0,
 }
-# Patches per gemm: a block of about this many bytes (stays in cache).
-_BLOCK_BYTES = 1 << 21
+# Patches per gemm: a block of about this many bytes. Large: each gemm call
+# wakes the BLAS's threads, and on a busy machine small calls (2 MiB blocks)
+# ran 3x slower than 32 MiB ones (benchmarks/conv_lstm_keras.py's shapes).
+_BLOCK_BYTES = 1 << 25
 _ROWWISE = ("softmax", "log_softmax", "sparsemax")
 
 
