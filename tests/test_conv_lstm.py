@@ -10,6 +10,7 @@
 """
 import json
 import pickle
+import textwrap
 from pathlib import Path
 
 import numpy as np
@@ -17,6 +18,7 @@ import pytest
 
 import fastrnn
 from fastrnn import _dispatch, conv_lstm
+from support import run_python
 
 DATA = Path(__file__).parent / "data" / "keras_convlstm"
 CASES = sorted(p.stem for p in DATA.glob("*.npz"))
@@ -380,3 +382,47 @@ def test_set_weights_before_build_takes_any_frame_size():
     assert layer.input_dim == 3
     assert layer(np.ones((1, 2, 7, 3))).shape == (1, 7, 2)
     assert layer(np.ones((1, 2, 11, 3))).shape == (1, 11, 2)
+
+
+# ---------------------------------------------------------------- Ctrl-C
+def test_ctrl_c_stops_a_long_call_and_a_returning_handler_lets_it_finish():
+    # A stateful call sized to take a few seconds, SIGINT 0.3 s in:
+    # KeyboardInterrupt soon after, the states as before the call; then a
+    # handler that returns: the call runs to the end, with the right result.
+    code = textwrap.dedent("""
+        import json, os, signal, threading, time
+        import numpy as np
+        import fastrnn
+        layer = fastrnn.ConvLSTM2D(16, 3, padding="same", stateful=True, seed=0)
+        rng = np.random.default_rng(0)
+        x = rng.standard_normal((2, 8, 24, 24, 4)).astype(np.float32)
+        layer(x)
+        start = time.perf_counter(); layer(x); per_step = (time.perf_counter() - start) / 8
+        x = rng.standard_normal((2, max(16, int(3.0 / per_step)), 24, 24, 4)).astype(np.float32)
+        before, sent, report = layer.states, [], {"latency": None}
+        def interrupt():
+            sent.append(time.perf_counter())
+            os.kill(os.getpid(), signal.SIGINT)
+        threading.Timer(0.3, interrupt).start()
+        try:
+            layer(x)
+        except KeyboardInterrupt:
+            report["latency"] = time.perf_counter() - sent[0]
+        report["states_kept"] = all(bool(np.array_equal(a, b))
+                                    for a, b in zip(before, layer.states))
+        plain = fastrnn.ConvLSTM2D(16, 3, padding="same", seed=0)
+        short = x[:, :40]
+        want = plain(short)
+        calls = []
+        signal.signal(signal.SIGINT, lambda signum, frame: calls.append(signum))
+        threading.Timer(0.05, os.kill, (os.getpid(), signal.SIGINT)).start()
+        got = plain(short)
+        time.sleep(0.1)
+        report["handler_calls"] = len(calls)
+        report["same"] = bool(np.array_equal(got, want))
+        print(json.dumps(report))
+    """)
+    result = run_python(["-c", code], capture_output=True, text=True, timeout=300)
+    got = json.loads(result.stdout.strip().splitlines()[-1])
+    assert got["latency"] is not None and got["latency"] < 1.0, got
+    assert got["states_kept"] and got["same"] and got["handler_calls"] == 1, got
