@@ -23,6 +23,7 @@ from .activation_layers import ELU, LeakyReLU, PReLU, ReLU, Softmax
 from .convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Conv3D,
                             DepthwiseConv1D, DepthwiseConv2D, SeparableConv1D,
                             SeparableConv2D)
+from .conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from .models import Model, Sequential
 from .io import TorchRNN, from_torch, load_model
 
@@ -42,4 +43,5 @@ __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", 
            "GlobalMaxPooling2D", "GlobalMaxPooling3D",
            "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
            "Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D",
-           "DepthwiseConv1D", "DepthwiseConv2D", "Conv1DTranspose", "Conv2DTranspose"]
+           "DepthwiseConv1D", "DepthwiseConv2D", "Conv1DTranspose", "Conv2DTranspose",
+           "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]

@@ -11,6 +11,9 @@ from .cells import GRUCell as GRUCell
 from .cells import LSTMCell as LSTMCell
 from .cells import SimpleRNNCell as SimpleRNNCell
 from .cells import StackedRNNCells as StackedRNNCells
+from .conv_lstm import ConvLSTM1D as ConvLSTM1D
+from .conv_lstm import ConvLSTM2D as ConvLSTM2D
+from .conv_lstm import ConvLSTM3D as ConvLSTM3D
 from .core_layers import Activation as Activation
 from .core_layers import Dense as Dense
 from .core_layers import Dropout as Dropout
@@ -95,4 +98,5 @@ __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", 
            "GlobalMaxPooling2D", "GlobalMaxPooling3D",
            "ReLU", "LeakyReLU", "PReLU", "ELU", "Softmax",
            "Conv1D", "Conv2D", "Conv3D", "SeparableConv1D", "SeparableConv2D",
-           "DepthwiseConv1D", "DepthwiseConv2D", "Conv1DTranspose", "Conv2DTranspose"]
+           "DepthwiseConv1D", "DepthwiseConv2D", "Conv1DTranspose", "Conv2DTranspose",
+           "ConvLSTM1D", "ConvLSTM2D", "ConvLSTM3D"]

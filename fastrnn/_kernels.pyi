@@ -77,6 +77,30 @@ class Recurrence:
                  return_sequences: bool, zero_output_for_mask: bool
                  ) -> tuple[_F, _F | None, list[_F]]: ...
 
+class ConvLSTMRecurrence:
+    activation: int
+    recurrent_activation: int
+    channels: int
+    filters: int
+    block_rows: int
+    in_size: tuple[int, int, int]
+    out_size: tuple[int, int, int]
+    kernel_size: tuple[int, int, int]
+    strides: tuple[int, int, int]
+    dilation: tuple[int, int, int]
+    padding: tuple[int, int, int]
+    @property
+    def dtype(self) -> str: ...
+    def __init__(self, weights: _F, bias: _F, in_size: tuple[int, int, int], channels: int,
+                 out_size: tuple[int, int, int], kernel_size: tuple[int, int, int],
+                 strides: tuple[int, int, int], dilation: tuple[int, int, int],
+                 padding: tuple[int, int, int], activation: int, recurrent_activation: int,
+                 block_rows: int) -> None: ...
+    def __call__(self, x: _F, mask: npt.NDArray[np.uint8] | None,
+                 initial_state: Sequence[_F] | None, go_backwards: bool,
+                 return_sequences: bool, zero_output_for_mask: bool
+                 ) -> tuple[_F, _F | None, list[_F]]: ...
+
 def set_blas_threshold(multiply_adds: int) -> int: ...
 def set_parallel_threshold(multiply_adds: int) -> int: ...
 def set_num_threads(n: int) -> None: ...

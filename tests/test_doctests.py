@@ -23,6 +23,7 @@ MODULES = ["fastrnn.layers", "fastrnn.cells", "fastrnn.rnn", "fastrnn.bidirectio
            "fastrnn.merging", "fastrnn.reshaping", "fastrnn.normalization",
            "fastrnn.pooling", "fastrnn.activation_layers",
            "fastrnn.convolutional",
+           "fastrnn.conv_lstm",
            "fastrnn.parallel", "fastrnn.io", "fastrnn.io.keras", "fastrnn.io.torch",
            "fastrnn.initializers", "fastrnn.activations"]
 FLAGS = doctest.NORMALIZE_WHITESPACE | doctest.ELLIPSIS

@@ -23,7 +23,7 @@ __all__ = ["model_from_config", "layer_from_config", "functional_config", "seria
 # Modules whose public Layer classes a Keras config may name.
 _LAYER_MODULES = ("core_layers", "layers", "bidirectional", "merging", "reshaping",
                   "normalization", "cells", "rnn", "pooling", "activation_layers",
-                  "convolutional")
+                  "convolutional", "conv_lstm")
 # Config keys that only describe how Keras builds or trains a layer.
 _BUILD_KEYS = {"batch_input_shape", "input_shape", "batch_size", "build_config",
                "input_length", "compile_config"}
