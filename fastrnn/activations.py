@@ -26,7 +26,13 @@ Examples
 >>> activations.NAMES[:4]
 ('celu', 'elu', 'exponential', 'gelu')
 """
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
+from numpy.typing import NDArray
 
 from ._kernels import Activation
 
@@ -255,10 +261,10 @@ _TABLE = {
 # Keras registers these aliases; get_config reports the canonical name.
 _ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}
 
-NAMES = tuple(sorted(set(_TABLE) | set(_ALIASES)))
+NAMES: tuple[str, ...] = tuple(sorted(set(_TABLE) | set(_ALIASES)))
 
 
-def serialize(identifier):
+def serialize(identifier: str | None) -> str:
     """The canonical Keras name for an activation identifier (None -> "linear").
 
     Raises ValueError, listing the accepted names, for anything else.
@@ -302,7 +308,7 @@ def serialize(identifier):
     )
 
 
-def get(identifier):
+def get(identifier: str | None) -> int:
     """Kernel code for an activation identifier (a Keras name or None).
 
     Parameters
@@ -334,7 +340,7 @@ def get(identifier):
     return int(_TABLE[serialize(identifier)][0])
 
 
-def numpy_function(identifier):
+def numpy_function(identifier: str | None) -> Callable[[NDArray[Any]], NDArray[Any]]:
     """The NumPy formula of an activation, applied over the last axis.
 
     Elementwise for every activation but ``softmax``, ``log_softmax`` and

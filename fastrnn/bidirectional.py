@@ -17,15 +17,25 @@ The Keras rules followed here (keras/src/layers/rnn/bidirectional.py):
   unless given) before the layers see them, and so is the merged output;
   the states keep their layers' dtype.
 """
+from __future__ import annotations
+
 import threading
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _validate, graph
 from .graph import KerasTensor
 from .layer import Layer, check_name
 from .layers import _RNN
 from .rnn import RNN
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .layers import _DType, _Output
 
 __all__ = ["Bidirectional"]
 
@@ -168,8 +178,9 @@ class Bidirectional(Layer):
     [(3, 6), (2, 6), (2, 6), (3, 6), (2, 6), (2, 6)]
     """
 
-    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None,
-                 dtype=None, name=None, **kwargs):
+    def __init__(self, layer: _RNN, merge_mode: str | None = "concat",
+                 weights: Sequence[ArrayLike] | None = None, backward_layer: _RNN | None = None,
+                 dtype: _DType = None, name: str | None = None, **kwargs: Any) -> None:
         unknown = set(kwargs) - _LAYER_ARGS
         if unknown:
             raise ValueError(
@@ -246,16 +257,16 @@ class Bidirectional(Layer):
 
     # ------------------------------------------------------------ weights
     @property
-    def built(self):
+    def built(self) -> bool:
         """Whether both layers have weights."""
         return self.forward_layer.built and self.backward_layer.built
 
     @property
-    def input_dim(self):
+    def input_dim(self) -> int | None:
         """The number of input features the weights are for, or None before build."""
         return self.forward_layer.input_dim
 
-    def build(self, input_shape):
+    def build(self, input_shape: int | Sequence[int | None]) -> None:
         """Create the weights of both layers that have none yet, with their initializers.
 
         Parameters
@@ -277,7 +288,7 @@ class Bidirectional(Layer):
         if not self.backward_layer.built:
             self.backward_layer.build(input_shape)
 
-    def get_weights(self):
+    def get_weights(self) -> list[NDArray[Any]]:
         """Return the forward layer's weights followed by the backward layer's.
 
         Returns
@@ -298,11 +309,11 @@ class Bidirectional(Layer):
         return self.forward_layer.get_weights() + self.backward_layer.get_weights()
 
     @property
-    def weights(self):
+    def weights(self) -> list[NDArray[Any]]:
         """Copies of the weights, as ``get_weights()`` returns them."""
         return self.get_weights()
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Set the weights: the forward layer's list followed by the backward layer's.
 
         Parameters
@@ -341,7 +352,7 @@ class Bidirectional(Layer):
 
     # ------------------------------------------------------------ state
     @property
-    def states(self):
+    def states(self) -> list[NDArray[Any]] | None:
         """A stateful wrapper's current states, forward then backward, or None."""
         # Under both layers' locks, as a call or reset_states holds them.
         with self.forward_layer._lock, self.backward_layer._lock:
@@ -350,7 +361,7 @@ class Bidirectional(Layer):
                 return None
             return [s.copy() for s in fw + bw]
 
-    def reset_states(self):
+    def reset_states(self) -> None:
         """Zero the states of both layers of a stateful wrapper.
 
         ``reset_state`` is the same method.
@@ -381,7 +392,9 @@ class Bidirectional(Layer):
     reset_state = reset_states
 
     # ------------------------------------------------------------ calling
-    def __call__(self, x, mask=None, initial_state=None, training=None):
+    def __call__(self, x: ArrayLike, mask: ArrayLike | None = None,
+                 initial_state: Sequence[ArrayLike] | None = None, training: bool | None = None
+                ) -> _Output:
         """Run both layers over ``x`` and merge their outputs.
 
         Parameters
@@ -550,7 +563,7 @@ class Bidirectional(Layer):
         return [y, np.ascontiguousarray(y_rev)]
 
     # ------------------------------------------------------------ config
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the configuration, with Keras's keys.
 
         Returns
@@ -580,7 +593,7 @@ class Bidirectional(Layer):
         }
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Mapping[str, Any]) -> Self:
         """Create an unbuilt wrapper from a ``get_config()`` dict (also Keras's).
 
         Parameters
@@ -625,13 +638,13 @@ class Bidirectional(Layer):
         self.__dict__.update(state)
         self._weights_lock = threading.Lock()
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return (type(self) is type(other) and self.merge_mode == other.merge_mode
                 and self.dtype == other.dtype and self.name == other.name
                 and self.forward_layer == other.forward_layer
                 and self.backward_layer == other.backward_layer)
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self):
         return f"<fastrnn.Bidirectional name={self.name!r} layer={self.forward_layer!r}>"

@@ -11,12 +11,23 @@ The constructors take Keras 3's arguments with Keras 3's defaults
 (keras/src/layers/rnn/simple_rnn.py, lstm.py, gru.py: the Cell classes) and
 ``get_config`` writes Keras's keys.
 """
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _validate, graph
 from .layer import BASE_ARGS, Layer, snake_case
-from .layers import (_DOC_PARTS, _CellCore, _CellRunner, _GRUCore, _LSTMCore,
-                     _SimpleRNNCore, _doc)
+from .layers import _DOC_PARTS, _CellCore, _CellRunner, _doc, _GRUCore, _LSTMCore, _SimpleRNNCore
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .initializers import _InitializerLike
+    from .layers import _DType
 
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
 
@@ -51,20 +62,21 @@ class _Cell(_CellCore, Layer):
         self._step_runner = None
 
     @property
-    def state_size(self):
+    def state_size(self) -> Any:
         """The size of each state: ``units``, or ``[units, units]`` for LSTMCell (as Keras)."""
         return self.units
 
     @property
-    def output_size(self):
+    def output_size(self) -> int:
         """The size of the output at each timestep: ``units``."""
         return self.units
 
-    def get_initial_state(self, batch_size=None):
+    def get_initial_state(self, batch_size: int | None = None) -> list[NDArray[Any]]:
         """Zero states ``[h]`` (``[h, c]`` for LSTMCell), each (batch_size, units)."""
         return [np.zeros((batch_size, self.units), self.dtype) for _ in self._state_names]
 
-    def call(self, inputs, states, training=None):
+    def call(self, inputs: ArrayLike, states: Any, training: bool | None = None
+            ) -> tuple[NDArray[Any], Any]:
         """One timestep: ``(output, new_states)``, as the Keras cell's ``call``.
 
         Runs the layer's kernel over one timestep, so the result is the one
@@ -87,7 +99,7 @@ class _Cell(_CellCore, Layer):
             return output, new_states[0]
         return output, new_states
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
                   **self._core_config(), **self._training_args}
         if "reset_after" in self._cell_args:
@@ -167,9 +179,11 @@ class SimpleRNNCell(_SimpleRNNCore, _Cell):
     (2, 2)
     """
 
-    def __init__(self, units, activation="tanh", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", seed=None, dtype=None, name=None, **kwargs):
+    def __init__(self, units: int, activation: str | None = "tanh", use_bias: bool = True,
+                 kernel_initializer: _InitializerLike = "glorot_uniform",
+                 recurrent_initializer: _InitializerLike = "orthogonal",
+                 bias_initializer: _InitializerLike = "zeros", seed: int | None = None,
+                 dtype: _DType = None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(units, activation=activation, use_bias=use_bias,
                          kernel_initializer=kernel_initializer,
                          recurrent_initializer=recurrent_initializer,
@@ -234,10 +248,13 @@ class LSTMCell(_LSTMCore, _Cell):
 
     _extra_accepted = ("implementation",)
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
-                 use_bias=True, kernel_initializer="glorot_uniform",
-                 recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 unit_forget_bias=True, seed=None, dtype=None, name=None, **kwargs):
+    def __init__(self, units: int, activation: str | None = "tanh",
+                 recurrent_activation: str | None = "sigmoid", use_bias: bool = True,
+                 kernel_initializer: _InitializerLike = "glorot_uniform",
+                 recurrent_initializer: _InitializerLike = "orthogonal",
+                 bias_initializer: _InitializerLike = "zeros", unit_forget_bias: bool = True,
+                 seed: int | None = None, dtype: _DType = None, name: str | None = None,
+                 **kwargs: Any) -> None:
         cell_args = self._lstm_args(recurrent_activation, unit_forget_bias)
         super().__init__(units, activation=activation, use_bias=use_bias,
                          kernel_initializer=kernel_initializer,
@@ -298,10 +315,13 @@ class GRUCell(_GRUCore, _Cell):
 
     _extra_accepted = ("implementation",)
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
-                 use_bias=True, kernel_initializer="glorot_uniform",
-                 recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 reset_after=True, seed=None, dtype=None, name=None, **kwargs):
+    def __init__(self, units: int, activation: str | None = "tanh",
+                 recurrent_activation: str | None = "sigmoid", use_bias: bool = True,
+                 kernel_initializer: _InitializerLike = "glorot_uniform",
+                 recurrent_initializer: _InitializerLike = "orthogonal",
+                 bias_initializer: _InitializerLike = "zeros", reset_after: bool = True,
+                 seed: int | None = None, dtype: _DType = None, name: str | None = None,
+                 **kwargs: Any) -> None:
         cell_args = self._gru_args(recurrent_activation, reset_after)
         super().__init__(units, activation=activation, use_bias=use_bias,
                          kernel_initializer=kernel_initializer,
@@ -416,7 +436,7 @@ class StackedRNNCells(Layer):
 
     has_weights = True
 
-    def __init__(self, cells, **kwargs):
+    def __init__(self, cells: Sequence[Any], **kwargs: Any) -> None:
         if isinstance(cells, (str, bytes)) or not isinstance(cells, (list, tuple)):
             raise ValueError(f"StackedRNNCells expected a list of cells, got {cells!r}")
         super().__init__(**kwargs)
@@ -430,21 +450,21 @@ class StackedRNNCells(Layer):
         self.cells = list(cells)
 
     @property
-    def state_size(self):
+    def state_size(self) -> list[Any]:
         """The cells' state sizes, in order."""
         return [c.state_size for c in self.cells]
 
     @property
-    def output_size(self):
+    def output_size(self) -> int:
         """The last cell's output size."""
         return _cell_output_size(self.cells[-1])
 
     @property
-    def built(self):
+    def built(self) -> bool:
         """Whether every cell that is a layer is built."""
         return all(c.built for c in self.cells if isinstance(c, Layer))
 
-    def build(self, input_shape):
+    def build(self, input_shape: Sequence[int | None]) -> None:
         """Build each cell for the output size of the one before it."""
         input_shape = tuple(input_shape)
         for cell in self.cells:
@@ -453,7 +473,7 @@ class StackedRNNCells(Layer):
                 cell._built = True
             input_shape = (graph.flatten(input_shape)[0], _cell_output_size(cell))
 
-    def get_initial_state(self, batch_size=None):
+    def get_initial_state(self, batch_size: int | None = None) -> list[Any]:
         """Each cell's initial states (its ``get_initial_state``, else zeros)."""
         states = []
         for cell in self.cells:
@@ -466,7 +486,8 @@ class StackedRNNCells(Layer):
                 states.append([np.zeros((batch_size, d), self.dtype) for d in cell.state_size])
         return states
 
-    def call(self, inputs, states, training=None):
+    def call(self, inputs: ArrayLike, states: Any, training: bool | None = None
+            ) -> tuple[NDArray[Any], Any]:
         """One timestep through every cell: ``(last cell's output, new states)``."""
         new_states = []
         for cell, cell_states in zip(self.cells, states):
@@ -486,11 +507,11 @@ class StackedRNNCells(Layer):
     def _layer_cells(self):
         return [c for c in self.cells if isinstance(c, Layer)]
 
-    def get_weights(self):
+    def get_weights(self) -> list[NDArray[Any]]:
         """The cells' weights, one cell's list after the other."""
         return [w for c in self._layer_cells() for w in c.get_weights()]
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Set the cells' weights from one list (as ``get_weights`` returns it)."""
         weights = _validate.weight_list(weights, "StackedRNNCells.set_weights")
         counts = [c._weight_count() for c in self._layer_cells()]
@@ -522,14 +543,15 @@ class StackedRNNCells(Layer):
         return groups
 
     # ------------------------------------------------------------ config
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """The configuration: ``name``, ``trainable``, ``dtype`` and ``cells``,
         the list of serialized cells (``{"module", "class_name", "config",
         "registered_name"}``), as Keras writes it."""
         return {**super().get_config(), "cells": [serialize_cell(c) for c in self.cells]}
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+                   ) -> Self:
         """A stack from ``get_config()``'s dict (also Keras's); your own cells'
         classes by name in ``custom_objects``."""
         config = dict(config)

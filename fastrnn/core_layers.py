@@ -11,12 +11,25 @@ passes ``compute_mask(inputs, mask)`` on (by default the incoming mask);
 any other layer drops the mask. Masking and Embedding(mask_zero=True) make
 a new mask; Flatten, Reshape and Embedding(mask_zero=False) drop it.
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _validate, activations, graph, initializers
 from .layer import Layer, check_name
+
+if TYPE_CHECKING:
+    from .bidirectional import Bidirectional
+    from .graph import KerasTensor
+    from .initializers import Initializer, _InitializerLike
+    from .layers import _RNN, _DType
+
+_Shape: TypeAlias = tuple[int | None, ...]
 
 __all__ = ["Layer", "Input", "InputLayer", "Masking", "Embedding", "Dense", "TimeDistributed",
            "Dropout", "SpatialDropout1D", "Activation", "Flatten", "Reshape"]
@@ -28,7 +41,7 @@ _INITIALIZER_ALIASES = {
 }
 
 
-def get_initializer(identifier):
+def get_initializer(identifier: _InitializerLike) -> Initializer:
     """``fastrnn.initializers.get``, also knowing Keras's "uniform" and "normal"."""
     if isinstance(identifier, str) and identifier in _INITIALIZER_ALIASES:
         return _INITIALIZER_ALIASES[identifier]()
@@ -110,9 +123,11 @@ class InputLayer(Layer):
     ValueError: Input 'input_layer...' expected shape (None, 5, 2), got shape (1, 4, 2) (axis 1)
     """
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-                 input_tensor=None, optional=False, name=None, ragged=None,
-                 batch_input_shape=None, **kwargs):
+    def __init__(self, shape: int | Sequence[int | None] | None = None,
+                 batch_size: int | None = None, dtype: _DType = None, sparse: bool | None = None,
+                 batch_shape: Sequence[int | None] | None = None, input_tensor: None = None,
+                 optional: bool = False, name: str | None = None, ragged: bool | None = None,
+                 batch_input_shape: Sequence[int | None] | None = None, **kwargs: Any) -> None:
         kwargs.pop("trainable", None)
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to InputLayer: {kwargs}")
@@ -168,7 +183,7 @@ class InputLayer(Layer):
                     f"{x.shape} (axis {i})")
         return x.astype(self.dtype, copy=False)
 
-    def compute_output_shape(self, input_shape=None):
+    def compute_output_shape(self, input_shape: Sequence[int | None] | None = None) -> _Shape:
         """Return ``batch_shape`` (``input_shape`` is ignored)."""
         return self.batch_shape
 
@@ -178,8 +193,10 @@ class InputLayer(Layer):
                 "optional": self.optional}
 
 
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-          name=None, tensor=None, optional=False):
+def Input(shape: int | Sequence[int | None] | None = None, batch_size: int | None = None,
+          dtype: Any = None, sparse: bool | None = None,
+          batch_shape: Sequence[int | None] | None = None, name: str | None = None,
+          tensor: Any = None, optional: bool = False) -> KerasTensor:
     """A symbolic model input, as ``keras.Input``: call layers on it, then build
     a ``fastrnn.Model`` from it and the outputs.
 
@@ -280,7 +297,7 @@ class Masking(Layer):
 
     supports_masking = True
 
-    def __init__(self, mask_value=0.0, **kwargs):
+    def __init__(self, mask_value: float = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(mask_value, (bool, np.bool_)) or not isinstance(
                 mask_value, (int, float, np.integer, np.floating)):
@@ -388,10 +405,12 @@ class Embedding(Layer):
     ValueError: Embedding 'embedding...': index 4 is out of range for input_dim=4 (valid: -4 .. 3)
     """
 
-    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
-                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 weights=None, lora_rank=None, lora_alpha=None, quantization_config=None,
-                 **kwargs):
+    def __init__(self, input_dim: int, output_dim: int,
+                 embeddings_initializer: _InitializerLike = "uniform",
+                 embeddings_regularizer: Any = None, embeddings_constraint: Any = None,
+                 mask_zero: bool = False, weights: ArrayLike | None = None,
+                 lora_rank: int | None = None, lora_alpha: float | None = None,
+                 quantization_config: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         for arg, v in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
@@ -418,7 +437,7 @@ class Embedding(Layer):
                               f"a ({self.input_dim}, {self.output_dim}) {self.dtype} table")
 
     @property
-    def supports_masking(self):
+    def supports_masking(self) -> bool:
         """True with ``mask_zero=True``: only then does the layer pass a mask on."""
         return self.mask_zero
 
@@ -548,11 +567,13 @@ class Dense(Layer):
 
     supports_masking = True
 
-    def __init__(self, units, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, lora_rank=None, lora_alpha=None,
-                 quantization_config=None, **kwargs):
+    def __init__(self, units: int, activation: str | None = None, use_bias: bool = True,
+                 kernel_initializer: _InitializerLike = "glorot_uniform",
+                 bias_initializer: _InitializerLike = "zeros", kernel_regularizer: Any = None,
+                 bias_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, lora_rank: int | None = None,
+                 lora_alpha: float | None = None, quantization_config: Any = None, **kwargs: Any
+                ) -> None:
         super().__init__(**kwargs)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(
@@ -567,7 +588,7 @@ class Dense(Layer):
         self.bias_initializer = get_initializer(bias_initializer)
 
     @property
-    def input_dim(self):
+    def input_dim(self) -> int | None:
         """The size of the input's last axis the kernel is for, or None before build."""
         return self._weights[0].shape[0] if self._weights else None
 
@@ -589,7 +610,7 @@ class Dense(Layer):
 
     has_weights = True
 
-    def build(self, input_shape):
+    def build(self, input_shape: int | Sequence[int | None]) -> None:
         """Draw the kernel and bias with the initializers.
 
         Parameters
@@ -706,7 +727,8 @@ class Dropout(Layer):
 
     supports_masking = True
 
-    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+    def __init__(self, rate: float, noise_shape: Sequence[int | None] | None = None,
+                 seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float, np.number)) \
                 or not 0 <= rate <= 1:
@@ -777,7 +799,8 @@ class SpatialDropout1D(Dropout):
     ValueError: SpatialDropout1D '...' expected 3-D input, got shape (2, 3)
     """
 
-    def __init__(self, rate, seed=None, name=None, dtype=None, **kwargs):
+    def __init__(self, rate: float, seed: int | None = None, name: str | None = None,
+                 dtype: _DType = None, **kwargs: Any) -> None:
         super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
 
     def call(self, x, training=None):
@@ -843,7 +866,7 @@ class Activation(Layer):
 
     supports_masking = True
 
-    def __init__(self, activation, **kwargs):
+    def __init__(self, activation: str | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = activations.serialize(activation)
 
@@ -905,7 +928,7 @@ class Flatten(Layer):
     (None, 12)
     """
 
-    def __init__(self, data_format=None, **kwargs):
+    def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if data_format is None:
             data_format = "channels_last"
@@ -984,7 +1007,7 @@ class Reshape(Layer):
     (None, 2, 3)
     """
 
-    def __init__(self, target_shape, **kwargs):
+    def __init__(self, target_shape: Sequence[int], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         try:
             target = tuple(int(d) for d in target_shape)
@@ -1082,7 +1105,7 @@ class TimeDistributed(Layer):
 
     supports_masking = True
 
-    def __init__(self, layer, **kwargs):
+    def __init__(self, layer: Layer | Mapping[str, Any], **kwargs: Any) -> None:
         if isinstance(layer, dict):
             layer = layer_from_config(layer)
         if type(layer).__name__ not in _TIME_DISTRIBUTABLE or not isinstance(layer, Layer):
@@ -1099,11 +1122,11 @@ class TimeDistributed(Layer):
         return self.layer.built
 
     @property
-    def has_weights(self):
+    def has_weights(self) -> bool:
         """Whether the inner layer has weights."""
         return self.layer.has_weights
 
-    def build(self, input_shape):
+    def build(self, input_shape: Sequence[int | None]) -> None:
         """Build the inner layer for one timestep of ``input_shape`` (batch, timesteps, ...)."""
         if not self.layer.built:
             self.layer.build((input_shape[0],) + tuple(input_shape[2:]))
@@ -1157,7 +1180,7 @@ class TimeDistributed(Layer):
                 and self.dtype == other.dtype and self.layer == other.layer)
 
 
-def layer_from_config(entry):
+def layer_from_config(entry: Mapping[str, Any]) -> Layer | _RNN | Bidirectional:
     """Rebuild a fastrnn layer from ``{"class_name": ..., "config": {...}}``."""
     from . import bidirectional, layers, merging, normalization, reshaping
 

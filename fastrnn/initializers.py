@@ -5,9 +5,18 @@ from NumPy, so they are reproducible by seed but not equal to Keras's draws.
 An initializer built with ``seed=`` draws from that seed; one without draws
 from the generator the layer passes (seeded by the layer's ``seed``).
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
+from numpy.random import Generator
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
@@ -40,7 +49,8 @@ class Initializer:
     (True, Constant(value=0.5))
     """
 
-    def __call__(self, shape, dtype="float32", rng=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike = "float32",
+                 rng: Generator | None = None) -> NDArray[Any]:
         """Return a new array of ``shape`` and ``dtype`` drawn from the initializer.
 
         Parameters
@@ -78,7 +88,7 @@ class Initializer:
             return np.random.default_rng(seed)
         return rng if rng is not None else np.random.default_rng()
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the constructor arguments as a dict (Keras's ``get_config``).
 
         Returns
@@ -94,7 +104,7 @@ class Initializer:
         return {}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Mapping[str, Any]) -> Self:
         """Create an initializer from a ``get_config()`` dict.
 
         Parameters
@@ -113,12 +123,17 @@ class Initializer:
         """
         return cls(**config)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return type(self) is type(other) and self.get_config() == other.get_config()
 
     def __repr__(self):
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+#: What the layers accept as an initializer: a Keras name, a Keras config dict
+#: ({"class_name": ..., "config": {...}}) or an Initializer object.
+_InitializerLike: TypeAlias = str | Mapping[str, Any] | Initializer
 
 
 class Constant(Initializer):
@@ -146,7 +161,7 @@ class Constant(Initializer):
     [[0.9051 0.9051]]
     """
 
-    def __init__(self, value=0.0):
+    def __init__(self, value: float | ArrayLike = 0.0) -> None:
         self.value = value
 
     def _draw(self, shape, rng):
@@ -215,7 +230,7 @@ class RandomNormal(Initializer):
     True
     """
 
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
     def _draw(self, shape, rng):
@@ -251,7 +266,8 @@ class RandomUniform(Initializer):
     ((4, 5), True)
     """
 
-    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None
+                ) -> None:
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
     def _draw(self, shape, rng):
@@ -301,7 +317,7 @@ class TruncatedNormal(Initializer):
     True
     """
 
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
     def _draw(self, shape, rng):
@@ -373,7 +389,8 @@ class VarianceScaling(Initializer):
     True
     """
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale: float = 1.0, mode: str = "fan_in",
+                 distribution: str = "truncated_normal", seed: int | None = None) -> None:
         if scale <= 0.0:
             raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
@@ -485,7 +502,7 @@ class Orthogonal(Initializer):
     True
     """
 
-    def __init__(self, gain=1.0, seed=None):
+    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
         self.gain, self.seed = gain, seed
 
     def _draw(self, shape, rng):
@@ -527,7 +544,7 @@ class Identity(Initializer):
      [0. 2. 0.]]
     """
 
-    def __init__(self, gain=1.0):
+    def __init__(self, gain: float = 1.0) -> None:
         self.gain = gain
 
     def _draw(self, shape, rng):
@@ -556,7 +573,7 @@ _NAMES = {
 }
 
 
-def get(identifier):
+def get(identifier: _InitializerLike) -> Initializer:
     """An Initializer from a Keras name, a Keras config dict or an Initializer.
 
     Parameters
@@ -605,7 +622,7 @@ def get(identifier):
     )
 
 
-def serialize(initializer):
+def serialize(initializer: Initializer) -> dict[str, Any]:
     """The Keras 3 config dict of an initializer.
 
     This is what the layers' ``get_config()`` holds for their initializers.

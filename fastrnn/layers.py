@@ -21,18 +21,33 @@ concurrently. A stateful layer holds a lock for the whole of a call (and
 for reset_states), so concurrent calls are serialized and each one starts
 from the states the previous one left.
 """
+from __future__ import annotations
+
 import os
 import re
 import threading
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import _dispatch, _validate, activations, graph, initializers
 from ._kernels import Cell
 from .graph import KerasTensor
 from .layer import Layer, arrays_equal, check_name
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .initializers import _InitializerLike
+
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
+
+#: float32 or float64: a dtype, its name, or a Keras DTypePolicy config dict.
+_DType: TypeAlias = DTypeLike | Mapping[str, Any] | None
+#: An ndarray; with ``return_state=True`` a list ``[output, *states]``.
+_Output: TypeAlias = Any
 
 # Arguments Keras accepts that only matter for training or graph building.
 _TRAINING_ARGS = {
@@ -58,7 +73,7 @@ def _physical_memory():
 #: 2**62 so that no size computed by the kernels can overflow. Checked before
 #: allocating (fastrnn._validate.check_bytes reads it at every check); assign
 #: to change it.
-MAX_BYTES = min(_physical_memory() or 2**46, 2**62)
+MAX_BYTES: int = min(_physical_memory() or 2**46, 2**62)
 
 
 class TooLargeError(MemoryError, ValueError):
@@ -657,10 +672,12 @@ class _RNN(_CellCore, Layer):
 
     supports_masking = True
 
-    def __init__(self, units, *, activation, use_bias, kernel_initializer,
-                 recurrent_initializer, bias_initializer, return_sequences,
-                 return_state, go_backwards, stateful, seed, dtype, name,
-                 zero_output_for_mask, cell_args, ignored):
+    def __init__(self, units: int, *, activation: str | None, use_bias: bool,
+                 kernel_initializer: _InitializerLike, recurrent_initializer: _InitializerLike,
+                 bias_initializer: _InitializerLike, return_sequences: bool, return_state: bool,
+                 go_backwards: bool, stateful: bool, seed: int | None, dtype: _DType,
+                 name: str | None, zero_output_for_mask: bool, cell_args: dict[str, Any],
+                 ignored: dict[str, Any]) -> None:
         cls = type(self).__name__
         unknown = set(ignored) - set(_TRAINING_ARGS) - set(self._extra_accepted) - {
             "input_shape", "input_dim"}
@@ -705,13 +722,13 @@ class _RNN(_CellCore, Layer):
 
     # ------------------------------------------------------------ state
     @property
-    def states(self):
+    def states(self) -> list[NDArray[Any]] | None:
         """Copies of a stateful layer's current states (``[h]``, or ``[h, c]`` for
         LSTM), or None (not stateful, or not called since it was built)."""
         with self._lock:        # not halfway through reset_states or a call
             return None if self._states is None else [s.copy() for s in self._states]
 
-    def reset_states(self):
+    def reset_states(self) -> None:
         """Zero the states of a stateful layer (Keras's ``reset_states``).
 
         The next call starts from zero states again; the batch size stays the
@@ -744,7 +761,9 @@ class _RNN(_CellCore, Layer):
                 s[...] = 0
 
     # ------------------------------------------------------------ calling
-    def __call__(self, x, mask=None, initial_state=None, training=None):
+    def __call__(self, x: ArrayLike, mask: ArrayLike | None = None,
+                 initial_state: Sequence[ArrayLike] | None = None, training: bool | None = None
+                ) -> _Output:
         """Run the layer over a batch of sequences.
 
         An unbuilt layer first builds its weights for the number of features
@@ -990,7 +1009,7 @@ class _RNN(_CellCore, Layer):
         return states
 
     # ------------------------------------------------------------ config
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the layer's configuration, with Keras's keys.
 
         Returns
@@ -1038,7 +1057,7 @@ class _RNN(_CellCore, Layer):
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Mapping[str, Any]) -> Self:
         """Create a layer from its configuration (Keras's ``from_config``).
 
         Parameters
@@ -1060,14 +1079,14 @@ class _RNN(_CellCore, Layer):
         """
         return cls(**config)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         """Equal class, config, weights and stateful state (as after unpickling)."""
         if type(self) is not type(other) or self.get_config() != other.get_config():
             return False
         return (arrays_equal(self.get_weights(), other.get_weights())
                 and arrays_equal(self.states or [], other.states or []))
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self):
         return f"<fastrnn.{type(self).__name__} name={self.name!r} units={self.units}>"
@@ -1243,11 +1262,13 @@ class SimpleRNN(_SimpleRNNCore, _RNN):
     True
     """
 
-    def __init__(self, units, activation="tanh", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, zero_output_for_mask=False,
-                 seed=None, dtype=None, name=None, **kwargs):
+    def __init__(self, units: int, activation: str | None = "tanh", use_bias: bool = True,
+                 kernel_initializer: _InitializerLike = "glorot_uniform",
+                 recurrent_initializer: _InitializerLike = "orthogonal",
+                 bias_initializer: _InitializerLike = "zeros", return_sequences: bool = False,
+                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
+                 zero_output_for_mask: bool = False, seed: int | None = None, dtype: _DType = None,
+                 name: str | None = None, **kwargs: Any) -> None:
         super().__init__(
             units, activation=activation, use_bias=use_bias,
             kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
@@ -1441,12 +1462,15 @@ class LSTM(_LSTMCore, _RNN):
 
     _extra_accepted = tuple(_CUDNN_ARGS)
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
-                 use_bias=True, kernel_initializer="glorot_uniform",
-                 recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 unit_forget_bias=True, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, zero_output_for_mask=False,
-                 seed=None, dtype=None, name=None, **kwargs):
+    def __init__(self, units: int, activation: str | None = "tanh",
+                 recurrent_activation: str | None = "sigmoid", use_bias: bool = True,
+                 kernel_initializer: _InitializerLike = "glorot_uniform",
+                 recurrent_initializer: _InitializerLike = "orthogonal",
+                 bias_initializer: _InitializerLike = "zeros", unit_forget_bias: bool = True,
+                 return_sequences: bool = False, return_state: bool = False,
+                 go_backwards: bool = False, stateful: bool = False,
+                 zero_output_for_mask: bool = False, seed: int | None = None, dtype: _DType = None,
+                 name: str | None = None, **kwargs: Any) -> None:
         cell_args = self._lstm_args(recurrent_activation, unit_forget_bias)
         super().__init__(
             units, activation=activation, use_bias=use_bias,
@@ -1631,12 +1655,15 @@ class GRU(_GRUCore, _RNN):
 
     _extra_accepted = tuple(_CUDNN_ARGS)
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
-                 use_bias=True, kernel_initializer="glorot_uniform",
-                 recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, reset_after=True, zero_output_for_mask=False,
-                 seed=None, dtype=None, name=None, **kwargs):
+    def __init__(self, units: int, activation: str | None = "tanh",
+                 recurrent_activation: str | None = "sigmoid", use_bias: bool = True,
+                 kernel_initializer: _InitializerLike = "glorot_uniform",
+                 recurrent_initializer: _InitializerLike = "orthogonal",
+                 bias_initializer: _InitializerLike = "zeros", return_sequences: bool = False,
+                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
+                 reset_after: bool = True, zero_output_for_mask: bool = False,
+                 seed: int | None = None, dtype: _DType = None, name: str | None = None,
+                 **kwargs: Any) -> None:
         cell_args = self._gru_args(recurrent_activation, reset_after)
         super().__init__(
             units, activation=activation, use_bias=use_bias,

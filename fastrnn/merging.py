@@ -19,9 +19,19 @@ returns one array. Shapes, broadcasting, masks and errors follow Keras 3:
   counts as all True) along ``axis`` and takes ``any`` over the last axis;
 - Dot drops the mask.
 """
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, TypeAlias
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .layer import Layer
+
+_Inputs: TypeAlias = Sequence[ArrayLike]
+_Masks: TypeAlias = Sequence[ArrayLike | None] | None
+_Shapes: TypeAlias = Sequence[tuple[int | None, ...]]
 
 __all__ = ["Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
            "Dot", "concatenate", "add", "subtract", "multiply", "average", "maximum",
@@ -118,7 +128,7 @@ class _Merge(Layer):
 
     supports_masking = True
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
 
     # ------------------------------------------------------------ shapes
@@ -161,7 +171,7 @@ class _Merge(Layer):
             out = self._elementwise_shape(out, tuple(s[1:]))
         return out, batch_sizes
 
-    def build(self, input_shape):
+    def build(self, input_shape: _Shapes) -> None:
         """Check the input shapes, as Keras's Merge.build (there are no weights).
 
         Parameters
@@ -171,14 +181,14 @@ class _Merge(Layer):
         """
         self._check_shapes(input_shape)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: _Shapes) -> tuple[int | None, ...]:
         """Return the broadcast shape of the inputs (None where unknown)."""
         out, batch_sizes = self._check_shapes(input_shape)
         batch = next(iter(batch_sizes)) if len(batch_sizes) == 1 else None
         return (batch,) + out
 
     # ------------------------------------------------------------ calling
-    def call(self, inputs, mask=None):
+    def call(self, inputs: Sequence[NDArray[Any]], mask: _Masks = None) -> NDArray[Any]:
         inputs = _as_list(self, inputs, "inputs")
         masks = _masks_for(self, inputs, mask)
         self._check_shapes([x.shape for x in inputs])
@@ -214,7 +224,7 @@ class _Merge(Layer):
             output = op(output, x)
         return output
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: _Inputs, mask: _Masks = None) -> NDArray[Any] | None:
         """Return the OR of the input masks, or None unless every input has one.
 
         Parameters
@@ -511,7 +521,7 @@ class Concatenate(_Merge):
            [ True, False,  True]])
     """
 
-    def __init__(self, axis=-1, **kwargs):
+    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise ValueError(f"Concatenate expected an integer axis, got {axis!r}")
@@ -691,7 +701,7 @@ class Dot(_Merge):
     array([[0.96000004]], dtype=float32)
     """
 
-    def __init__(self, axes, normalize=False, **kwargs):
+    def __init__(self, axes: int | Sequence[int], normalize: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not isinstance(axes, int):
             if not isinstance(axes, (list, tuple)):
@@ -763,7 +773,7 @@ class Dot(_Merge):
 
 # ---------------------------------------------------------------- functional forms
 def _functional(cls, name):
-    def merge(inputs, **kwargs):
+    def merge(inputs, **kwargs: Any):
         return cls(**kwargs)(inputs)
     merge.__name__ = merge.__qualname__ = name
     merge.__doc__ = f"""Functional interface to the ``{cls.__name__}`` layer
@@ -799,7 +809,7 @@ maximum = _functional(Maximum, "maximum")
 minimum = _functional(Minimum, "minimum")
 
 
-def concatenate(inputs, axis=-1, **kwargs):
+def concatenate(inputs: Any, axis: int = -1, **kwargs: Any) -> Any:
     """Functional interface to the ``Concatenate`` layer (keras.layers.concatenate).
 
     Parameters
@@ -826,7 +836,7 @@ def concatenate(inputs, axis=-1, **kwargs):
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
-def dot(inputs, axes=-1, **kwargs):
+def dot(inputs: Any, axes: int | Sequence[int] = -1, **kwargs: Any) -> Any:
     """Functional interface to the ``Dot`` layer (keras.layers.dot).
 
     Parameters

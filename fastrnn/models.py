@@ -17,9 +17,11 @@ import math
 import os
 import sys
 import time
+from collections.abc import Callable, Sequence
 from typing import Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import graph
 from ._locks import WeightsLock
@@ -30,9 +32,9 @@ from .layer import Layer, arrays_equal, check_name, snake_case
 
 __all__ = ["Model", "Sequential", "FORMAT_NAME"]
 
-FORMAT_NAME = "fastrnn.Sequential"
-FORMAT_VERSION = 1
-CONFIG_KEY = "fastrnn_config"
+FORMAT_NAME: str = "fastrnn.Sequential"
+FORMAT_VERSION: int = 1
+CONFIG_KEY: str = "fastrnn_config"
 
 
 def _single_output(layer: Any) -> bool:
@@ -346,7 +348,7 @@ class Model(Layer):
     def _weight_count(self) -> int:
         return sum(layer._weight_count() for layer in self._weighted_layers())
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Set all layers' weights from one list, in layer order.
 
         Parameters
@@ -395,7 +397,8 @@ class Model(Layer):
         return groups
 
     # ------------------------------------------------------------ summary
-    def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
+    def summary(self, line_length: int | None = None, positions: Sequence[float] | None = None,
+                print_fn: Callable[[str], object] | None = None, **kwargs: Any) -> None:
         """Print (or pass to ``print_fn``) a table of layers, output shapes and parameters.
 
         Parameters
@@ -665,7 +668,7 @@ class Sequential(Model):
             self.add(layer)
 
     # ------------------------------------------------------------ structure
-    def add(self, layer):
+    def add(self, layer: Layer) -> None:
         """Append a layer at the top of the stack (an ``InputLayer`` only as the first).
 
         Parameters
@@ -701,7 +704,7 @@ class Sequential(Model):
                 "array")
         self._layers.append(layer)
 
-    def pop(self):
+    def pop(self) -> Layer:
         """Remove and return the last layer.
 
         Returns
@@ -855,7 +858,7 @@ class Sequential(Model):
     def built(self) -> bool:
         return all(layer.built for layer in self.layers)
 
-    def build(self, input_shape):
+    def build(self, input_shape: Sequence[int | None]) -> None:
         """Create the weights of every unbuilt layer for ``input_shape`` (with batch axis).
 
         Parameters
@@ -882,7 +885,7 @@ class Sequential(Model):
             shape = layer.compute_output_shape(shape)
 
     # ------------------------------------------------------------ config
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the model config, as Keras: ``name``, ``trainable`` and ``layers``.
 
         Returns

@@ -5,11 +5,21 @@ TensorFlow's ``tf.nn.batch_normalization`` does (keras/src/backend/tensorflow/
 nn.py): ``inv = rsqrt(moving_variance + epsilon) * gamma``, then
 ``x * inv + (beta - moving_mean * inv)``, in the layer's dtype.
 """
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _validate, graph, initializers
 from .core_layers import get_initializer
 from .layer import Layer
+
+if TYPE_CHECKING:
+    from .core_layers import Layer
+    from .initializers import _InitializerLike
 
 __all__ = ["BatchNormalization"]
 
@@ -99,12 +109,16 @@ class BatchNormalization(Layer):
     supports_masking = True
     has_weights = True
 
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer="zeros", gamma_initializer="ones",
-                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
-                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
-                 gamma_constraint=None, renorm=False, renorm_clipping=None,
-                 renorm_momentum=0.99, synchronized=False, **kwargs):
+    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3,
+                 center: bool = True, scale: bool = True,
+                 beta_initializer: _InitializerLike = "zeros",
+                 gamma_initializer: _InitializerLike = "ones",
+                 moving_mean_initializer: _InitializerLike = "zeros",
+                 moving_variance_initializer: _InitializerLike = "ones",
+                 beta_regularizer: Any = None, gamma_regularizer: Any = None,
+                 beta_constraint: Any = None, gamma_constraint: Any = None, renorm: bool = False,
+                 renorm_clipping: Mapping[str, float] | None = None, renorm_momentum: float = 0.99,
+                 synchronized: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise ValueError(f"BatchNormalization expected an integer axis, got {axis!r}")
@@ -154,7 +168,7 @@ class BatchNormalization(Layer):
             size = 0
         return [(name, (size,)) for name in self._weight_names()]
 
-    def build(self, input_shape):
+    def build(self, input_shape: Sequence[int | None]) -> None:
         """Create the weights for the size of ``input_shape[axis]``.
 
         Parameters
@@ -200,7 +214,8 @@ class BatchNormalization(Layer):
                 self._built = True
 
     # ------------------------------------------------------------ calling
-    def call(self, x, training=None, mask=None):
+    def call(self, x: NDArray[Any], training: bool | None = None, mask: ArrayLike | None = None
+            ) -> NDArray[Any]:
         """Normalize ``x`` with the moving statistics (see the class)."""
         cls = f"BatchNormalization {self.name!r}"
         if training:

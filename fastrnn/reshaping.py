@@ -6,6 +6,11 @@ overrides ``compute_mask``), so each drops the incoming mask: the next layer
 sees no mask. Floating inputs are cast to the layer's dtype; integer and
 bool inputs keep theirs, as Keras's autocast does.
 """
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 
 from .layer import Layer
@@ -112,7 +117,7 @@ class RepeatVector(_ShapeLayer):
 
     _ndim = 2
 
-    def __init__(self, n, **kwargs):
+    def __init__(self, n: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.n = _positive_int(n, "n", "RepeatVector")
 
@@ -162,7 +167,7 @@ class Permute(_ShapeLayer):
     (4, 64, 10)
     """
 
-    def __init__(self, dims, **kwargs):
+    def __init__(self, dims: Sequence[int], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         try:
             dims = tuple(dims)
@@ -226,7 +231,7 @@ class Cropping1D(_ShapeLayer):
            [[8, 9]]])
     """
 
-    def __init__(self, cropping=(1, 1), **kwargs):
+    def __init__(self, cropping: int | Sequence[int] = (1, 1), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cropping = _standardize_tuple(cropping, "cropping", "Cropping1D")
 
@@ -288,7 +293,8 @@ class ZeroPadding1D(_ShapeLayer):
     array([[0., 1., 1., 0., 0.]], dtype=float32)
     """
 
-    def __init__(self, padding=1, data_format=None, **kwargs):
+    def __init__(self, padding: int | Sequence[int] = 1, data_format: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if data_format is None:
             data_format = "channels_last"
@@ -351,7 +357,7 @@ class UpSampling1D(_ShapeLayer):
     array([[1., 1., 2., 2.]], dtype=float32)
     """
 
-    def __init__(self, size=2, **kwargs):
+    def __init__(self, size: int = 2, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.size = _positive_int(size, "size", "UpSampling1D")
 

@@ -33,16 +33,32 @@ The cells of a stack are keyed by class name in snake case, numbered on
 repeats (``lstm_cell``, ``lstm_cell_1``), not by their names; get_weights
 lists them in cell order.
 """
+from __future__ import annotations
+
 import threading
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _validate, graph
-from .cells import (_Cell, StackedRNNCells, _cell_output_size, call_cell, deserialize_cell,
-                    serialize_cell)
+from .cells import (
+    StackedRNNCells,
+    _Cell,
+    _cell_output_size,
+    call_cell,
+    deserialize_cell,
+    serialize_cell,
+)
 from .graph import KerasTensor
 from .layer import Layer, _specs
 from .layers import _CellRunner, _flag
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .layers import _Output
 
 __all__ = ["RNN"]
 
@@ -164,8 +180,9 @@ class RNN(Layer):
     supports_masking = True
     has_weights = True
 
-    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
+    def __init__(self, cell: Any, return_sequences: bool = False, return_state: bool = False,
+                 go_backwards: bool = False, stateful: bool = False, unroll: bool = False,
+                 zero_output_for_mask: bool = False, **kwargs: Any) -> None:
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(cell)
         if "call" not in dir(cell):
@@ -225,7 +242,7 @@ class RNN(Layer):
 
     # What Bidirectional reads of the layers it wraps (a built-in cell's RNN).
     @property
-    def units(self):
+    def units(self) -> int:
         """The output size (the cell's ``units`` for a built-in cell)."""
         return _cell_output_size(self.cell)
 
@@ -239,7 +256,7 @@ class RNN(Layer):
         return self.cell._weight_shapes(input_dim)
 
     @property
-    def input_dim(self):
+    def input_dim(self) -> int | None:
         """The number of input features the weights are for, or None before build."""
         return getattr(self.cell, "input_dim", None) if self._single is not None else (
             self._runners[0].input_dim if self._runners else None)
@@ -282,11 +299,12 @@ class RNN(Layer):
 
     # ------------------------------------------------------------ weights
     @property
-    def built(self):
+    def built(self) -> bool:
         """Whether the cell is built (has its weights)."""
         return self._built or not isinstance(self.cell, Layer) or self.cell.built
 
-    def build(self, sequences_shape, initial_state_shape=None):
+    def build(self, sequences_shape: int | Sequence[int | None], initial_state_shape: Any = None
+             ) -> None:
         """Build the cell for one timestep of ``sequences_shape`` (batch, timesteps, features).
 
         Parameters
@@ -304,11 +322,11 @@ class RNN(Layer):
             self.cell._built = True
         self._built = True
 
-    def get_weights(self):
+    def get_weights(self) -> list[NDArray[Any]]:
         """The cell's weights, in Keras layout (a stack: its cells' one after the other)."""
         return self.cell.get_weights() if isinstance(self.cell, Layer) else []
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Set the cell's weights (as ``get_weights`` returns them)."""
         if not isinstance(self.cell, Layer):
             weights = _validate.weight_list(weights, "RNN.set_weights")
@@ -331,13 +349,13 @@ class RNN(Layer):
 
     # ------------------------------------------------------------ states
     @property
-    def states(self):
+    def states(self) -> Any:
         """A stateful layer's current states (copies), or None."""
         with self._lock:
             states = self._states
             return None if states is None else graph.map_structure(np.copy, states)
 
-    def reset_states(self):
+    def reset_states(self) -> None:
         """Zero the states of a stateful layer (``reset_state`` is the same method)."""
         with self._lock:
             self._reset_states_unlocked()
@@ -353,7 +371,9 @@ class RNN(Layer):
                 s[...] = 0
 
     # ------------------------------------------------------------ calling
-    def __call__(self, x, mask=None, initial_state=None, training=None):
+    def __call__(self, x: ArrayLike, mask: ArrayLike | None = None,
+                 initial_state: Sequence[Any] | None = None, training: bool | None = None
+                ) -> _Output:
         """Run the cell over ``x`` (see the class's Call arguments and Returns)."""
         if graph.is_symbolic(x, mask, initial_state):
             return graph.symbolic_call(self, (x,), {"mask": mask, "initial_state": initial_state})
@@ -362,7 +382,8 @@ class RNN(Layer):
                 return self._run(x, mask, initial_state)
         return self._run(x, mask, initial_state)
 
-    def call(self, sequences, initial_state=None, mask=None, training=None):
+    def call(self, sequences: ArrayLike, initial_state: Sequence[Any] | None = None,
+             mask: ArrayLike | None = None, training: bool | None = None) -> _Output:
         """``layer(sequences, ...)``: Keras's call signature (see ``__call__``)."""
         return self.__call__(sequences, mask=mask, initial_state=initial_state)
 
@@ -479,7 +500,8 @@ class RNN(Layer):
         return out
 
     # ------------------------------------------------------------ shapes, masks
-    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
+    def compute_output_shape(self, sequences_shape: Sequence[int | None],
+                             initial_state_shape: Any = None) -> Any:
         """The output shape, then with ``return_state`` each state's (Keras's rule:
         one shape per entry of ``state_size``, a list of shapes for a nested one)."""
         batch, length = sequences_shape[0], sequences_shape[1]
@@ -505,7 +527,7 @@ class RNN(Layer):
                       for s in self.state_size]
         return [KerasTensor(out, self.dtype), *_specs(states, self.dtype)]
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """The input mask with ``return_sequences``, else None; with ``return_state``
         followed by None for each entry of ``state_size`` (keras/src/layers/rnn/rnn.py)."""
         if isinstance(mask, (list, tuple)):
@@ -516,7 +538,7 @@ class RNN(Layer):
         return output_mask
 
     # ------------------------------------------------------------ config
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the configuration, with Keras's keys.
 
         Returns
@@ -547,7 +569,8 @@ class RNN(Layer):
         }
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+                   ) -> Self:
         """Create a layer from ``get_config()``'s dict (also Keras's).
 
         Parameters

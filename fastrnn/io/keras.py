@@ -27,10 +27,13 @@ Examples
 >>> "Bidirectional" in keras.SUPPORTED_LAYERS, "Conv1D" in keras.SUPPORTED_LAYERS
 (True, False)
 """
+from __future__ import annotations
+
 import io
 import math
 import os
 import warnings
+from types import ModuleType
 
 from .. import layers as _layers
 from ..layers import TooLargeError
@@ -39,10 +42,10 @@ from .keras_config import UnsupportedLayerError
 
 __all__ = ["load_keras_model", "SUPPORTED_LAYERS", "UnsupportedLayerError", "require_h5py"]
 
-SUPPORTED_LAYERS = keras_config.supported_layers()
+SUPPORTED_LAYERS: tuple[str, ...] = keras_config.supported_layers()
 
 
-def require_h5py():
+def require_h5py() -> ModuleType:
     """Return the ``h5py`` module, which reading Keras files needs.
 
     Returns

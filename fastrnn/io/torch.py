@@ -21,17 +21,24 @@ transposes, ``(in, gates*hidden)``):
 
 torch is never imported unless you pass torch objects (a module or tensors).
 """
+from __future__ import annotations
+
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from .. import _validate
 from ..bidirectional import Bidirectional
 from ..layers import GRU, LSTM, SimpleRNN
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 __all__ = ["from_torch", "TorchRNN"]
 
-MODES = ("LSTM", "GRU", "RNN_TANH", "RNN_RELU")
+MODES: tuple[str, ...] = ("LSTM", "GRU", "RNN_TANH", "RNN_RELU")
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 _GRU_ORDER = (1, 0, 2)  # Keras block z, r, h <- torch block r, z, n
 # What one loaded layer (per direction) holds besides its weights: the layer
@@ -181,9 +188,10 @@ class TorchRNN:
      [0.1985 0.1985 0.1985]]
     """
 
-    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, proj_size=0,
-                 dtype="float32"):
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, dtype: DTypeLike = "float32"
+                ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         if proj_size:
@@ -224,7 +232,7 @@ class TorchRNN:
                 + self.num_layers * dirs * _LAYER_BYTES)
 
     @property
-    def num_directions(self):
+    def num_directions(self) -> int:
         """2 for a bidirectional RNN, else 1."""
         return 2 if self.bidirectional else 1
 
@@ -257,7 +265,7 @@ class TorchRNN:
                     shapes[keys["bias_hh"]] = (gates * hidden,)
         return shapes
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Set the weights from a torch-style state_dict (numpy arrays or torch tensors).
 
         Parameters
@@ -310,7 +318,7 @@ class TorchRNN:
                     arrays.get(keys["bias_ih"]), arrays.get(keys["bias_hh"]))
             layer.set_weights(weights)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, NDArray[Any]]:
         """The weights as a torch-style state_dict of numpy arrays.
 
         For RNN and LSTM, Keras holds one summed bias: it is returned as
@@ -346,7 +354,7 @@ class TorchRNN:
         return sd
 
     # ------------------------------------------------------------ calling
-    def __call__(self, input, hx=None):
+    def __call__(self, input: Any, hx: Any = None) -> tuple[NDArray[Any], Any]:
         """``(output, h_n)`` or, for LSTM, ``(output, (h_n, c_n))`` in torch's layouts.
 
         Parameters
@@ -440,7 +448,7 @@ class TorchRNN:
         return out[0], (out[1] if self.mode == "LSTM" else None)
 
     # ------------------------------------------------------------ misc
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the constructor arguments as a dict.
 
         Returns
@@ -453,7 +461,7 @@ class TorchRNN:
                 "bidirectional": self.bidirectional, "proj_size": 0, "dtype": self.dtype}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Mapping[str, Any]) -> Self:
         """Create a TorchRNN (without weights) from a ``get_config()`` dict.
 
         Parameters
@@ -466,11 +474,11 @@ class TorchRNN:
         """
         return cls(**config)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return (type(self) is type(other) and self.get_config() == other.get_config()
                 and all(a == b for a, b in zip(self.layers, other.layers)))
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
     def __repr__(self):
         name = {"RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(self.mode, self.mode)
@@ -508,7 +516,7 @@ _TORCH_ARGS = ("input_size", "hidden_size", "num_layers", "bias", "batch_first",
                "bidirectional", "proj_size", "nonlinearity", "device", "dtype")
 
 
-def from_torch(module_or_state_dict, mode=None, **kwargs):
+def from_torch(module_or_state_dict: Any, mode: str | None = None, **kwargs: Any) -> TorchRNN:
     """A ``TorchRNN`` computing what a torch nn.RNN / nn.LSTM / nn.GRU computes.
 
     Pass the module itself, or its ``state_dict()`` (torch tensors or plain
