@@ -43,13 +43,13 @@ _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 _LAYER_ARGS = {"trainable", "autocast", "activity_regularizer", "input_shape", "input_dim"}
 
 
-def _recurrent(layer):
+def _recurrent(layer: Any) -> bool:
     """A layer Bidirectional runs: SimpleRNN, LSTM, GRU, or an RNN over one
     built-in cell (which runs the same kernel, see fastrnn.rnn)."""
     return isinstance(layer, _RNN) or (isinstance(layer, RNN) and layer._single is not None)
 
 
-def _renamed(name, prefix):
+def _renamed(name: str, prefix: str) -> str:
     return prefix + (name[len(prefix):] if name.startswith(prefix) else name)
 
 
@@ -239,7 +239,7 @@ class Bidirectional(Layer):
         if weights is not None and not (isinstance(weights, (list, tuple)) and not weights):
             self.set_weights(weights)
 
-    def _verify_layers(self):
+    def _verify_layers(self) -> None:
         fw, bw = self.forward_layer, self.backward_layer
         if fw.go_backwards == bw.go_backwards:
             raise ValueError(
@@ -441,11 +441,13 @@ class Bidirectional(Layer):
                 return self._call(x, mask, initial_state)
         return self._call(x, mask, initial_state)
 
-    def call(self, sequences, initial_state=None, mask=None, training=None):
+    def call(self, sequences: ArrayLike, initial_state: Sequence[ArrayLike] | None = None,
+             mask: ArrayLike | None = None, training: bool | None = None) -> _Output:
         """``layer(sequences, ...)``: Keras's call signature (see ``__call__``)."""
         return self.__call__(sequences, mask=mask, initial_state=initial_state)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]
+                            ) -> tuple[Any, ...] | list[tuple[Any, ...]]:
         """The output shape(s): the merged output's (two with ``merge_mode=None``),
         then with ``return_state`` the forward states' and the backward states'."""
         fw, bw = self.forward_layer, self.backward_layer
@@ -460,13 +462,16 @@ class Bidirectional(Layer):
                              else max(fw.units, bw.units),)
         return [out] + states if self.return_state else out
 
-    def compute_output_spec(self, sequences, mask=None, initial_state=None, training=None):
+    def compute_output_spec(self, sequences: KerasTensor, mask: KerasTensor | None = None,
+                            initial_state: Any = None, training: Any = None
+                           ) -> KerasTensor | list[KerasTensor]:
         shapes = self.compute_output_shape(sequences.shape)
         if isinstance(shapes, list):
             return [KerasTensor(s, self.dtype) for s in shapes]
         return KerasTensor(shapes, self.dtype)
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: np.ndarray, mask: np.ndarray | None = None
+                    ) -> list[None] | np.ndarray | None:
         """The outputs' masks (keras/src/layers/rnn/bidirectional.py): the input
         mask for each returned sequence, None for the last outputs and states."""
         if isinstance(mask, (list, tuple)):
@@ -481,18 +486,19 @@ class Bidirectional(Layer):
     supports_masking = True
     has_weights = True
 
-    def _expected_weight_shapes(self, arrays):
+    def _expected_weight_shapes(self, arrays: Any) -> list[tuple[str, tuple[int | None, ...]]]:
         return self.forward_layer._expected_weight_shapes(None) + \
             self.backward_layer._expected_weight_shapes(None)
 
-    def _weight_count(self):
+    def _weight_count(self) -> int:
         return self.forward_layer._weight_count() + self.backward_layer._weight_count()
 
-    def _weight_groups(self):
+    def _weight_groups(self) -> list[tuple[Any, ...]]:
         return [("forward_layer/" + p, n) for p, n in self.forward_layer._weight_groups()] + \
             [("backward_layer/" + p, n) for p, n in self.backward_layer._weight_groups()]
 
-    def _call(self, x, mask, initial_state):
+    def _call(self, x: np.ndarray | list[list[list[float]]], mask: np.ndarray | None,
+              initial_state: np.ndarray | list[Any] | None) -> list[np.ndarray] | np.ndarray:
         x = self._autocast(x, "x")
         if x.ndim == 3 and x.shape[1] == 0:
             raise ValueError(
@@ -539,7 +545,7 @@ class Bidirectional(Layer):
             return output + states if self.merge_mode is None else [output, *states]
         return output
 
-    def _autocast(self, value, what):
+    def _autocast(self, value: np.ndarray | list[Any], what: str) -> np.ndarray:
         # Keras's Layer.__call__ casts floating inputs to the wrapper's own
         # dtype before the wrapped layers see them (and cast them again).
         try:
@@ -550,7 +556,7 @@ class Bidirectional(Layer):
             return value.astype(self.dtype, copy=False)
         return value
 
-    def _merge(self, y, y_rev):
+    def _merge(self, y: np.ndarray, y_rev: np.ndarray) -> list[np.ndarray] | np.ndarray:
         mode = self.merge_mode
         if mode == "concat":
             return np.concatenate([y, y_rev], axis=-1)
@@ -617,7 +623,7 @@ class Bidirectional(Layer):
 
         config = dict(config)
 
-        def make(entry):
+        def make(entry: Any) -> Layer:
             if not isinstance(entry, dict):   # already a layer (fastrnn.io rebuilt it)
                 return entry
             if entry["class_name"] == "RNN":
@@ -629,12 +635,12 @@ class Bidirectional(Layer):
             config["backward_layer"] = make(config["backward_layer"])
         return cls(**config)
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
         del state["_weights_lock"]
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._weights_lock = threading.Lock()
 
@@ -646,5 +652,5 @@ class Bidirectional(Layer):
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<fastrnn.Bidirectional name={self.name!r} layer={self.forward_layer!r}>"

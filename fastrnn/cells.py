@@ -44,9 +44,10 @@ class _Cell(_CellCore, Layer):
 
     _extra_accepted = ()
 
-    def __init__(self, units, *, activation, use_bias, kernel_initializer,
-                 recurrent_initializer, bias_initializer, seed, dtype, name, cell_args,
-                 ignored):
+    def __init__(self, units: int, *, activation: str | None, use_bias: bool,
+                 kernel_initializer: _InitializerLike, recurrent_initializer: _InitializerLike,
+                 bias_initializer: _InitializerLike, seed: int | None, dtype: _DType,
+                 name: str | None, cell_args: dict[str, Any], ignored: dict[str, Any]) -> None:
         cls = type(self).__name__
         unknown = set(ignored) - set(_CELL_TRAINING_ARGS) - BASE_ARGS - set(self._extra_accepted)
         if unknown:
@@ -107,12 +108,12 @@ class _Cell(_CellCore, Layer):
         config["seed"] = self.seed
         return config
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
         state["_step_runner"] = None
         return state
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<fastrnn.{type(self).__name__} name={self.name!r} units={self.units}>"
 
 
@@ -263,7 +264,7 @@ class LSTMCell(_LSTMCore, _Cell):
                          name=name, cell_args=cell_args, ignored=kwargs)
 
     @property
-    def state_size(self):
+    def state_size(self) -> list[int]:
         """``[units, units]``: the states ``h`` and ``c``."""
         return [self.units, self.units]
 
@@ -334,7 +335,7 @@ BUILTIN_CELLS = {"SimpleRNNCell": SimpleRNNCell, "LSTMCell": LSTMCell, "GRUCell"
 
 
 # ---------------------------------------------------------------- serialization
-def serialize_cell(cell):
+def serialize_cell(cell: Layer) -> dict[str, Any]:
     """A cell as Keras's ``serialize_keras_object`` writes it:
     ``{"module", "class_name", "config", "registered_name"}``."""
     cls = type(cell)
@@ -345,7 +346,7 @@ def serialize_cell(cell):
             "config": cell.get_config(), "registered_name": cls.__name__}
 
 
-def deserialize_cell(config, custom_objects=None):
+def deserialize_cell(config: _Cell | dict[str, Any], custom_objects: Any = None) -> Layer:
     """A cell from ``serialize_cell``'s dict (also Keras's); cells of your own
     are looked up by class name (or registered name) in ``custom_objects``."""
     if isinstance(config, Layer):   # already a cell (fastrnn.io rebuilt it)
@@ -371,7 +372,7 @@ def deserialize_cell(config, custom_objects=None):
     return cls.from_config(inner)
 
 
-def _cell_output_size(cell):
+def _cell_output_size(cell: Layer) -> int:
     size = getattr(cell, "output_size", None)
     if size is not None:
         return size
@@ -379,7 +380,7 @@ def _cell_output_size(cell):
     return state_size[0] if isinstance(state_size, (list, tuple)) else state_size
 
 
-def _check_cell(cell, what):
+def _check_cell(cell: Any, what: str) -> None:
     if "call" not in dir(cell):
         raise ValueError(f"{what} should have a `call` method. Received: cell={cell}")
     if "state_size" not in dir(cell):
@@ -388,7 +389,8 @@ def _check_cell(cell, what):
             f"integers, one integer per RNN state). Received: cell={cell}")
 
 
-def call_cell(cell, inputs, states):
+def call_cell(cell: Layer, inputs: np.ndarray, states: list[np.ndarray] | tuple[Any, ...]
+             ) -> tuple[Any, ...]:
     """Keras's way of calling a cell: ``cell(...)`` if callable, else ``cell.call``."""
     fn = cell.__call__ if callable(cell) else cell.call
     return fn(inputs, states)
@@ -504,7 +506,7 @@ class StackedRNNCells(Layer):
         return inputs, new_states
 
     # ------------------------------------------------------------ weights
-    def _layer_cells(self):
+    def _layer_cells(self) -> list[_Cell]:
         return [c for c in self.cells if isinstance(c, Layer)]
 
     def get_weights(self) -> list[NDArray[Any]]:
@@ -525,13 +527,13 @@ class StackedRNNCells(Layer):
                 cell.set_weights(weights[start:start + n])
             start += n
 
-    def _weight_count(self):
+    def _weight_count(self) -> int:
         return sum(c._weight_count() for c in self._layer_cells())
 
-    def _expected_weight_shapes(self, arrays):
+    def _expected_weight_shapes(self, arrays: Any) -> list[tuple[str, tuple[int | None, ...]]]:
         return [s for c in self._layer_cells() for s in c._expected_weight_shapes(None)]
 
-    def _weight_groups(self):
+    def _weight_groups(self) -> list[tuple[Any, ...]]:
         # Keras saves the cells list as a container: cells/<class name in snake
         # case>, numbered on repeats (saving_lib._save_container_state).
         groups, used = [], {}
@@ -558,5 +560,5 @@ class StackedRNNCells(Layer):
         cells = [deserialize_cell(c, custom_objects) for c in config.pop("cells")]
         return cls(cells, **config)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<fastrnn.StackedRNNCells name={self.name!r} cells={len(self.cells)}>"

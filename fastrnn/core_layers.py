@@ -14,7 +14,7 @@ a new mask; Flatten, Reshape and Embedding(mask_zero=False) drop it.
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
@@ -35,7 +35,7 @@ __all__ = ["Layer", "Input", "InputLayer", "Masking", "Embedding", "Dense", "Tim
            "Dropout", "SpatialDropout1D", "Activation", "Flatten", "Reshape"]
 
 # Keras 3 aliases that fastrnn.initializers.get does not know (keras/src/initializers).
-_INITIALIZER_ALIASES = {
+_INITIALIZER_ALIASES: dict[str, Callable[[], Initializer]] = {
     "uniform": lambda: initializers.RandomUniform(minval=-0.05, maxval=0.05),
     "normal": lambda: initializers.RandomNormal(mean=0.0, stddev=0.05),
 }
@@ -161,7 +161,7 @@ class InputLayer(Layer):
         self.output = graph.KerasTensor(self.batch_shape, self.dtype, name=self.name)
         graph.Node(self, (), {}, self.output)
 
-    def __call__(self, x, mask=None, training=None):
+    def __call__(self, x: np.ndarray, mask: Any = None, training: Any = None) -> np.ndarray:
         """Return ``x`` as ``dtype``, checked against ``batch_shape`` (see the class)."""
         x = _validate.real_array(x, f"Input {self.name!r}", "input")
         want = len(self.batch_shape)
@@ -187,7 +187,7 @@ class InputLayer(Layer):
         """Return ``batch_shape`` (``input_shape`` is ignored)."""
         return self.batch_shape
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return ``batch_shape``, ``dtype``, ``name`` and ``optional``, as Keras."""
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name,
                 "optional": self.optional}
@@ -304,19 +304,19 @@ class Masking(Layer):
             raise ValueError(f"Masking expected a number as mask_value, got {mask_value!r}")
         self.mask_value = mask_value.item() if isinstance(mask_value, np.generic) else mask_value
 
-    def _keep(self, x):
+    def _keep(self, x: np.ndarray) -> np.ndarray:
         return np.any(x != np.asarray(self.mask_value, x.dtype), axis=-1)
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, self.dtype)
         keep = self._keep(x)
         return np.where(keep[..., None], x, np.zeros((), x.dtype))
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: np.ndarray, mask: Any = None) -> np.ndarray:
         """Return the mask ``any(inputs != mask_value, axis=-1)`` (``mask`` is ignored)."""
         return self._keep(np.asarray(inputs, self.dtype))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``mask_value``."""
         return {**super().get_config(), "mask_value": self.mask_value}
 
@@ -431,7 +431,7 @@ class Embedding(Layer):
                 weights = [weights]
             self.set_weights(weights)
 
-    def _check_table_size(self, what):
+    def _check_table_size(self, what: str) -> None:
         _validate.check_bytes(what, self.input_dim * self.output_dim
                               * np.dtype(self.dtype).itemsize,
                               f"a ({self.input_dim}, {self.output_dim}) {self.dtype} table")
@@ -441,12 +441,12 @@ class Embedding(Layer):
         """True with ``mask_zero=True``: only then does the layer pass a mask on."""
         return self.mask_zero
 
-    def _expected_weight_shapes(self, weights):
+    def _expected_weight_shapes(self, weights: list[np.ndarray] | None) -> list[tuple[Any, ...]]:
         return [("embeddings", (self.input_dim, self.output_dim))]
 
     has_weights = True
 
-    def build(self, input_shape=None):
+    def build(self, input_shape: tuple[Any, ...] | None = None) -> None:
         """Draw the ``embeddings`` with the initializer if the layer has none yet.
 
         Parameters
@@ -459,7 +459,7 @@ class Embedding(Layer):
             self._weights = [self.embeddings_initializer(
                 (self.input_dim, self.output_dim), self.dtype, np.random.default_rng())]
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         self.build()
         idx = x if np.issubdtype(x.dtype, np.integer) else x.astype(np.int64)
         if idx.size and (idx.min() < -self.input_dim or idx.max() >= self.input_dim):
@@ -472,17 +472,17 @@ class Embedding(Layer):
                               f"{idx.size} rows of {self.output_dim} {self.dtype} values")
         return self._weights[0][idx]
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: np.ndarray, mask: Any = None) -> np.ndarray | None:
         """Return ``inputs != 0`` with ``mask_zero=True``, else None."""
         if not self.mask_zero:
             return None
         return np.asarray(inputs) != 0
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return ``input_shape + (output_dim,)``."""
         return tuple(input_shape) + (self.output_dim,)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``input_dim``, ``output_dim``,
         ``embeddings_initializer`` and ``mask_zero``."""
         return {**super().get_config(), "input_dim": self.input_dim,
@@ -592,7 +592,7 @@ class Dense(Layer):
         """The size of the input's last axis the kernel is for, or None before build."""
         return self._weights[0].shape[0] if self._weights else None
 
-    def _expected_weight_shapes(self, arrays):
+    def _expected_weight_shapes(self, arrays: list[np.ndarray] | None) -> list[tuple[Any, ...]]:
         if self._weights:
             input_dim = self.input_dim
         elif arrays:
@@ -638,7 +638,7 @@ class Dense(Layer):
             weights.append(self.bias_initializer((self.units,), self.dtype, rng))
         self._weights = [np.ascontiguousarray(w, dtype=self.dtype) for w in weights]
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         if x.ndim < 1:
             raise ValueError(f"Dense {self.name!r} expected input of rank >= 1, got a scalar")
         if not self._weights:
@@ -656,11 +656,11 @@ class Dense(Layer):
             y += self._weights[1]
         return np.asarray(activations.numpy_function(self.activation)(y), self.dtype)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return ``input_shape`` with the last axis replaced by ``units``."""
         return tuple(input_shape[:-1]) + (self.units,)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``units``, ``activation``, ``use_bias`` and the
         initializers."""
         return {**super().get_config(), "units": self.units, "activation": self.activation,
@@ -739,14 +739,14 @@ class Dropout(Layer):
         self.noise_shape = None if noise_shape is None else list(noise_shape)
         self.seed = seed
 
-    def call(self, x, training=None):
+    def call(self, x: np.ndarray, training: bool | None = None) -> np.ndarray:
         """Return ``x`` unchanged (as an array); ``training=True`` raises ValueError."""
         if training:
             raise ValueError(f"{type(self).__name__}: fastrnn runs inference only "
                              "(training=True is not supported)")
         return x
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``rate``, ``noise_shape`` and ``seed``."""
         return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,
                 "seed": self.seed}
@@ -803,7 +803,7 @@ class SpatialDropout1D(Dropout):
                  dtype: _DType = None, **kwargs: Any) -> None:
         super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
 
-    def call(self, x, training=None):
+    def call(self, x: np.ndarray, training: Any = None) -> np.ndarray:
         """Return the 3-D ``x`` unchanged; other ranks and ``training=True`` raise ValueError."""
         x = super().call(x, training=training)
         if x.ndim != 3:
@@ -811,7 +811,7 @@ class SpatialDropout1D(Dropout):
                              f"got shape {x.shape}")
         return x
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the Dropout config without ``noise_shape``, as Keras."""
         config = super().get_config()
         del config["noise_shape"]
@@ -870,11 +870,11 @@ class Activation(Layer):
         super().__init__(**kwargs)
         self.activation = activations.serialize(activation)
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, self.dtype)
         return np.asarray(activations.numpy_function(self.activation)(x), self.dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``activation`` (its canonical name)."""
         return {**super().get_config(), "activation": self.activation}
 
@@ -938,7 +938,7 @@ class Flatten(Layer):
                 f"'channels_last'}}. Received: data_format={data_format!r}")
         self.data_format = data_format
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         if x.ndim < 1:
             raise ValueError(f"Flatten {self.name!r} expected input of rank >= 1")
         if self.data_format == "channels_first" and x.ndim > 2:
@@ -946,13 +946,13 @@ class Flatten(Layer):
         return np.ascontiguousarray(x).reshape(x.shape[0], -1).astype(
             self.dtype if np.issubdtype(x.dtype, np.floating) else x.dtype, copy=False)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return ``(batch, product of the other dimensions)`` (None if one is unknown)."""
         rest = input_shape[1:]
         n = None if any(d is None for d in rest) else math.prod(rest)
         return (input_shape[0], n)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``data_format``."""
         return {**super().get_config(), "data_format": self.data_format}
 
@@ -1020,7 +1020,7 @@ class Reshape(Layer):
                 f"integers, got {target_shape!r}")
         self.target_shape = target
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         if x.ndim < 1:
             raise ValueError(f"Reshape {self.name!r} expected input with a batch axis")
         try:
@@ -1031,7 +1031,7 @@ class Reshape(Layer):
                 f"(batch,) + {self.target_shape}") from None
         return y.astype(self.dtype, copy=False) if np.issubdtype(y.dtype, np.floating) else y
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return ``(batch, *target_shape)`` with -1 filled in (None if unknown)."""
         rest = input_shape[1:]
         if -1 not in self.target_shape:
@@ -1043,7 +1043,7 @@ class Reshape(Layer):
             fill = math.prod(rest) // known
         return (input_shape[0],) + tuple(fill if d == -1 else d for d in self.target_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``target_shape``."""
         return {**super().get_config(), "target_shape": list(self.target_shape)}
 
@@ -1117,7 +1117,7 @@ class TimeDistributed(Layer):
         self.layer = layer
 
     @property
-    def built(self):
+    def built(self) -> bool:
         """Whether the inner layer is built."""
         return self.layer.built
 
@@ -1131,28 +1131,29 @@ class TimeDistributed(Layer):
         if not self.layer.built:
             self.layer.build((input_shape[0],) + tuple(input_shape[2:]))
 
-    def get_weights(self):
+    def get_weights(self) -> list[np.ndarray]:
         """Return the inner layer's weights."""
         return self.layer.get_weights()
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: list[np.ndarray]) -> None:
         """Set the inner layer's weights (see its ``set_weights``)."""
         self.layer.set_weights(weights)
 
-    def count_params(self):
+    def count_params(self) -> int:
         """Return the inner layer's number of weight values."""
         return self.layer.count_params()
 
-    def _weight_count(self):
+    def _weight_count(self) -> int:
         return self.layer._weight_count()
 
-    def _expected_weight_shapes(self, arrays):
+    def _expected_weight_shapes(self, arrays: Any) -> list[tuple[str, tuple[int | None, ...]]]:
         return self.layer._expected_weight_shapes(arrays)
 
-    def _weight_groups(self):
+    def _weight_groups(self) -> list[tuple[Any, ...]]:
         return [("layer/" + p, n) for p, n in self.layer._weight_groups()]
 
-    def call(self, x, mask=None, training=None):
+    def call(self, x: np.ndarray, mask: np.ndarray | None = None, training: Any = None
+            ) -> np.ndarray:
         """Apply the inner layer to every timestep of ``x`` (see the class)."""
         if x.ndim < 3:
             raise ValueError(f"TimeDistributed {self.name!r} expected input of rank >= 3 "
@@ -1164,18 +1165,18 @@ class TimeDistributed(Layer):
         y = self.layer(x.reshape((batch * steps,) + x.shape[2:]))
         return y.reshape((batch, steps) + y.shape[1:])
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return ``(batch, timesteps)`` followed by the inner layer's output shape."""
         inner = self.layer.compute_output_shape((input_shape[0],) + tuple(input_shape[2:]))
         return (input_shape[0], input_shape[1]) + tuple(inner[1:])
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``layer``, a ``{"class_name", "config"}`` dict."""
         return {**super().get_config(),
                 "layer": {"class_name": type(self.layer).__name__,
                           "config": self.layer.get_config()}}
 
-    def __eq__(self, other):
+    def __eq__(self, other: TimeDistributed) -> bool:
         return (type(self) is type(other) and self.name == other.name
                 and self.dtype == other.dtype and self.layer == other.layer)
 

@@ -79,10 +79,10 @@ class Initializer:
         """
         return np.asarray(self._draw(tuple(shape), self._rng(rng)), dtype=dtype)
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
 
-    def _rng(self, rng):
+    def _rng(self, rng: Generator | None) -> Generator:
         seed = getattr(self, "seed", None)
         if seed is not None:
             return np.random.default_rng(seed)
@@ -126,7 +126,7 @@ class Initializer:
     def __eq__(self, other: object) -> bool:
         return type(self) is type(other) and self.get_config() == other.get_config()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
 
@@ -164,10 +164,10 @@ class Constant(Initializer):
     def __init__(self, value: float | ArrayLike = 0.0) -> None:
         self.value = value
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         return np.broadcast_to(np.asarray(self.value, dtype=np.float64), shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"value": self.value}
 
 
@@ -182,7 +182,7 @@ class Zeros(Initializer):
      [0. 0. 0.]]
     """
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         return np.zeros(shape)
 
 
@@ -196,7 +196,7 @@ class Ones(Initializer):
     [1. 1. 1.]
     """
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         return np.ones(shape)
 
 
@@ -233,10 +233,10 @@ class RandomNormal(Initializer):
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         return rng.normal(self.mean, self.stddev, shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
@@ -270,14 +270,15 @@ class RandomUniform(Initializer):
                 ) -> None:
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         return rng.uniform(self.minval, self.maxval, shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
-def _truncated_normal(rng, shape, mean, stddev):
+def _truncated_normal(rng: Generator, shape: tuple[int, ...], mean: float, stddev: float
+                     ) -> np.ndarray:
     # Keras (like TF) redraws values beyond two standard deviations.
     out = rng.normal(size=shape)
     bad = np.abs(out) > 2
@@ -320,14 +321,14 @@ class TruncatedNormal(Initializer):
     def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         return _truncated_normal(rng, shape, self.mean, self.stddev)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
-def _fans(shape):
+def _fans(shape: tuple[int, ...]) -> tuple[int, ...]:
     # keras/src/initializers/random_initializers.py compute_fans
     if len(shape) == 0:
         return 1, 1
@@ -400,7 +401,7 @@ class VarianceScaling(Initializer):
             raise ValueError(f"Invalid `distribution` argument: {distribution!r}")
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         fan_in, fan_out = _fans(shape)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, n)
@@ -412,16 +413,17 @@ class VarianceScaling(Initializer):
         limit = math.sqrt(3.0 * scale)
         return rng.uniform(-limit, limit, shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"scale": self.scale, "mode": self.mode,
                 "distribution": self.distribution, "seed": self.seed}
 
 
-def _variance_scaling(name, scale, mode, distribution):
-    def __init__(self, seed=None):
+def _variance_scaling(name: str, scale: float, mode: str, distribution: str
+                      ) -> type[VarianceScaling]:
+    def __init__(self: VarianceScaling, seed: int | None = None) -> None:
         VarianceScaling.__init__(self, scale, mode, distribution, seed)
 
-    def get_config(self):
+    def get_config(self: VarianceScaling) -> dict[str, Any]:
         return {"seed": self.seed}
 
     doc = f"""VarianceScaling({scale}, {mode!r}, {distribution!r}).
@@ -454,12 +456,24 @@ def _variance_scaling(name, scale, mode, distribution):
                 {"__init__": __init__, "get_config": get_config, "__doc__": doc})
 
 
-GlorotUniform = _variance_scaling("GlorotUniform", 1.0, "fan_avg", "uniform")
-GlorotNormal = _variance_scaling("GlorotNormal", 1.0, "fan_avg", "truncated_normal")
-HeUniform = _variance_scaling("HeUniform", 2.0, "fan_in", "uniform")
-HeNormal = _variance_scaling("HeNormal", 2.0, "fan_in", "truncated_normal")
-LecunUniform = _variance_scaling("LecunUniform", 1.0, "fan_in", "uniform")
-LecunNormal = _variance_scaling("LecunNormal", 1.0, "fan_in", "truncated_normal")
+if TYPE_CHECKING:
+    # What _variance_scaling makes, as classes mypy can see (and users can annotate with).
+    class _Preset(VarianceScaling):
+        def __init__(self, seed: int | None = None) -> None: ...
+
+    class GlorotUniform(_Preset): ...
+    class GlorotNormal(_Preset): ...
+    class HeUniform(_Preset): ...
+    class HeNormal(_Preset): ...
+    class LecunUniform(_Preset): ...
+    class LecunNormal(_Preset): ...
+else:
+    GlorotUniform = _variance_scaling("GlorotUniform", 1.0, "fan_avg", "uniform")
+    GlorotNormal = _variance_scaling("GlorotNormal", 1.0, "fan_avg", "truncated_normal")
+    HeUniform = _variance_scaling("HeUniform", 2.0, "fan_in", "uniform")
+    HeNormal = _variance_scaling("HeNormal", 2.0, "fan_in", "truncated_normal")
+    LecunUniform = _variance_scaling("LecunUniform", 1.0, "fan_in", "uniform")
+    LecunNormal = _variance_scaling("LecunNormal", 1.0, "fan_in", "truncated_normal")
 
 
 class Orthogonal(Initializer):
@@ -505,7 +519,7 @@ class Orthogonal(Initializer):
     def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
         self.gain, self.seed = gain, seed
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         if len(shape) < 2:
             raise ValueError(f"Orthogonal initializer needs a shape of rank >= 2, got {shape}")
         rows, cols = math.prod(shape[:-1]), shape[-1]
@@ -516,7 +530,7 @@ class Orthogonal(Initializer):
             q = q.T
         return self.gain * q.reshape(shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain, "seed": self.seed}
 
 
@@ -547,12 +561,12 @@ class Identity(Initializer):
     def __init__(self, gain: float = 1.0) -> None:
         self.gain = gain
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         if len(shape) != 2:
             raise ValueError(f"Identity initializer needs a 2-D shape, got {shape}")
         return self.gain * np.eye(*shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain}
 
 

@@ -27,9 +27,10 @@ import os
 import re
 import threading
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any, TypeAlias
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar
 
 import numpy as np
+from numpy.random import Generator
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import _dispatch, _validate, activations, graph, initializers
@@ -40,6 +41,8 @@ from .layer import Layer, arrays_equal, check_name
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from ._kernels import Call, Recurrence
+    from .cells import _Cell
     from .initializers import _InitializerLike
 
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
@@ -61,7 +64,7 @@ _CUDNN_ARGS = {"use_cudnn": "auto", "implementation": 2}
 
 
 
-def _physical_memory():
+def _physical_memory() -> int:
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):
@@ -112,7 +115,7 @@ _PANEL_PAD = 64
 # threads make that first call at the same time.
 
 
-def _check_units(units):
+def _check_units(units: float | str | None) -> int:
     if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
         raise ValueError(
             "Received an invalid value for argument `units`, expected a positive "
@@ -121,14 +124,14 @@ def _check_units(units):
     return int(units)
 
 
-def _check_seed(seed):
+def _check_seed(seed: Any) -> int | None:
     # Keras's message; Keras also takes negative seeds (build folds them).
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         raise ValueError(f"Argument `seed` must be an integer. Received: seed={seed!r}")
     return None if seed is None else int(seed)
 
 
-def _flag(cls, name, value):
+def _flag(cls: str, name: str, value: np.ndarray | bool | str) -> bool:
     """Keras takes any truthy value for its boolean arguments; so do we, but
     name the argument when the value has no truth value (an array, say)."""
     try:
@@ -307,9 +310,12 @@ calls on a stateful layer are serialized.""",
 _DOC_LINE = re.compile(r"^([ \t]*)\{([a-z_]+)(?::([^}\n]*))?\}[ \t]*$", re.MULTILINE)
 
 
-def _doc(obj):
+_C = TypeVar("_C", bound=type)
+
+
+def _doc(obj: _C) -> _C:
     """Fill the ``{part}`` lines of ``obj``'s docstring from _DOC_PARTS."""
-    def fill(match):
+    def fill(match: re.Match[str]) -> str:
         indent, key, argument = match.groups()
         text = _DOC_PARTS[key]
         if argument is not None:
@@ -337,10 +343,12 @@ class _CellCore:
     has_weights = True
     _cell = Cell.SIMPLE_RNN
     _recurrent_activation_code = 0
-    reset_after = False
+    reset_after: bool = False
 
-    def _init_core(self, units, activation, use_bias, kernel_initializer,
-                   recurrent_initializer, bias_initializer, seed, dtype, name, cell_args):
+    def _init_core(self, units: float | str | None, activation: Any, use_bias: bool | np.ndarray,
+                   kernel_initializer: Any, recurrent_initializer: Any, bias_initializer: Any,
+                   seed: Any, dtype: Any, name: int | str | None, cell_args: dict[str, Any]
+                  ) -> None:
         cls = type(self).__name__
         self.units = _check_units(units)
         self._np_dtype = _validate.float_dtype(dtype)
@@ -364,7 +372,7 @@ class _CellCore:
         self._recurrence = None
         self._activation_code = activations.get(self.activation)
 
-    def _core_config(self):
+    def _core_config(self) -> dict[str, Any]:
         """The cell's arguments, with Keras's keys, in Keras's order."""
         return {
             "units": self.units,
@@ -376,10 +384,10 @@ class _CellCore:
             "bias_initializer": initializers.serialize(self.bias_initializer),
         }
 
-    def _on_new_weights(self):
+    def _on_new_weights(self) -> None:
         """Called after build draws new weights (a stateful layer forgets its states)."""
 
-    def _call_bytes(self, batch, steps):
+    def _call_bytes(self, batch: int, steps: int) -> tuple[int, ...]:
         """What a call on (batch, steps, D) allocates, in bytes: for its rows,
         the input projection (gates*units values per row, padded by _PANEL_PAD
         columns per gate for the packed kernels) and the output sequence
@@ -390,24 +398,24 @@ class _CellCore:
         return (batch * steps * (self._gates * (units + _PANEL_PAD) + units) * itemsize,
                 batch * (self._gates + 4) * units * itemsize)
 
-    def _weight_count(self):
+    def _weight_count(self) -> int:
         return 2 + int(self.use_bias)
 
-    def _expected_weight_shapes(self, arrays):
+    def _expected_weight_shapes(self, arrays: None) -> list[tuple[Any, ...]]:
         return self._weight_shapes(self.input_dim if self.built else 0)
 
     # ------------------------------------------------------------ weights
     @property
-    def built(self):
+    def built(self) -> bool:
         """Whether the layer has weights (after ``build``, ``set_weights`` or a call)."""
         return self._weights is not None
 
     @property
-    def input_dim(self):
+    def input_dim(self) -> int | None:
         """The number of input features D the weights are for, or None before build."""
         return None if self._weights is None else self._weights[0].shape[0]
 
-    def _weight_shapes(self, input_dim):
+    def _weight_shapes(self, input_dim: int) -> list[tuple[Any, ...]]:
         """[(name, shape)] in Keras order for this cell and input_dim."""
         width = self._gates * self.units
         shapes = [("kernel", (input_dim, width)), ("recurrent_kernel", (self.units, width))]
@@ -415,13 +423,13 @@ class _CellCore:
             shapes.append(("bias", self._bias_shape()))
         return shapes
 
-    def _bias_shape(self):
+    def _bias_shape(self) -> tuple[int, ...]:
         return (self._gates * self.units,)
 
-    def _initial_bias(self, rng):
+    def _initial_bias(self, rng: Generator) -> np.ndarray:
         return self.bias_initializer(self._bias_shape(), self.dtype, rng)
 
-    def build(self, input_shape):
+    def build(self, input_shape: int | Sequence[int | None]) -> None:
         """Create the weights with the initializers.
 
         A layer builds itself on its first call; call ``build`` to create the
@@ -482,7 +490,7 @@ class _CellCore:
         self._set_weights_unchecked(weights)
         self._on_new_weights()
 
-    def _set_weights_unchecked(self, weights):
+    def _set_weights_unchecked(self, weights: list[np.ndarray]) -> None:
         weights = [np.array(w, dtype=self.dtype, order="C") for w in weights]
         recurrence = self._new_recurrence(weights)
         # The kernel first, then the weights: another thread that sees the
@@ -490,10 +498,10 @@ class _CellCore:
         self._recurrence = recurrence
         self._weights = weights
 
-    def _make_recurrence(self):
+    def _make_recurrence(self) -> None:
         self._recurrence = self._new_recurrence(self._weights)
 
-    def _new_recurrence(self, weights):
+    def _new_recurrence(self, weights: list[np.ndarray]) -> Recurrence:
         """Hand the weights to the kernel once; every call reuses them."""
         width = self._gates * self.units
         zeros = np.zeros(width, self.dtype)
@@ -504,18 +512,18 @@ class _CellCore:
             self._cell, weights[0], weights[1], bias[0], recurrent_bias,
             self._activation_code, self._recurrent_activation_code, self.reset_after)
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         # The kernel object belongs to this CPU's build; rebuild it on load.
         state = super().__getstate__()
         state["_recurrence"] = None
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         if self._weights is not None:
             self._make_recurrence()
 
-    def get_weights(self):
+    def get_weights(self) -> list[NDArray[Any]]:
         """Return copies of the weights in Keras layout and gate order.
 
         Returns
@@ -547,11 +555,11 @@ class _CellCore:
         return [] if self._weights is None else [w.copy() for w in self._weights]
 
     @property
-    def weights(self):
+    def weights(self) -> list[NDArray[Any]]:
         """Copies of the weights, as ``get_weights()`` returns them."""
         return self.get_weights()
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Set the weights from a list of arrays in Keras layout (see ``get_weights``).
 
         Parameters
@@ -623,14 +631,15 @@ class _LSTMCore(_CellCore):
     _state_names = ("h", "c")
     _cell = Cell.LSTM_CELL
 
-    def _lstm_args(self, recurrent_activation, unit_forget_bias):
+    def _lstm_args(self, recurrent_activation: str, unit_forget_bias: bool | np.ndarray
+                  ) -> dict[str, Any]:
         self.recurrent_activation = activations.serialize(recurrent_activation)
         self.unit_forget_bias = _flag(type(self).__name__, "unit_forget_bias", unit_forget_bias)
         self._recurrent_activation_code = activations.get(self.recurrent_activation)
         return {"recurrent_activation": self.recurrent_activation,
                 "unit_forget_bias": self.unit_forget_bias}
 
-    def _initial_bias(self, rng):
+    def _initial_bias(self, rng: Generator) -> np.ndarray:
         if not self.unit_forget_bias:
             return super()._initial_bias(rng)
         # keras/src/layers/rnn/lstm.py: the forget gate's bias starts at one.
@@ -646,14 +655,15 @@ class _GRUCore(_CellCore):
     _gates = 3
     _cell = Cell.GRU_CELL
 
-    def _gru_args(self, recurrent_activation, reset_after):
+    def _gru_args(self, recurrent_activation: str, reset_after: bool | np.ndarray
+                 ) -> dict[str, Any]:
         self.recurrent_activation = activations.serialize(recurrent_activation)
         self.reset_after = _flag(type(self).__name__, "reset_after", reset_after)
         self._recurrent_activation_code = activations.get(self.recurrent_activation)
         return {"recurrent_activation": self.recurrent_activation,
                 "reset_after": self.reset_after}
 
-    def _bias_shape(self):
+    def _bias_shape(self) -> tuple[int, ...]:
         width = 3 * self.units
         return (2, width) if self.reset_after else (width,)
 
@@ -694,8 +704,10 @@ class _RNN(_CellCore, Layer):
         self._training_args.update(
             {k: ignored.get(k, v) for k, v in _CUDNN_ARGS.items() if k in self._extra_accepted})
 
-    def _init_layer_flags(self, return_sequences, return_state, go_backwards, stateful,
-                          zero_output_for_mask):
+    def _init_layer_flags(self, return_sequences: np.ndarray | bool | str,
+                          return_state: bool | np.ndarray, go_backwards: bool | np.ndarray,
+                          stateful: bool | np.ndarray, zero_output_for_mask: bool | np.ndarray
+                         ) -> None:
         cls = type(self).__name__
         self.return_sequences = _flag(cls, "return_sequences", return_sequences)
         self.return_state = _flag(cls, "return_state", return_state)
@@ -707,16 +719,16 @@ class _RNN(_CellCore, Layer):
 
     _extra_accepted = ()
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
         state.pop("_lock", None)
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
         self._lock = threading.Lock()
 
-    def _on_new_weights(self):
+    def _on_new_weights(self) -> None:
         if self.stateful:
             self._states = None
 
@@ -755,7 +767,7 @@ class _RNN(_CellCore, Layer):
 
     reset_state = reset_states
 
-    def _reset_states_unlocked(self):
+    def _reset_states_unlocked(self) -> None:
         if self._states is not None:
             for s in self._states:
                 s[...] = 0
@@ -837,11 +849,12 @@ class _RNN(_CellCore, Layer):
         call.run()
         return self._finish(call)
 
-    def call(self, sequences, initial_state=None, mask=None, training=None):
+    def call(self, sequences: ArrayLike, initial_state: Sequence[ArrayLike] | None = None,
+             mask: ArrayLike | None = None, training: bool | None = None) -> _Output:
         """``layer(sequences, ...)``: Keras's call signature (see ``__call__``)."""
         return self.__call__(sequences, mask=mask, initial_state=initial_state)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> Any:
         """The output shape(s) for ``input_shape`` (batch, timesteps, features): the
         output's, then with ``return_state`` each state's (batch, units)."""
         cls = type(self).__name__
@@ -854,13 +867,16 @@ class _RNN(_CellCore, Layer):
             return [out] + [(batch, self.units)] * len(self._state_names)
         return out
 
-    def compute_output_spec(self, sequences, mask=None, initial_state=None, training=None):
+    def compute_output_spec(self, sequences: KerasTensor, mask: KerasTensor | None = None,
+                            initial_state: list[KerasTensor] | None = None, training: Any = None
+                           ) -> KerasTensor | list[KerasTensor]:
         shapes = self.compute_output_shape(sequences.shape)
         if self.return_state:
             return [KerasTensor(s, self.dtype) for s in shapes]
         return KerasTensor(shapes, self.dtype)
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: np.ndarray, mask: np.ndarray | None = None
+                    ) -> list[None] | np.ndarray | None:
         """The output's mask: the input mask with ``return_sequences``, else None;
         with ``return_state`` followed by None for each state
         (keras/src/layers/rnn/rnn.py)."""
@@ -871,15 +887,15 @@ class _RNN(_CellCore, Layer):
             return [output_mask] + [None] * len(self._state_names)
         return output_mask
 
-    def _weight_groups(self):
+    def _weight_groups(self) -> list[tuple[Any, ...]]:
         return [("cell/vars", self._weight_count())]
 
     @property
-    def trainable(self):
+    def trainable(self) -> bool:
         """Kept in the config (fastrnn does not train)."""
         return self._training_args["trainable"]
 
-    def _prepare(self, x, mask, initial_state):
+    def _prepare(self, x: Any, mask: np.ndarray | list[Any] | None, initial_state: Any) -> Call:
         """Validate the arguments; a kernel call ready to run (see Call.run).
 
         Every call is checked here, once, before the kernel entry is called
@@ -918,7 +934,7 @@ class _RNN(_CellCore, Layer):
         return recurrence.prepare(x, mask, states, self.go_backwards,
                                   self.return_sequences, self.zero_output_for_mask)
 
-    def _refuse_shape(self, shape, recurrence):
+    def _refuse_shape(self, shape: tuple[int, ...], recurrence: Recurrence | None) -> NoReturn:
         """Raise the ValueError for x of a rank-3 ``shape`` the kernel cannot run."""
         cls = type(self).__name__
         if not shape[1]:
@@ -928,7 +944,7 @@ class _RNN(_CellCore, Layer):
         raise ValueError(f"{cls} expected x with {recurrence.input_dim} features (built "
                          f"input_dim), got shape {shape}")
 
-    def _check_call_size(self, shape):
+    def _check_call_size(self, shape: tuple[int, ...]) -> None:
         """TooLargeError if a call on x of ``shape`` needs more than MAX_BYTES."""
         batch, steps, _ = shape
         nbytes = sum(self._call_bytes(batch, steps))
@@ -937,7 +953,7 @@ class _RNN(_CellCore, Layer):
             f"an input projection of {batch}*{steps} rows of {self._gates}*{self.units} "
             f"{self.dtype} values, and the outputs")
 
-    def _finish(self, call):
+    def _finish(self, call: Call) -> list[np.ndarray] | np.ndarray:
         """The Keras return value of a call that has run."""
         states = call.states
         if self.stateful:
@@ -948,7 +964,8 @@ class _RNN(_CellCore, Layer):
             return [output, *states]
         return output
 
-    def _prepare_mask(self, mask, batch, steps):
+    def _prepare_mask(self, mask: np.ndarray | list[Any] | None, batch: int, steps: int
+                     ) -> np.ndarray | None:
         if mask is None:
             return None
         cls = type(self).__name__
@@ -967,7 +984,7 @@ class _RNN(_CellCore, Layer):
         # Keras casts the mask to bool: any nonzero value is a valid step.
         return np.ascontiguousarray(m != 0).view(np.uint8)
 
-    def _prepare_states(self, initial_state, batch):
+    def _prepare_states(self, initial_state: Any, batch: int) -> list[np.ndarray] | None:
         """The initial states as C-contiguous arrays of the layer's dtype, or
         None for zeros. The kernel copies them."""
         cls = type(self).__name__
@@ -1088,7 +1105,7 @@ class _RNN(_CellCore, Layer):
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<fastrnn.{type(self).__name__} name={self.name!r} units={self.units}>"
 
 
@@ -1684,8 +1701,9 @@ class _CellRunner(_RNN):
     ``LSTM(n)`` does, bit for bit.
     """
 
-    def __init__(self, cell, name, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, zero_output_for_mask=False):
+    def __init__(self, cell: _Cell, name: str, return_sequences: bool = False,
+                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
+                 zero_output_for_mask: bool = False) -> None:
         self.cell = cell
         self.name = name
         # Fixed by the cell's constructor.
@@ -1697,22 +1715,22 @@ class _CellRunner(_RNN):
 
     # The cell's, read at every call: a cell's set_weights reaches every RNN using it.
     @property
-    def _weights(self):
+    def _weights(self) -> None:
         return self.cell._weights
 
     @property
-    def _recurrence(self):
+    def _recurrence(self) -> Recurrence | None:
         return self.cell._recurrence
 
-    def build(self, input_shape):
+    def build(self, input_shape: int) -> None:
         self.cell.build(input_shape)
         self._on_new_weights()
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state.pop("_lock", None)
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()

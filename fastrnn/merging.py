@@ -21,8 +21,8 @@ returns one array. Shapes, broadcasting, masks and errors follow Keras 3:
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
-from typing import Any, TypeAlias
+from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias, TypeVar
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
@@ -57,15 +57,18 @@ _SHARED = {
 }
 
 
-def _document(cls):
-    doc = cls.__doc__
+_C = TypeVar("_C", bound=type)
+
+
+def _document(cls: _C) -> _C:
+    doc = cls.__doc__ or ""
     for key, text in _SHARED.items():
         doc = doc.replace(key, text.strip("\n").lstrip())
     cls.__doc__ = doc
     return cls
 
 
-def _as_float(inputs, dtype):
+def _as_float(inputs: list[np.ndarray], dtype: str) -> list[np.ndarray]:
     """With a floating input, every input as the layer's dtype (Keras casts
     floating inputs to it, and promotes integers with them); else as given."""
     if any(x.dtype.kind == "f" for x in inputs):
@@ -73,7 +76,7 @@ def _as_float(inputs, dtype):
     return inputs
 
 
-def _as_list(layer, value, what):
+def _as_list(layer: _Merge, value: list[np.ndarray | None], what: str) -> list[np.ndarray | None]:
     if not isinstance(value, (list, tuple)):
         raise ValueError(
             f"A merge layer ({type(layer).__name__} {layer.name!r}) should be called on a "
@@ -81,7 +84,8 @@ def _as_list(layer, value, what):
     return list(value)
 
 
-def _masks_for(layer, inputs, mask):
+def _masks_for(layer: _Merge, inputs: list[np.ndarray], mask: list[Any] | None
+              ) -> list[np.ndarray | None]:
     """The list of per-input masks (None where an input has none)."""
     if mask is None:
         return [None] * len(inputs)
@@ -93,7 +97,7 @@ def _masks_for(layer, inputs, mask):
     return [None if m is None else np.asarray(m, bool) for m in mask]
 
 
-def _broadcast_mask(layer, mask, x):
+def _broadcast_mask(layer: _Merge, mask: np.ndarray, x: np.ndarray) -> np.ndarray:
     """``broadcast_to(expand_dims(mask, -1), x.shape)``, as Keras's merge functions."""
     try:
         return np.broadcast_to(mask[..., None], x.shape)
@@ -132,7 +136,8 @@ class _Merge(Layer):
         super().__init__(**kwargs)
 
     # ------------------------------------------------------------ shapes
-    def _elementwise_shape(self, shape1, shape2):
+    def _elementwise_shape(self, shape1: tuple[Any, ...], shape2: tuple[Any, ...]
+                          ) -> tuple[Any, ...]:
         """Keras's _compute_elemwise_op_output_shape for shapes without the batch axis."""
         if shape1 is None or shape2 is None:
             return None
@@ -154,7 +159,7 @@ class _Merge(Layer):
                     f"Received shapes {tuple(shape1)} and {tuple(shape2)}")
         return tuple(out)
 
-    def _check_shapes(self, shapes):
+    def _check_shapes(self, shapes: Any) -> tuple[Any, ...]:
         """Keras's Merge.build checks: a list of shapes, one batch size, broadcastable."""
         if not isinstance(shapes, (list, tuple)) or not shapes or not all(
                 isinstance(s, (list, tuple)) for s in shapes):
@@ -203,10 +208,12 @@ class _Merge(Layer):
                       for x in inputs]
         return self._merge_function(inputs, masks)
 
-    def _merge_function(self, inputs, masks):
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None] | None
+                        ) -> np.ndarray:
         raise NotImplementedError
 
-    def _merge_with_masks(self, op, inputs, masks):
+    def _merge_with_masks(self, op: Any, inputs: list[np.ndarray], masks: list[np.ndarray | None]
+                         ) -> np.ndarray:
         """Keras's _apply_merge_op_and_or_mask: ``op`` over the unmasked inputs."""
         output = output_mask = None
         for x, m in zip(inputs, masks):
@@ -280,7 +287,8 @@ class Add(_Merge):
     array([[11., 22.]], dtype=float32)
     """
 
-    def _merge_function(self, inputs, masks):
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]
+                       ) -> np.ndarray:
         output = inputs[0]
         for x in inputs[1:]:
             output = output + x
@@ -317,14 +325,15 @@ class Subtract(_Merge):
     ValueError: A `Subtract` layer ('subtract...') should be called on exactly 2 inputs...
     """
 
-    def _check_shapes(self, shapes):
+    def _check_shapes(self, shapes: Any) -> tuple[Any, ...]:
         out = super()._check_shapes(shapes)
         if len(shapes) != 2:
             raise ValueError(f"A `Subtract` layer ({self.name!r}) should be called on exactly "
                              f"2 inputs. Received {len(shapes)} inputs")
         return out
 
-    def _merge_function(self, inputs, masks):
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]
+                       ) -> np.ndarray:
         return inputs[0] - inputs[1]
 
 
@@ -360,7 +369,8 @@ class Multiply(_Merge):
     array([[10.,  7.]], dtype=float32)
     """
 
-    def _merge_function(self, inputs, masks):
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]
+                       ) -> np.ndarray:
         every = all(m is not None for m in masks)
         output = output_mask = None
         for x, m in zip(inputs, masks):
@@ -402,7 +412,8 @@ class Average(_Merge):
     array([[2., 4.]], dtype=float32)
     """
 
-    def _merge_function(self, inputs, masks):
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]
+                       ) -> np.ndarray:
         output = inputs[0]
         for x in inputs[1:]:
             output = output + x
@@ -443,7 +454,8 @@ class Maximum(_Merge):
     array([[4., 2.]], dtype=float32)
     """
 
-    def _merge_function(self, inputs, masks):
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]
+                       ) -> np.ndarray:
         return self._merge_with_masks(np.maximum, inputs, masks)
 
 
@@ -473,7 +485,8 @@ class Minimum(_Merge):
     array([[1., 2.]], dtype=float32)
     """
 
-    def _merge_function(self, inputs, masks):
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]
+                       ) -> np.ndarray:
         return self._merge_with_masks(np.minimum, inputs, masks)
 
 
@@ -527,7 +540,7 @@ class Concatenate(_Merge):
             raise ValueError(f"Concatenate expected an integer axis, got {axis!r}")
         self.axis = int(axis)
 
-    def _check_shapes(self, shapes):
+    def _check_shapes(self, shapes: Any) -> None:
         """Keras's Concatenate.build: equal ranks, and equal sizes (where known)
         on every axis but ``axis``."""
         if not isinstance(shapes, (list, tuple)) or not shapes or not all(
@@ -552,7 +565,7 @@ class Concatenate(_Merge):
             if len({d for d in dims if d is not None}) > 1:
                 raise ValueError(message)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: list[tuple[Any, ...]]) -> tuple[Any, ...]:
         """Return the first input's shape with the sizes along ``axis`` added up."""
         self._check_shapes(input_shape)
         out = list(input_shape[0])
@@ -563,12 +576,13 @@ class Concatenate(_Merge):
             out[self.axis] += s[self.axis]
         return tuple(out)
 
-    def call(self, inputs, mask=None):
+    def call(self, inputs: list[np.ndarray], mask: list[Any] | None = None) -> np.ndarray:
         inputs = _as_list(self, inputs, "inputs")
         self._check_shapes([x.shape for x in inputs])
         return np.concatenate(_as_float(inputs, self.dtype), axis=self.axis)
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: list[np.ndarray], mask: list[np.ndarray | None] | None = None
+                    ) -> np.ndarray | None:
         """Return the concatenated masks reduced with ``any`` over the last axis (see Notes).
 
         Parameters
@@ -609,12 +623,12 @@ class Concatenate(_Merge):
                              f"{e}") from None
         return np.any(joined, axis=-1)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``axis``."""
         return {**super().get_config(), "axis": self.axis}
 
 
-def _batch_dot(layer, x, y, axes):
+def _batch_dot(layer: Dot, x: np.ndarray, y: np.ndarray, axes: list[int]) -> np.ndarray:
     """Keras's batch_dot (keras/src/layers/merging/dot.py) for two arrays."""
     if x.ndim < 2 or y.ndim < 2:
         raise ValueError(f"Dot {layer.name!r}: cannot do batch_dot on inputs with rank < 2. "
@@ -651,7 +665,7 @@ def _batch_dot(layer, x, y, axes):
     return out
 
 
-def _l2_normalize(x, axis):
+def _l2_normalize(x: np.ndarray, axis: int) -> np.ndarray:
     """keras.ops.normalize(x, axis, order=2): ``x * min(rsqrt(sum(x**2)), 1/epsilon)``."""
     square_sum = np.sum(np.square(x), axis=axis, keepdims=True)
     with np.errstate(divide="ignore"):
@@ -719,11 +733,11 @@ class Dot(_Merge):
         self.axes = axes
         self.normalize = normalize
 
-    def _axes_for(self, ndims):
+    def _axes_for(self, ndims: tuple[int, ...]) -> list[int]:
         pair = [self.axes] * 2 if isinstance(self.axes, int) else list(self.axes)
         return [a % n if a < 0 else a for a, n in zip(pair, ndims)]
 
-    def _check_shapes(self, shapes):
+    def _check_shapes(self, shapes: list[tuple[Any, ...]]) -> tuple[int, ...]:
         if not isinstance(shapes, (list, tuple)) or len(shapes) != 2 or not all(
                 isinstance(s, (list, tuple)) for s in shapes):
             raise ValueError(f"A `Dot` layer ({self.name!r}) should be called on a list of 2 "
@@ -739,7 +753,7 @@ class Dot(_Merge):
                 f"{a0}) != {s2[a1]} (at axis {a1}). Full input shapes: {s1}, {s2}")
         return a0, a1
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: list[tuple[Any, ...]]) -> tuple[Any, ...]:
         """Return ``x``'s shape without the summed axis, then ``y``'s without the batch
         and summed axes (``(batch, 1)`` if that is all)."""
         a0, a1 = self._check_shapes(input_shape)
@@ -752,7 +766,7 @@ class Dot(_Merge):
             out += [1]
         return tuple(out)
 
-    def call(self, inputs, mask=None):
+    def call(self, inputs: list[np.ndarray], mask: list[None] | None = None) -> np.ndarray:
         inputs = _as_list(self, inputs, "inputs")
         self._check_shapes([x.shape for x in inputs])
         x1, x2 = (np.asarray(x, self.dtype) for x in inputs)
@@ -762,18 +776,19 @@ class Dot(_Merge):
             x2 = _l2_normalize(x2, axes[1])
         return _batch_dot(self, x1, x2, axes)
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: list[np.ndarray], mask: list[np.ndarray | None] | None = None
+                    ) -> None:
         """Return None: Dot drops the mask."""
         return None
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``axes`` and ``normalize``."""
         return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
 
 
 # ---------------------------------------------------------------- functional forms
-def _functional(cls, name):
-    def merge(inputs, **kwargs: Any):
+def _functional(cls: type[_Merge], name: str) -> Callable[..., Any]:
+    def merge(inputs: Any, **kwargs: Any) -> Any:
         return cls(**kwargs)(inputs)
     merge.__name__ = merge.__qualname__ = name
     merge.__doc__ = f"""Functional interface to the ``{cls.__name__}`` layer

@@ -17,8 +17,9 @@ import math
 import os
 import sys
 import time
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.typing import ArrayLike
@@ -29,6 +30,9 @@ from ._version import __version__
 from .core_layers import InputLayer
 from .graph import KerasTensor
 from .layer import Layer, arrays_equal, check_name, snake_case
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = ["Model", "Sequential", "FORMAT_NAME"]
 
@@ -437,10 +441,10 @@ class Model(Layer):
             widths = [max(widths[0], 31), max(widths[1], 22), max(widths[2], 13)]
         widths = [max(w, 4) for w in widths]
 
-        def line(left, mid, right, fill):
+        def line(left: str, mid: str, right: str, fill: str) -> str:
             return left + mid.join(fill * (w + 2) for w in widths) + right
 
-        def row(cells, sep="│"):
+        def row(cells: Sequence[object], sep: str = "│") -> str:
             a, b, c = (str(v) for v in cells)
             return (f"{sep} {_fit(a, widths[0]):<{widths[0]}} "
                     f"{sep} {_fit(b, widths[1]):<{widths[1]}} "
@@ -903,7 +907,7 @@ class Sequential(Model):
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Sequential:
         """Create a model (without weights) from a ``get_config()`` dict.
 
         Parameters
@@ -985,7 +989,7 @@ class Sequential(Model):
             np.savez(f, **arrays)
 
     @classmethod
-    def load(cls, path, custom_objects=None):
+    def load(cls, path: str | os.PathLike[str], custom_objects: Any = None) -> Sequential:
         """Read a model written by ``save``.
 
         Nothing is unpickled, and every entry's size, shape and dtype are
@@ -1020,7 +1024,8 @@ class Sequential(Model):
                 from None
 
     @classmethod
-    def _load(cls, path, _safe, custom_objects=None):
+    def _load(cls, path: str | os.PathLike[str], _safe: ModuleType,
+              custom_objects: Mapping[str, Any] | None = None) -> Self:
         """Sequential.load without the file's name in the errors. Every entry's size,
         shape and dtype are checked against the config before it is read."""
         file_size = os.path.getsize(path)
@@ -1119,11 +1124,12 @@ def _load_functional_npz(zf: Any, meta: dict, names: list, file_size: int, _safe
     return model
 
 
-def _entry_name(i, j):
+def _entry_name(i: int, j: int) -> str:
     return f"layer{i:03d}_weight{j:03d}"
 
 
-def _weight_entries(names, model, expected, counts):
+def _weight_entries(names: list[str], model: Sequential, expected: list[list[Any]],
+                    counts: list[int]) -> list[bool]:
     """For each layer, whether the archive holds its weights; refuses (naming the
     entry) an entry of no layer's weight, and a missing one."""
     by_layer = [set() for _ in expected]
@@ -1159,16 +1165,16 @@ def _weight_entries(names, model, expected, counts):
     return [bool(p) for p in by_layer]
 
 
-def _shape_str(shape):
+def _shape_str(shape: tuple[Any, ...]) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + \
         ("," if len(shape) == 1 else "") + ")"
 
 
-def _fit(text, width):
+def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[:max(width - 1, 0)] + "…"
 
 
-def _bytes(n):
+def _bytes(n: int) -> str:
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.2f} {unit}"
@@ -1180,7 +1186,7 @@ class _Progbar:
 
     width = 20
 
-    def __init__(self, target, verbose, stream=None):
+    def __init__(self, target: int, verbose: int, stream: Any = None) -> None:
         self.target = target
         self.verbose = verbose
         self.stream = stream if stream is not None else sys.stdout
@@ -1188,7 +1194,7 @@ class _Progbar:
         isatty = getattr(self.stream, "isatty", None)
         self.dynamic = bool(isatty and isatty()) or "ipykernel" in sys.modules
 
-    def _line(self, current):
+    def _line(self, current: int) -> str:
         elapsed = time.monotonic() - self.start
         done = int(self.width * current / self.target) if self.target else self.width
         bar = "━" * done + "─" * (self.width - done)
@@ -1200,7 +1206,7 @@ class _Progbar:
         per_text = f"{per * 1e3:.0f}ms/step" if per >= 1e-3 else f"{per * 1e6:.0f}us/step"
         return f"{current}/{self.target} {bar} {timing} {per_text}"
 
-    def update(self, current):
+    def update(self, current: int) -> None:
         if self.verbose == 0:
             return
         final = current >= self.target

@@ -149,14 +149,14 @@ class BatchNormalization(Layer):
         self._ndim = None   # the input rank, fixed by build (Keras's InputSpec)
 
     # ------------------------------------------------------------ weights
-    def _weight_names(self):
+    def _weight_names(self) -> list[str]:
         names = (["gamma"] if self.scale else []) + (["beta"] if self.center else [])
         names += ["moving_mean", "moving_variance"]
         if self.renorm:
             names += ["moving_stddev", "renorm_mean", "renorm_stddev"]
         return names
 
-    def _expected_weight_shapes(self, arrays):
+    def _expected_weight_shapes(self, arrays: list[np.ndarray] | None) -> list[tuple[Any, ...]]:
         if self._weights:
             size = self._weights[0].shape[0]
         elif arrays:
@@ -199,7 +199,7 @@ class BatchNormalization(Layer):
             weights.append(np.ascontiguousarray(value, dtype=self.dtype))
         self._weights = weights
 
-    def _maybe_build(self, input_shape):
+    def _maybe_build(self, input_shape: tuple[Any, ...]) -> None:
         # Keras builds for the first input's shape even when other sizes are
         # unknown; only the normalized axis must be known.
         with graph.build_lock:
@@ -248,14 +248,14 @@ class BatchNormalization(Layer):
         shift = (w["beta"] - w["moving_mean"] * inv) if self.center else -w["moving_mean"] * inv
         return x * inv.reshape(shape) + shift.reshape(shape)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return ``input_shape`` (``axis`` must be within its rank)."""
         if not -len(input_shape) <= self.axis < len(input_shape):
             raise ValueError(f"Axis {self.axis} is out of bounds for input shape "
                              f"{tuple(input_shape)}. Received: axis={self.axis}")
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus Keras's BatchNormalization keys."""
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
                 "epsilon": self.epsilon, "center": self.center, "scale": self.scale,

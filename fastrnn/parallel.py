@@ -133,7 +133,7 @@ def num_threads(n: int) -> Iterator[None]:
         _dispatch.kernels.set_num_threads(previous)
 
 
-def _after_fork_in_child():
+def _after_fork_in_child() -> None:
     # Each kernel build records the OpenMP threads it ran (in C, at fork
     # time), but all builds share one libgomp: a child may use none of them.
     loaded = [sys.modules[f"fastrnn.{name}"] for name in _dispatch.MODULES.values()

@@ -58,12 +58,13 @@ from .layers import _CellRunner, _flag
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from ._kernels import Call
     from .layers import _Output
 
 __all__ = ["RNN"]
 
 
-def _kernel_cells(cell):
+def _kernel_cells(cell: Layer) -> Any:
     """The built-in cells the kernels run for ``cell``, or None (a Python loop)."""
     if isinstance(cell, _Cell):
         return [cell]
@@ -223,18 +224,18 @@ class RNN(Layer):
 
     # ------------------------------------------------------------ flags
     @property
-    def zero_output_for_mask(self):
+    def zero_output_for_mask(self) -> bool:
         """Whether masked timesteps output zeros (``Bidirectional`` sets it)."""
         return self._zero_output_for_mask
 
     @zero_output_for_mask.setter
-    def zero_output_for_mask(self, value):
+    def zero_output_for_mask(self, value: bool) -> None:
         self._zero_output_for_mask = bool(value)
         if self._runners is not None:
             self._runners[-1].zero_output_for_mask = bool(value)
 
     @property
-    def _single(self):
+    def _single(self) -> _CellRunner | None:
         """The runner of a built-in cell (not a stack), or None."""
         runners = self._runners
         return runners[0] if runners is not None and type(self.cell) is not StackedRNNCells \
@@ -247,12 +248,12 @@ class RNN(Layer):
         return _cell_output_size(self.cell)
 
     @property
-    def _state_names(self):
+    def _state_names(self) -> tuple[str, ...]:
         if self._single is not None:
             return self.cell._state_names
         return tuple(f"state {i}" for i in range(len(self.state_size)))
 
-    def _weight_shapes(self, input_dim):
+    def _weight_shapes(self, input_dim: int) -> list[tuple[Any, ...]]:
         return self.cell._weight_shapes(input_dim)
 
     @property
@@ -262,11 +263,11 @@ class RNN(Layer):
             self._runners[0].input_dim if self._runners else None)
 
     @property
-    def _lock(self):
+    def _lock(self) -> threading.Lock:
         return self._single._lock if self._single is not None else self._own_lock
 
     @property
-    def _states(self):
+    def _states(self) -> list[np.ndarray]:
         if self._single is not None:
             return self._single._states
         if self._runners is not None:
@@ -274,14 +275,15 @@ class RNN(Layer):
             return None if any(s is None for s in states) else states
         return self._py_states
 
-    def _prepare(self, x, mask, initial_state):
+    def _prepare(self, x: np.ndarray, mask: np.ndarray | None,
+                 initial_state: list[np.ndarray] | None) -> Call:
         """A built-in cell's kernel call, ready to run (as ``LSTM._prepare``)."""
         return self._single._prepare(self._autocast(x), mask, initial_state)
 
-    def _finish(self, call):
+    def _finish(self, call: Call) -> list[np.ndarray] | np.ndarray:
         return self._cast_out(self._single._finish(call))
 
-    def _autocast(self, x):
+    def _autocast(self, x: np.ndarray) -> np.ndarray:
         # Keras's Layer.__call__ casts floating inputs to the layer's dtype
         # before the cell (of another dtype) casts them to its own.
         cell_dtype = getattr(self.cell, "dtype", self.dtype)
@@ -291,9 +293,9 @@ class RNN(Layer):
                 x = x.astype(self.dtype)
         return x
 
-    def _cast_out(self, out):
+    def _cast_out(self, out: np.ndarray | list[Any]) -> np.ndarray | list[Any]:
         # Keras's RNN.call casts the outputs and states to its own dtype.
-        def cast(a):
+        def cast(a: Any) -> Any:
             return a.astype(self.dtype, copy=False) if isinstance(a, np.ndarray) else a
         return graph.map_structure(cast, out)
 
@@ -335,13 +337,13 @@ class RNN(Layer):
             return
         self.cell.set_weights(weights)
 
-    def _weight_count(self):
+    def _weight_count(self) -> int:
         return self.cell._weight_count() if isinstance(self.cell, Layer) else 0
 
-    def _expected_weight_shapes(self, arrays):
+    def _expected_weight_shapes(self, arrays: Any) -> list[tuple[str, tuple[int | None, ...]]]:
         return self.cell._expected_weight_shapes(None) if isinstance(self.cell, Layer) else []
 
-    def _weight_groups(self):
+    def _weight_groups(self) -> list[tuple[Any, ...]]:
         # Keras keeps the cell's weights under the layer's "cell" (see the module notes).
         if not isinstance(self.cell, Layer):
             return []
@@ -362,7 +364,7 @@ class RNN(Layer):
 
     reset_state = reset_states
 
-    def _reset_states_unlocked(self):
+    def _reset_states_unlocked(self) -> None:
         if self._runners is not None:
             for r in self._runners:
                 r._reset_states_unlocked()
@@ -387,7 +389,8 @@ class RNN(Layer):
         """``layer(sequences, ...)``: Keras's call signature (see ``__call__``)."""
         return self.__call__(sequences, mask=mask, initial_state=initial_state)
 
-    def _run(self, x, mask, initial_state):
+    def _run(self, x: np.ndarray, mask: np.ndarray | None, initial_state: list[Any] | None
+            ) -> np.ndarray | list[Any]:
         if self._single is not None:
             call = self._prepare(x, mask, initial_state)
             call.run()
@@ -396,7 +399,8 @@ class RNN(Layer):
             return self._run_stack(x, mask, initial_state)
         return self._run_python(x, mask, initial_state)
 
-    def _run_stack(self, x, mask, initial_state):
+    def _run_stack(self, x: np.ndarray, mask: np.ndarray | None, initial_state: list[Any] | None
+                  ) -> list[np.ndarray | list[np.ndarray]] | np.ndarray:
         runners = self._runners
         per_cell = [None] * len(runners)
         if initial_state is not None:
@@ -424,7 +428,7 @@ class RNN(Layer):
         return y
 
     # -------------------------------------------- cells of your own (Python loop)
-    def _initial_states(self, batch):
+    def _initial_states(self, batch: int) -> list[np.ndarray]:
         fn = getattr(self.cell, "get_initial_state", None)
         if fn is not None:
             states = fn(batch_size=batch)
@@ -432,7 +436,8 @@ class RNN(Layer):
         dtype = getattr(self.cell, "dtype", self.dtype)
         return [np.zeros((batch, d), dtype) for d in self.state_size]
 
-    def _run_python(self, x, mask, initial_state):
+    def _run_python(self, x: np.ndarray, mask: np.ndarray | None, initial_state: list[Any] | None
+                   ) -> np.ndarray | list[Any]:
         cls = type(self).__name__
         x = _validate.real_array(x, cls, "x")
         if x.ndim != 3:
@@ -515,7 +520,9 @@ class RNN(Layer):
         out = (batch, length, out_size) if self.return_sequences else (batch, out_size)
         return [out, *states_shape] if self.return_state else out
 
-    def compute_output_spec(self, sequences, mask=None, initial_state=None, training=None):
+    def compute_output_spec(self, sequences: KerasTensor, mask: KerasTensor | None = None,
+                            initial_state: Any = None, training: Any = None
+                           ) -> KerasTensor | list[Any]:
         shape = self.compute_output_shape(sequences.shape)
         if not self.return_state:
             return KerasTensor(shape, self.dtype)
@@ -590,17 +597,17 @@ class RNN(Layer):
             cell = deserialize_cell(cell, custom_objects)
         return cls(cell, **config)
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
         state.pop("_own_lock", None)
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._own_lock = threading.Lock()
         if self._runners is not None:   # the cells were unpickled as objects of their own
             for runner, cell in zip(self._runners, _kernel_cells(self.cell)):
                 runner.cell = cell
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<fastrnn.RNN name={self.name!r} cell={self.cell!r}>"

@@ -36,6 +36,8 @@ from ..layers import GRU, LSTM, SimpleRNN
 if TYPE_CHECKING:
     from typing_extensions import Self
 
+    from ..layer import Layer
+
 __all__ = ["from_torch", "TorchRNN"]
 
 MODES: tuple[str, ...] = ("LSTM", "GRU", "RNN_TANH", "RNN_RELU")
@@ -48,15 +50,16 @@ _GRU_ORDER = (1, 0, 2)  # Keras block z, r, h <- torch block r, z, n
 _LAYER_BYTES = 6 * 1024
 
 
-def _keys(layer, reverse):
+def _keys(layer: int, reverse: bool) -> dict[str, Any]:
     sfx = f"_l{layer}" + ("_reverse" if reverse else "")
     return {name: f"{name}{sfx}" for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
 
 
-def _torch_to_keras(mode, w_ih, w_hh, b_ih, b_hh):
+def _torch_to_keras(mode: str, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray | None,
+                    b_hh: np.ndarray | None) -> list[np.ndarray]:
     """Keras weights [kernel, recurrent_kernel, (bias)] from torch's four tensors."""
     if mode == "GRU":
-        def reorder(a):
+        def reorder(a: np.ndarray) -> np.ndarray:
             blocks = np.split(a, 3, axis=0)
             return np.concatenate([blocks[i] for i in _GRU_ORDER], axis=0)
         weights = [reorder(w_ih).T, reorder(w_hh).T]
@@ -69,12 +72,12 @@ def _torch_to_keras(mode, w_ih, w_hh, b_ih, b_hh):
     return weights
 
 
-def _keras_to_torch(mode, weights):
+def _keras_to_torch(mode: str, weights: list[np.ndarray]) -> list[np.ndarray]:
     """Inverse of _torch_to_keras (the summed bias goes to b_ih; b_hh is zero)."""
     kernel, recurrent = weights[0], weights[1]
     bias = weights[2] if len(weights) > 2 else None
     if mode == "GRU":
-        def unorder(a):  # Keras z, r, h -> torch r, z, n
+        def unorder(a: np.ndarray) -> np.ndarray:  # Keras z, r, h -> torch r, z, n
             blocks = np.split(a, 3, axis=0)
             return np.concatenate([blocks[1], blocks[0], blocks[2]], axis=0)
         out = [unorder(kernel.T), unorder(recurrent.T)]
@@ -220,7 +223,7 @@ class TorchRNN:
             f"and their weights")
         self.layers = [self._make_layer(k) for k in range(self.num_layers)]
 
-    def _nbytes(self):
+    def _nbytes(self) -> int:
         """What the layers hold once loaded: per layer and direction, its Keras
         weights (kernel, recurrent kernel, up to two bias rows) and _LAYER_BYTES."""
         width, hidden, dirs = _GATES[self.mode] * self.hidden_size, self.hidden_size, \
@@ -236,7 +239,7 @@ class TorchRNN:
         """2 for a bidirectional RNN, else 1."""
         return 2 if self.bidirectional else 1
 
-    def _make_layer(self, k):
+    def _make_layer(self, k: int) -> Layer:
         args = dict(units=self.hidden_size, use_bias=self.bias, return_sequences=True,
                     return_state=True, dtype=self.dtype, name=f"{self.mode.lower()}_l{k}")
         if self.mode == "LSTM":
@@ -251,7 +254,7 @@ class TorchRNN:
         return cell
 
     # ------------------------------------------------------------ weights
-    def _expected_shapes(self):
+    def _expected_shapes(self) -> dict[str, Any]:
         gates, hidden = _GATES[self.mode], self.hidden_size
         shapes = {}
         for k in range(self.num_layers):
@@ -422,7 +425,8 @@ class TorchRNN:
 
     forward = __call__
 
-    def _initial_states(self, hx, batch, unbatched):
+    def _initial_states(self, hx: tuple[np.ndarray, ...] | np.ndarray | None, batch: int,
+                        unbatched: bool) -> tuple[Any, ...]:
         if hx is None:
             return None, None
         n = self.num_layers * self.num_directions
@@ -480,7 +484,7 @@ class TorchRNN:
 
     __hash__ = None  # type: ignore[assignment]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         name = {"RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(self.mode, self.mode)
         extra = []
         if self.num_layers != 1:
@@ -496,7 +500,7 @@ class TorchRNN:
         return f"<fastrnn.TorchRNN {name}({args})>"
 
 
-def _infer(sd, mode):
+def _infer(sd: dict[str, Any], mode: str) -> dict[str, Any]:
     """Constructor arguments read off a state_dict's keys and shapes."""
     gates = _GATES[mode]
     if "weight_ih_l0" not in sd:
