@@ -45,7 +45,7 @@ def main() -> None:
                     bias_initializer=Constant(0))
     run_layer("Bidirectional(LSTM(units=3, Constant(0.1) kernels, zero bias))",
               lambda rs, st: fastrnn.Bidirectional(
-                  fastrnn.LSTM(3, return_sequences=rs, return_state=st, **constant)),
+                  fastrnn.LSTM(3, return_sequences=rs, return_state=st, **constant)),  # type: ignore[arg-type]
               ["hidden states", "forward h", "forward c", "backward h", "backward c"])
     speed_line()
 

@@ -32,7 +32,7 @@ def _cpu_features() -> dict[str, Any]:
     try:
         from numpy._core._multiarray_umath import __cpu_features__
     except ImportError:  # numpy < 2
-        from numpy.core._multiarray_umath import __cpu_features__
+        from numpy.core._multiarray_umath import __cpu_features__  # type: ignore[no-redef]
     return __cpu_features__
 
 

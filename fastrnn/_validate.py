@@ -79,7 +79,7 @@ def float_dtype(dtype: Any, what: str = "dtype") -> np.dtype:
     return dt
 
 
-def weight_list(weights: Any, where: str) -> list[float | np.ndarray | list[Any] | None]:
+def weight_list(weights: Any, where: str) -> list[Any]:
     """``weights`` as a list, refusing what is not a sequence of arrays."""
     if weights is None or isinstance(weights, (str, bytes, dict, np.ndarray)):
         raise ValueError(
@@ -92,7 +92,7 @@ def weight_list(weights: Any, where: str) -> list[float | np.ndarray | list[Any]
             f"{where} expected a list of arrays, got {type(weights).__name__}") from None
 
 
-def weight_array(value: float | np.ndarray | list[Any] | None, who: str, what: str,
+def weight_array(value: Any, who: str, what: str,
                  dtype: str | None = None) -> np.ndarray:
     """One weight as a numpy array, by the weight rule (``WEIGHT_KINDS``).
 

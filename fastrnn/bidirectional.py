@@ -266,7 +266,7 @@ class Bidirectional(Layer):
         """The number of input features the weights are for, or None before build."""
         return self.forward_layer.input_dim
 
-    def build(self, input_shape: int | Sequence[int | None]) -> None:
+    def build(self, input_shape: int | Sequence[int | None]) -> None:  # type: ignore[override]
         """Create the weights of both layers that have none yet, with their initializers.
 
         Parameters
@@ -438,8 +438,8 @@ class Bidirectional(Layer):
         if self.stateful:
             # As a stateful layer: one call at a time (see fastrnn.layers).
             with self.forward_layer._lock, self.backward_layer._lock:
-                return self._call(x, mask, initial_state)
-        return self._call(x, mask, initial_state)
+                return self._call(x, mask, initial_state)  # type: ignore[arg-type]
+        return self._call(x, mask, initial_state)  # type: ignore[arg-type]
 
     def call(self, sequences: ArrayLike, initial_state: Sequence[ArrayLike] | None = None,
              mask: ArrayLike | None = None, training: bool | None = None) -> _Output:
@@ -481,7 +481,7 @@ class Bidirectional(Layer):
         if self.return_state:
             masks += [None] * (len(self.forward_layer._state_names)
                                + len(self.backward_layer._state_names))
-        return masks if len(masks) > 1 else masks[0]
+        return masks if len(masks) > 1 else masks[0]  # type: ignore[return-value]
 
     supports_masking = True
     has_weights = True
@@ -532,17 +532,17 @@ class Bidirectional(Layer):
         forward.run_with(backward)
         y = self.forward_layer._finish(forward)
         y_rev = self.backward_layer._finish(backward)
-        states = []
+        states = []  # type: ignore[var-annotated]
         if self.return_state:
             states = y[1:] + y_rev[1:]
             y, y_rev = y[0], y_rev[0]
-        y = y.astype(self.dtype, copy=False)
-        y_rev = y_rev.astype(self.dtype, copy=False)
+        y = y.astype(self.dtype, copy=False)  # type: ignore[union-attr]
+        y_rev = y_rev.astype(self.dtype, copy=False)  # type: ignore[union-attr]
         if self.return_sequences:
             y_rev = y_rev[:, ::-1]
         output = self._merge(y, y_rev)
         if self.return_state:
-            return output + states if self.merge_mode is None else [output, *states]
+            return output + states if self.merge_mode is None else [output, *states]  # type: ignore[list-item]
         return output
 
     def _autocast(self, value: np.ndarray | list[Any], what: str) -> np.ndarray:
@@ -650,7 +650,7 @@ class Bidirectional(Layer):
                 and self.forward_layer == other.forward_layer
                 and self.backward_layer == other.backward_layer)
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __repr__(self) -> str:
         return f"<fastrnn.Bidirectional name={self.name!r} layer={self.forward_layer!r}>"

@@ -39,10 +39,10 @@ _CELL_TRAINING_ARGS = {
 }
 
 
-class _Cell(_CellCore, Layer):
+class _Cell(_CellCore, Layer):  # type: ignore[misc]
     """What the three built-in cells share (not public)."""
 
-    _extra_accepted = ()
+    _extra_accepted: tuple[str, ...] = ()
 
     def __init__(self, units: int, *, activation: str | None, use_bias: bool,
                  kernel_initializer: _InitializerLike, recurrent_initializer: _InitializerLike,
@@ -59,7 +59,7 @@ class _Cell(_CellCore, Layer):
         self.trainable = bool(ignored.get("trainable", True))
         self._training_args = {k: ignored.get(k, v) for k, v in _CELL_TRAINING_ARGS.items()}
         for key in ("dropout", "recurrent_dropout"):   # Keras clips them to [0, 1]
-            self._training_args[key] = min(1.0, max(0.0, float(self._training_args[key])))
+            self._training_args[key] = min(1.0, max(0.0, float(self._training_args[key])))  # type: ignore[arg-type]
         self._step_runner = None
 
     @property
@@ -74,7 +74,7 @@ class _Cell(_CellCore, Layer):
 
     def get_initial_state(self, batch_size: int | None = None) -> list[NDArray[Any]]:
         """Zero states ``[h]`` (``[h, c]`` for LSTMCell), each (batch_size, units)."""
-        return [np.zeros((batch_size, self.units), self.dtype) for _ in self._state_names]
+        return [np.zeros((batch_size, self.units), self.dtype) for _ in self._state_names]  # type: ignore[arg-type]
 
     def call(self, inputs: ArrayLike, states: Any, training: bool | None = None
             ) -> tuple[NDArray[Any], Any]:
@@ -92,7 +92,7 @@ class _Cell(_CellCore, Layer):
         given = list(states) if nested else [states]
         runner = self._step_runner
         if runner is None:
-            runner = self._step_runner = _CellRunner(self, self.name, return_state=True)
+            runner = self._step_runner = _CellRunner(self, self.name, return_state=True)  # type: ignore[assignment]
         call = runner._prepare(x[:, None, :], None, given)
         call.run()
         output, *new_states = runner._finish(call)
@@ -137,7 +137,7 @@ tuple
 
 
 @_doc
-class SimpleRNNCell(_SimpleRNNCore, _Cell):
+class SimpleRNNCell(_SimpleRNNCore, _Cell):  # type: ignore[misc]
     """Cell class for SimpleRNN: one timestep of ``keras.layers.SimpleRNNCell``.
 
     ``fastrnn.RNN(SimpleRNNCell(units))`` computes what ``SimpleRNN(units)``
@@ -193,7 +193,7 @@ class SimpleRNNCell(_SimpleRNNCore, _Cell):
 
 
 @_doc
-class LSTMCell(_LSTMCore, _Cell):
+class LSTMCell(_LSTMCore, _Cell):  # type: ignore[misc]
     """Cell class for the LSTM layer: one timestep of ``keras.layers.LSTMCell``.
 
     ``fastrnn.RNN(LSTMCell(units))`` computes what ``LSTM(units)`` does, with
@@ -270,7 +270,7 @@ class LSTMCell(_LSTMCore, _Cell):
 
 
 @_doc
-class GRUCell(_GRUCore, _Cell):
+class GRUCell(_GRUCore, _Cell):  # type: ignore[misc]
     """Cell class for the GRU layer: one timestep of ``keras.layers.GRUCell``.
 
     ``fastrnn.RNN(GRUCell(units))`` computes what ``GRU(units)`` does, with
@@ -362,7 +362,7 @@ def deserialize_cell(config: _Cell | dict[str, Any], custom_objects: Any = None)
             break
     else:
         if name in BUILTIN_CELLS:
-            return BUILTIN_CELLS[name].from_config(inner)
+            return BUILTIN_CELLS[name].from_config(inner)  # type: ignore[attr-defined]
         if name == "StackedRNNCells":
             return StackedRNNCells.from_config(inner, custom_objects=custom_objects)
         raise ValueError(
@@ -376,7 +376,7 @@ def _cell_output_size(cell: Layer) -> int:
     size = getattr(cell, "output_size", None)
     if size is not None:
         return size
-    state_size = cell.state_size
+    state_size = cell.state_size  # type: ignore[attr-defined]
     return state_size[0] if isinstance(state_size, (list, tuple)) else state_size
 
 
@@ -466,7 +466,7 @@ class StackedRNNCells(Layer):
         """Whether every cell that is a layer is built."""
         return all(c.built for c in self.cells if isinstance(c, Layer))
 
-    def build(self, input_shape: Sequence[int | None]) -> None:
+    def build(self, input_shape: Sequence[int | None]) -> None:  # type: ignore[override]
         """Build each cell for the output size of the one before it."""
         input_shape = tuple(input_shape)
         for cell in self.cells:
@@ -495,7 +495,7 @@ class StackedRNNCells(Layer):
         for cell, cell_states in zip(self.cells, states):
             is_list = isinstance(cell_states, (list, tuple))
             cell_states = list(cell_states) if is_list else [cell_states]
-            inputs, cell_states = call_cell(cell, inputs, cell_states)
+            inputs, cell_states = call_cell(cell, inputs, cell_states)  # type: ignore[arg-type]
             if not isinstance(cell_states, (list, tuple)):
                 cell_states = [cell_states]
             if len(cell_states) == 1 and not is_list:
@@ -503,11 +503,11 @@ class StackedRNNCells(Layer):
             new_states.append(cell_states)
         if len(new_states) == 1:
             new_states = new_states[0]
-        return inputs, new_states
+        return inputs, new_states  # type: ignore[return-value]
 
     # ------------------------------------------------------------ weights
     def _layer_cells(self) -> list[_Cell]:
-        return [c for c in self.cells if isinstance(c, Layer)]
+        return [c for c in self.cells if isinstance(c, Layer)]  # type: ignore[misc]
 
     def get_weights(self) -> list[NDArray[Any]]:
         """The cells' weights, one cell's list after the other."""
@@ -536,7 +536,7 @@ class StackedRNNCells(Layer):
     def _weight_groups(self) -> list[tuple[Any, ...]]:
         # Keras saves the cells list as a container: cells/<class name in snake
         # case>, numbered on repeats (saving_lib._save_container_state).
-        groups, used = [], {}
+        groups, used = [], {}  # type: ignore[var-annotated]
         for cell in self._layer_cells():
             base = snake_case(type(cell).__name__)
             key = base if base not in used else f"{base}_{used[base]}"

@@ -148,8 +148,8 @@ class InputLayer(Layer):
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self.name = check_name("InputLayer", name)
         if isinstance(dtype, dict):
-            dtype = dtype.get("config", {}).get("name")
-        dt = np.dtype("float32" if dtype is None else dtype)
+            dtype = dtype.get("config", {}).get("name")  # type: ignore[union-attr]
+        dt = np.dtype("float32" if dtype is None else dtype)  # type: ignore[arg-type]
         if (not (np.issubdtype(dt, np.number) or dt == np.dtype(bool))
                 or np.issubdtype(dt, np.complexfloating)):
             raise ValueError(f"InputLayer dtype must be a real numeric dtype, got {dtype!r}")
@@ -428,7 +428,7 @@ class Embedding(Layer):
             # keras/src/layers/core/embedding.py: anything but a list of one
             # array is the table itself.
             if not (isinstance(weights, list) and len(weights) == 1):
-                weights = [weights]
+                weights = [weights]  # type: ignore[assignment]
             self.set_weights(weights)
 
     def _check_table_size(self, what: str) -> None:
@@ -437,7 +437,7 @@ class Embedding(Layer):
                               f"a ({self.input_dim}, {self.output_dim}) {self.dtype} table")
 
     @property
-    def supports_masking(self) -> bool:
+    def supports_masking(self) -> bool:  # type: ignore[override]
         """True with ``mask_zero=True``: only then does the layer pass a mask on."""
         return self.mask_zero
 
@@ -605,12 +605,12 @@ class Dense(Layer):
             input_dim = 0
         shapes = [("kernel", (input_dim, self.units))]
         if self.use_bias:
-            shapes.append(("bias", (self.units,)))
+            shapes.append(("bias", (self.units,)))  # type: ignore[arg-type]
         return shapes
 
     has_weights = True
 
-    def build(self, input_shape: int | Sequence[int | None]) -> None:
+    def build(self, input_shape: int | Sequence[int | None]) -> None:  # type: ignore[override]
         """Draw the kernel and bias with the initializers.
 
         Parameters
@@ -1122,11 +1122,11 @@ class TimeDistributed(Layer):
         return self.layer.built
 
     @property
-    def has_weights(self) -> bool:
+    def has_weights(self) -> bool:  # type: ignore[override]
         """Whether the inner layer has weights."""
         return self.layer.has_weights
 
-    def build(self, input_shape: Sequence[int | None]) -> None:
+    def build(self, input_shape: Sequence[int | None]) -> None:  # type: ignore[override]
         """Build the inner layer for one timestep of ``input_shape`` (batch, timesteps, ...)."""
         if not self.layer.built:
             self.layer.build((input_shape[0],) + tuple(input_shape[2:]))
@@ -1176,7 +1176,7 @@ class TimeDistributed(Layer):
                 "layer": {"class_name": type(self.layer).__name__,
                           "config": self.layer.get_config()}}
 
-    def __eq__(self, other: TimeDistributed) -> bool:
+    def __eq__(self, other: TimeDistributed) -> bool:  # type: ignore[override]
         return (type(self) is type(other) and self.name == other.name
                 and self.dtype == other.dtype and self.layer == other.layer)
 

@@ -64,7 +64,7 @@ _CUDNN_ARGS = {"use_cudnn": "auto", "implementation": 2}
 
 
 
-def _physical_memory() -> int:
+def _physical_memory() -> int | None:
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):
@@ -321,7 +321,7 @@ def _doc(obj: _C) -> _C:
         if argument is not None:
             text = text.replace("{0}", argument)
         return "\n".join(indent + line if line else "" for line in text.split("\n"))
-    obj.__doc__ = _DOC_LINE.sub(fill, obj.__doc__)
+    obj.__doc__ = _DOC_LINE.sub(fill, obj.__doc__)  # type: ignore[arg-type]
     return obj
 
 
@@ -339,7 +339,9 @@ class _CellCore:
     """
 
     _gates = 1            # gate blocks in the kernel's columns
-    _state_names = ("h",)
+    _state_names: tuple[str, ...] = ("h",)
+    _weights: Any                       # list[np.ndarray], or None before build
+    _recurrence: Recurrence | None      # the kernel object the weights were handed to
     has_weights = True
     _cell = Cell.SIMPLE_RNN
     _recurrent_activation_code = 0
@@ -402,7 +404,7 @@ class _CellCore:
         return 2 + int(self.use_bias)
 
     def _expected_weight_shapes(self, arrays: None) -> list[tuple[Any, ...]]:
-        return self._weight_shapes(self.input_dim if self.built else 0)
+        return self._weight_shapes(self.input_dim if self.built else 0)  # type: ignore[arg-type]
 
     # ------------------------------------------------------------ weights
     @property
@@ -420,7 +422,7 @@ class _CellCore:
         width = self._gates * self.units
         shapes = [("kernel", (input_dim, width)), ("recurrent_kernel", (self.units, width))]
         if self.use_bias:
-            shapes.append(("bias", self._bias_shape()))
+            shapes.append(("bias", self._bias_shape()))  # type: ignore[arg-type]
         return shapes
 
     def _bias_shape(self) -> tuple[int, ...]:
@@ -514,7 +516,7 @@ class _CellCore:
 
     def __getstate__(self) -> dict[str, Any]:
         # The kernel object belongs to this CPU's build; rebuild it on load.
-        state = super().__getstate__()
+        state = super().__getstate__()  # type: ignore[misc]
         state["_recurrence"] = None
         return state
 
@@ -594,7 +596,7 @@ class _CellCore:
         """
         cls = type(self).__name__
         weights = _validate.weight_list(weights, f"{cls}.set_weights")
-        expected = self._weight_shapes(self.input_dim if self.built else 0)
+        expected = self._weight_shapes(self.input_dim if self.built else 0)  # type: ignore[arg-type]
         if len(weights) != len(expected):
             raise ValueError(
                 f"{cls} expected {len(expected)} weights "
@@ -631,7 +633,7 @@ class _LSTMCore(_CellCore):
     _state_names = ("h", "c")
     _cell = Cell.LSTM_CELL
 
-    def _lstm_args(self, recurrent_activation: str, unit_forget_bias: bool | np.ndarray
+    def _lstm_args(self, recurrent_activation: str | None, unit_forget_bias: bool | np.ndarray
                   ) -> dict[str, Any]:
         self.recurrent_activation = activations.serialize(recurrent_activation)
         self.unit_forget_bias = _flag(type(self).__name__, "unit_forget_bias", unit_forget_bias)
@@ -655,7 +657,7 @@ class _GRUCore(_CellCore):
     _gates = 3
     _cell = Cell.GRU_CELL
 
-    def _gru_args(self, recurrent_activation: str, reset_after: bool | np.ndarray
+    def _gru_args(self, recurrent_activation: str | None, reset_after: bool | np.ndarray
                  ) -> dict[str, Any]:
         self.recurrent_activation = activations.serialize(recurrent_activation)
         self.reset_after = _flag(type(self).__name__, "reset_after", reset_after)
@@ -668,7 +670,7 @@ class _GRUCore(_CellCore):
         return (2, width) if self.reset_after else (width,)
 
 
-class _RNN(_CellCore, Layer):
+class _RNN(_CellCore, Layer):  # type: ignore[misc]
     """Shared machinery of the recurrent layers (not public).
 
     ``SimpleRNN``, ``LSTM`` and ``GRU`` inherit their methods from here:
@@ -717,7 +719,7 @@ class _RNN(_CellCore, Layer):
         self._states = None
         self._lock = threading.Lock()   # held by calls of a stateful layer
 
-    _extra_accepted = ()
+    _extra_accepted: tuple[str, ...] = ()
 
     def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
@@ -884,18 +886,18 @@ class _RNN(_CellCore, Layer):
             mask = mask[0] if mask else None
         output_mask = mask if self.return_sequences else None
         if self.return_state:
-            return [output_mask] + [None] * len(self._state_names)
+            return [output_mask] + [None] * len(self._state_names)  # type: ignore[return-value]
         return output_mask
 
     def _weight_groups(self) -> list[tuple[Any, ...]]:
         return [("cell/vars", self._weight_count())]
 
     @property
-    def trainable(self) -> bool:
+    def trainable(self) -> bool:  # type: ignore[override]
         """Kept in the config (fastrnn does not train)."""
-        return self._training_args["trainable"]
+        return self._training_args["trainable"]  # type: ignore[return-value]
 
-    def _prepare(self, x: Any, mask: np.ndarray | list[Any] | None, initial_state: Any) -> Call:
+    def _prepare(self, x: Any, mask: Any, initial_state: Any) -> Call:
         """Validate the arguments; a kernel call ready to run (see Call.run).
 
         Every call is checked here, once, before the kernel entry is called
@@ -924,14 +926,14 @@ class _RNN(_CellCore, Layer):
                 if not self.built:
                     self.build(features)
             recurrence = self._recurrence
-        if not steps or features != recurrence.input_dim:
+        if not steps or features != recurrence.input_dim:  # type: ignore[union-attr]
             self._refuse_shape(x.shape, recurrence)
         if batch * steps * self._call_row_bound > MAX_BYTES:
             self._check_call_size(x.shape)
         x = _validate.kernel_array(x, self._np_dtype, type(self).__name__, "x")
         mask = self._prepare_mask(mask, batch, steps)
         states = self._prepare_states(initial_state, batch)
-        return recurrence.prepare(x, mask, states, self.go_backwards,
+        return recurrence.prepare(x, mask, states, self.go_backwards,  # type: ignore[union-attr]
                                   self.return_sequences, self.zero_output_for_mask)
 
     def _refuse_shape(self, shape: tuple[int, ...], recurrence: Recurrence | None) -> NoReturn:
@@ -941,7 +943,7 @@ class _RNN(_CellCore, Layer):
             raise ValueError(
                 f"{cls} expected x with at least one timestep, got shape {shape} "
                 "(Keras cannot run a recurrent layer over zero timesteps either)")
-        raise ValueError(f"{cls} expected x with {recurrence.input_dim} features (built "
+        raise ValueError(f"{cls} expected x with {recurrence.input_dim} features (built "  # type: ignore[union-attr]
                          f"input_dim), got shape {shape}")
 
     def _check_call_size(self, shape: tuple[int, ...]) -> None:
@@ -958,13 +960,13 @@ class _RNN(_CellCore, Layer):
         states = call.states
         if self.stateful:
             # Keep our own copies when the caller gets the arrays too.
-            self._states = [s.copy() for s in states] if self.return_state else states
+            self._states = [s.copy() for s in states] if self.return_state else states  # type: ignore[assignment]
         output = call.sequence if self.return_sequences else call.last
         if self.return_state:
-            return [output, *states]
-        return output
+            return [output, *states]  # type: ignore[list-item]
+        return output  # type: ignore[return-value]
 
-    def _prepare_mask(self, mask: np.ndarray | list[Any] | None, batch: int, steps: int
+    def _prepare_mask(self, mask: Any, batch: int, steps: int
                      ) -> np.ndarray | None:
         if mask is None:
             return None
@@ -1103,13 +1105,13 @@ class _RNN(_CellCore, Layer):
         return (arrays_equal(self.get_weights(), other.get_weights())
                 and arrays_equal(self.states or [], other.states or []))
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __repr__(self) -> str:
         return f"<fastrnn.{type(self).__name__} name={self.name!r} units={self.units}>"
 
 
-class SimpleRNN(_SimpleRNNCore, _RNN):
+class SimpleRNN(_SimpleRNNCore, _RNN):  # type: ignore[misc]
     """Fully-connected RNN where the output is to be fed back as the new input.
 
     ``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``, and
@@ -1296,7 +1298,7 @@ class SimpleRNN(_SimpleRNNCore, _RNN):
 
 
 
-class LSTM(_LSTMCore, _RNN):
+class LSTM(_LSTMCore, _RNN):  # type: ignore[misc]
     """Long Short-Term Memory layer - Hochreiter 1997.
 
     Gates i, f, c, o (Keras order): ``i = recurrent_activation(x_t W_i +
@@ -1498,7 +1500,7 @@ class LSTM(_LSTMCore, _RNN):
             cell_args=cell_args, ignored=kwargs)
 
 
-class GRU(_GRUCore, _RNN):
+class GRU(_GRUCore, _RNN):  # type: ignore[misc]
     """Gated Recurrent Unit - Cho et al. 2014.
 
     Gates z (update), r (reset) and h (candidate), in Keras order:
@@ -1715,14 +1717,14 @@ class _CellRunner(_RNN):
 
     # The cell's, read at every call: a cell's set_weights reaches every RNN using it.
     @property
-    def _weights(self) -> None:
+    def _weights(self) -> None:  # type: ignore[override]
         return self.cell._weights
 
     @property
-    def _recurrence(self) -> Recurrence | None:
+    def _recurrence(self) -> Recurrence | None:  # type: ignore[override]
         return self.cell._recurrence
 
-    def build(self, input_shape: int) -> None:
+    def build(self, input_shape: int) -> None:  # type: ignore[override]
         self.cell.build(input_shape)
         self._on_new_weights()
 

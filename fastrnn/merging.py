@@ -176,7 +176,7 @@ class _Merge(Layer):
             out = self._elementwise_shape(out, tuple(s[1:]))
         return out, batch_sizes
 
-    def build(self, input_shape: _Shapes) -> None:
+    def build(self, input_shape: _Shapes) -> None:  # type: ignore[override]
         """Check the input shapes, as Keras's Merge.build (there are no weights).
 
         Parameters
@@ -194,10 +194,10 @@ class _Merge(Layer):
 
     # ------------------------------------------------------------ calling
     def call(self, inputs: Sequence[NDArray[Any]], mask: _Masks = None) -> NDArray[Any]:
-        inputs = _as_list(self, inputs, "inputs")
-        masks = _masks_for(self, inputs, mask)
+        inputs = _as_list(self, inputs, "inputs")  # type: ignore[arg-type, assignment]
+        masks = _masks_for(self, inputs, mask)  # type: ignore[arg-type]
         self._check_shapes([x.shape for x in inputs])
-        inputs = _as_float(inputs, self.dtype)
+        inputs = _as_float(inputs, self.dtype)  # type: ignore[arg-type]
         ranks = {x.ndim for x in inputs}
         if len(ranks) > 1:
             # Keras expands the lower-rank inputs at axis 1; the expanded
@@ -229,7 +229,7 @@ class _Merge(Layer):
             output_mask = (output_mask | m if m is not None and output_mask is not None
                            else None)
             output = op(output, x)
-        return output
+        return output  # type: ignore[return-value]
 
     def compute_mask(self, inputs: _Inputs, mask: _Masks = None) -> NDArray[Any] | None:
         """Return the OR of the input masks, or None unless every input has one.
@@ -247,16 +247,16 @@ class _Merge(Layer):
         """
         if mask is None:
             return None
-        masks = _masks_for(self, _as_list(self, inputs, "inputs"), mask)
+        masks = _masks_for(self, _as_list(self, inputs, "inputs"), mask)  # type: ignore[arg-type]
         if any(m is None for m in masks):
             return None
         out = masks[0]
         for m in masks[1:]:
             try:
-                out = np.logical_or(out, m)
+                out = np.logical_or(out, m)  # type: ignore[arg-type]
             except ValueError:
                 raise ValueError(f"{type(self).__name__} {self.name!r}: masks of shapes "
-                                 f"{out.shape} and {m.shape} do not broadcast") from None
+                                 f"{out.shape} and {m.shape} do not broadcast") from None  # type: ignore[union-attr]
         return out
 
 
@@ -287,7 +287,7 @@ class Add(_Merge):
     array([[11., 22.]], dtype=float32)
     """
 
-    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]  # type: ignore[override]
                        ) -> np.ndarray:
         output = inputs[0]
         for x in inputs[1:]:
@@ -332,7 +332,7 @@ class Subtract(_Merge):
                              f"2 inputs. Received {len(shapes)} inputs")
         return out
 
-    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]  # type: ignore[override]
                        ) -> np.ndarray:
         return inputs[0] - inputs[1]
 
@@ -369,7 +369,7 @@ class Multiply(_Merge):
     array([[10.,  7.]], dtype=float32)
     """
 
-    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]  # type: ignore[override]
                        ) -> np.ndarray:
         every = all(m is not None for m in masks)
         output = output_mask = None
@@ -381,8 +381,8 @@ class Multiply(_Merge):
                     output_mask = m if output_mask is None else output_mask | m
             output = x if output is None else output * x
         if every:
-            output = np.where(output_mask, output, np.zeros((), output.dtype))
-        return output
+            output = np.where(output_mask, output, np.zeros((), output.dtype))  # type: ignore[arg-type, union-attr]
+        return output  # type: ignore[return-value]
 
 
 @_document
@@ -412,7 +412,7 @@ class Average(_Merge):
     array([[2., 4.]], dtype=float32)
     """
 
-    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]  # type: ignore[override]
                        ) -> np.ndarray:
         output = inputs[0]
         for x in inputs[1:]:
@@ -454,7 +454,7 @@ class Maximum(_Merge):
     array([[4., 2.]], dtype=float32)
     """
 
-    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]  # type: ignore[override]
                        ) -> np.ndarray:
         return self._merge_with_masks(np.maximum, inputs, masks)
 
@@ -485,7 +485,7 @@ class Minimum(_Merge):
     array([[1., 2.]], dtype=float32)
     """
 
-    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]  # type: ignore[override]
                        ) -> np.ndarray:
         return self._merge_with_masks(np.minimum, inputs, masks)
 
@@ -540,7 +540,7 @@ class Concatenate(_Merge):
             raise ValueError(f"Concatenate expected an integer axis, got {axis!r}")
         self.axis = int(axis)
 
-    def _check_shapes(self, shapes: Any) -> None:
+    def _check_shapes(self, shapes: Any) -> None:  # type: ignore[override]
         """Keras's Concatenate.build: equal ranks, and equal sizes (where known)
         on every axis but ``axis``."""
         if not isinstance(shapes, (list, tuple)) or not shapes or not all(
@@ -565,7 +565,7 @@ class Concatenate(_Merge):
             if len({d for d in dims if d is not None}) > 1:
                 raise ValueError(message)
 
-    def compute_output_shape(self, input_shape: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    def compute_output_shape(self, input_shape: list[tuple[Any, ...]]) -> tuple[Any, ...]:  # type: ignore[override]
         """Return the first input's shape with the sizes along ``axis`` added up."""
         self._check_shapes(input_shape)
         out = list(input_shape[0])
@@ -576,12 +576,12 @@ class Concatenate(_Merge):
             out[self.axis] += s[self.axis]
         return tuple(out)
 
-    def call(self, inputs: list[np.ndarray], mask: list[Any] | None = None) -> np.ndarray:
-        inputs = _as_list(self, inputs, "inputs")
+    def call(self, inputs: list[np.ndarray], mask: list[Any] | None = None) -> np.ndarray:  # type: ignore[override]
+        inputs = _as_list(self, inputs, "inputs")  # type: ignore[arg-type, assignment]
         self._check_shapes([x.shape for x in inputs])
         return np.concatenate(_as_float(inputs, self.dtype), axis=self.axis)
 
-    def compute_mask(self, inputs: list[np.ndarray], mask: list[np.ndarray | None] | None = None
+    def compute_mask(self, inputs: list[np.ndarray], mask: list[np.ndarray | None] | None = None  # type: ignore[override]
                     ) -> np.ndarray | None:
         """Return the concatenated masks reduced with ``any`` over the last axis (see Notes).
 
@@ -598,7 +598,7 @@ class Concatenate(_Merge):
         """
         if mask is None:
             return None
-        inputs = _as_list(self, inputs, "inputs")
+        inputs = _as_list(self, inputs, "inputs")  # type: ignore[arg-type, assignment]
         masks = _masks_for(self, inputs, mask)
         if all(m is None for m in masks):
             return None
@@ -753,7 +753,7 @@ class Dot(_Merge):
                 f"{a0}) != {s2[a1]} (at axis {a1}). Full input shapes: {s1}, {s2}")
         return a0, a1
 
-    def compute_output_shape(self, input_shape: list[tuple[Any, ...]]) -> tuple[Any, ...]:
+    def compute_output_shape(self, input_shape: list[tuple[Any, ...]]) -> tuple[Any, ...]:  # type: ignore[override]
         """Return ``x``'s shape without the summed axis, then ``y``'s without the batch
         and summed axes (``(batch, 1)`` if that is all)."""
         a0, a1 = self._check_shapes(input_shape)
@@ -766,8 +766,8 @@ class Dot(_Merge):
             out += [1]
         return tuple(out)
 
-    def call(self, inputs: list[np.ndarray], mask: list[None] | None = None) -> np.ndarray:
-        inputs = _as_list(self, inputs, "inputs")
+    def call(self, inputs: list[np.ndarray], mask: list[None] | None = None) -> np.ndarray:  # type: ignore[override]
+        inputs = _as_list(self, inputs, "inputs")  # type: ignore[arg-type, assignment]
         self._check_shapes([x.shape for x in inputs])
         x1, x2 = (np.asarray(x, self.dtype) for x in inputs)
         axes = self._axes_for((x1.ndim, x2.ndim))
@@ -776,7 +776,7 @@ class Dot(_Merge):
             x2 = _l2_normalize(x2, axes[1])
         return _batch_dot(self, x1, x2, axes)
 
-    def compute_mask(self, inputs: list[np.ndarray], mask: list[np.ndarray | None] | None = None
+    def compute_mask(self, inputs: list[np.ndarray], mask: list[np.ndarray | None] | None = None  # type: ignore[override]
                     ) -> None:
         """Return None: Dot drops the mask."""
         return None

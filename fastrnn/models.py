@@ -392,7 +392,7 @@ class Model(Layer):
     def _weight_groups(self) -> list:
         """Keras keeps a model's layers under ``layers/<class name in snake case>``,
         numbered on repeats (keras/src/saving/saving_lib.py, _save_container_state)."""
-        groups, used = [], {}
+        groups, used = [], {}  # type: ignore[var-annotated]
         for layer in self._weighted_layers():
             base = snake_case(getattr(layer, "_keras_class_name", type(layer).__name__))
             key = base if base not in used else f"{base}_{used[base]}"
@@ -483,9 +483,9 @@ class Model(Layer):
                 out.append(layer.batch_shape)
             elif nodes:
                 shapes = [t.shape for t in nodes[0].outputs]
-                out.append(shapes[0] if len(shapes) == 1 else shapes)
+                out.append(shapes[0] if len(shapes) == 1 else shapes)  # type: ignore[arg-type]
             else:
-                out.append(None)
+                out.append(None)  # type: ignore[arg-type]
         return out
 
     # ------------------------------------------------------------ config and files
@@ -534,13 +534,13 @@ class Model(Layer):
         for i, w in enumerate(self.get_weights()):
             arrays[f"weight{i:04d}"] = w
         with open(path, "wb") as f:
-            np.savez(f, **arrays)
+            np.savez(f, **arrays)  # type: ignore[arg-type]
 
     def __eq__(self, other: object) -> bool:
         return (type(self) is type(other) and self.get_config() == other.get_config()
                 and arrays_equal(self.get_weights(), other.get_weights()))
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
@@ -862,7 +862,7 @@ class Sequential(Model):
     def built(self) -> bool:
         return all(layer.built for layer in self.layers)
 
-    def build(self, input_shape: Sequence[int | None]) -> None:
+    def build(self, input_shape: Sequence[int | None]) -> None:  # type: ignore[override]
         """Create the weights of every unbuilt layer for ``input_shape`` (with batch axis).
 
         Parameters
@@ -986,7 +986,7 @@ class Sequential(Model):
             for j, w in enumerate(layer_weights):
                 arrays[_entry_name(i, j)] = w
         with open(path, "wb") as f:  # np.savez(path) would append ".npz"
-            np.savez(f, **arrays)
+            np.savez(f, **arrays)  # type: ignore[arg-type]
 
     @classmethod
     def load(cls, path: str | os.PathLike[str], custom_objects: Any = None) -> Sequential:
@@ -1064,7 +1064,7 @@ class Sequential(Model):
                         expected) or not all(type(n) is int for n in counts)):
                     raise ValueError(f"lists weight counts {counts!r} for "
                                      f"{len(expected)} layers")
-            entries = _weight_entries(names, model, expected, counts)
+            entries = _weight_entries(names, model, expected, counts)  # type: ignore[arg-type]
             for i, layer in enumerate(model._layers):
                 arrays = []
                 for j, shape in enumerate(expected[i] if entries[i] else []):
@@ -1074,7 +1074,7 @@ class Sequential(Model):
                 if arrays:
                     with _safe.member(f"the weights of layer {layer.name!r}"):
                         layer.set_weights(arrays)
-        return model
+        return model  # type: ignore[return-value]
 
     # ------------------------------------------------------------ misc
     def __eq__(self, other: object) -> bool:
@@ -1084,7 +1084,7 @@ class Sequential(Model):
                 and len(self._layers) == len(other._layers)
                 and all(a == b for a, b in zip(self._layers, other._layers)))
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __len__(self) -> int:
         """The number of layers, without the InputLayer."""
@@ -1132,7 +1132,7 @@ def _weight_entries(names: list[str], model: Sequential, expected: list[list[Any
                     counts: list[int]) -> list[bool]:
     """For each layer, whether the archive holds its weights; refuses (naming the
     entry) an entry of no layer's weight, and a missing one."""
-    by_layer = [set() for _ in expected]
+    by_layer = [set() for _ in expected]  # type: ignore[var-annotated]
     for name in names:
         if name == CONFIG_KEY + ".npy":
             continue
@@ -1174,11 +1174,11 @@ def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[:max(width - 1, 0)] + "…"
 
 
-def _bytes(n: int) -> str:
+def _bytes(n: int) -> str:  # type: ignore[return]
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.2f} {unit}"
-        n /= 1024
+        n /= 1024  # type: ignore[assignment]
 
 
 class _Progbar:

@@ -168,7 +168,7 @@ class BatchNormalization(Layer):
             size = 0
         return [(name, (size,)) for name in self._weight_names()]
 
-    def build(self, input_shape: Sequence[int | None]) -> None:
+    def build(self, input_shape: Sequence[int | None]) -> None:  # type: ignore[override]
         """Create the weights for the size of ``input_shape[axis]``.
 
         Parameters
@@ -184,7 +184,7 @@ class BatchNormalization(Layer):
         _validate.check_bytes(f"BatchNormalization.build({size})",
                               size * len(self._weight_names()) * np.dtype(self.dtype).itemsize,
                               f"{len(self._weight_names())} weights of ({size},)")
-        self._ndim = len(input_shape)
+        self._ndim = len(input_shape)  # type: ignore[assignment]
         rng = np.random.default_rng()
         inits = {"gamma": self.gamma_initializer, "beta": self.beta_initializer,
                  "moving_mean": self.moving_mean_initializer,

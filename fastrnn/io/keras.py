@@ -138,7 +138,7 @@ def _load_keras_zip(path: str | os.PathLike[str], h5py: ModuleType,
     # The members are read in this order, each checked before it is read: the JSON
     # members against a fixed cap, the weights against what the config implies.
     with _safe.member("the .keras file"):
-        zf = _safe.open_zip(path)
+        zf = _safe.open_zip(path)  # type: ignore[arg-type]
     with zf:
         names = set(zf.namelist())
         if "config.json" not in names:
@@ -155,7 +155,7 @@ def _load_keras_zip(path: str | os.PathLike[str], h5py: ModuleType,
             config = _safe.parse_json(_safe.read_member(zf, "config.json",
                                                         _safe.MAX_JSON_BYTES))
             model = _from_config(config, str(metadata.get("keras_version", "3")),
-                                 custom_objects)
+                                 custom_objects)  # type: ignore[arg-type]
             shapes = _shapes_by_layer(model)
         if "model.weights.h5" not in names:
             if "model.weights.json" in names:
@@ -213,7 +213,7 @@ def _load_legacy_h5(path: str | os.PathLike[str], h5py: ModuleType,
                 raise ValueError(f"is not JSON text (it holds {type(raw).__name__})")
             config = _safe.parse_json(raw)
             model = _from_config(config, version if isinstance(version, str) else "",
-                                 custom_objects)
+                                 custom_objects)  # type: ignore[arg-type]
             shapes = _shapes_by_layer(model)
         if not has_weights:
             raise ValueError("it has a model config but no 'model_weights' group")
@@ -362,7 +362,7 @@ def _load_legacy_weights(group: Any, model: Model, shapes: list[Any], file_size:
     import h5py
 
     with _safe.member("model_weights/layer_names"):
-        saved = _names(_safe.read_attr(group, "layer_names", raw_file))
+        saved = _names(_safe.read_attr(group, "layer_names", raw_file))  # type: ignore[arg-type]
     if saved is None:
         saved = list(group.keys())
     for layer, layer_shapes in shapes:
@@ -375,7 +375,7 @@ def _load_legacy_weights(group: Any, model: Model, shapes: list[Any], file_size:
         if not isinstance(g, h5py.Group):
             raise ValueError(f"{where} is not a group")
         with _safe.member(f"{where}/weight_names"):
-            wnames = _names(_safe.read_attr(g, "weight_names", raw_file)) or []
+            wnames = _names(_safe.read_attr(g, "weight_names", raw_file)) or []  # type: ignore[arg-type]
         if not wnames and not layer_shapes:
             continue
         if len(wnames) != len(layer_shapes):

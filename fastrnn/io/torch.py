@@ -64,7 +64,7 @@ def _torch_to_keras(mode: str, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndar
             return np.concatenate([blocks[i] for i in _GRU_ORDER], axis=0)
         weights = [reorder(w_ih).T, reorder(w_hh).T]
         if b_ih is not None:
-            weights.append(np.stack([reorder(b_ih), reorder(b_hh)]))
+            weights.append(np.stack([reorder(b_ih), reorder(b_hh)]))  # type: ignore[arg-type]
         return weights
     weights = [w_ih.T, w_hh.T]
     if b_ih is not None:
@@ -245,9 +245,9 @@ class TorchRNN:
         if self.mode == "LSTM":
             cell = LSTM(**args)
         elif self.mode == "GRU":
-            cell = GRU(reset_after=True, **args)
+            cell = GRU(reset_after=True, **args)  # type: ignore[assignment]
         else:
-            cell = SimpleRNN(activation="tanh" if self.mode == "RNN_TANH" else "relu", **args)
+            cell = SimpleRNN(activation="tanh" if self.mode == "RNN_TANH" else "relu", **args)  # type: ignore[assignment]
         if self.bidirectional:
             return Bidirectional(cell, merge_mode="concat", dtype=self.dtype,
                                  name=f"bidirectional_l{k}")
@@ -264,8 +264,8 @@ class TorchRNN:
                 shapes[keys["weight_ih"]] = (gates * hidden, in_dim)
                 shapes[keys["weight_hh"]] = (gates * hidden, hidden)
                 if self.bias:
-                    shapes[keys["bias_ih"]] = (gates * hidden,)
-                    shapes[keys["bias_hh"]] = (gates * hidden,)
+                    shapes[keys["bias_ih"]] = (gates * hidden,)  # type: ignore[assignment]
+                    shapes[keys["bias_hh"]] = (gates * hidden,)  # type: ignore[assignment]
         return shapes
 
     def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
@@ -347,7 +347,7 @@ class TorchRNN:
         """
         sd = {}
         for k, layer in enumerate(self.layers):
-            subs = [layer.forward_layer, layer.backward_layer] if self.bidirectional else [layer]
+            subs = [layer.forward_layer, layer.backward_layer] if self.bidirectional else [layer]  # type: ignore[attr-defined]
             for d, sub in enumerate(subs):
                 keys = _keys(k, d == 1)
                 tensors = _keras_to_torch(self.mode, sub.get_weights())
@@ -413,14 +413,14 @@ class TorchRNN:
                 h_n.append(states[d * per_dir])
                 if self.mode == "LSTM":
                     c_n.append(states[d * per_dir + 1])
-        h_n = np.stack(h_n).astype(self.dtype, copy=False)
+        h_n = np.stack(h_n).astype(self.dtype, copy=False)  # type: ignore[assignment]
         if unbatched:
-            output, h_n = x[0], h_n[:, 0]
+            output, h_n = x[0], h_n[:, 0]  # type: ignore[call-overload]
         else:
             output = x if self.batch_first else np.ascontiguousarray(x.transpose(1, 0, 2))
         if self.mode == "LSTM":
-            c_n = np.stack(c_n).astype(self.dtype, copy=False)
-            return output, (h_n, c_n[:, 0] if unbatched else c_n)
+            c_n = np.stack(c_n).astype(self.dtype, copy=False)  # type: ignore[assignment]
+            return output, (h_n, c_n[:, 0] if unbatched else c_n)  # type: ignore[call-overload]
         return output, h_n
 
     forward = __call__
@@ -659,7 +659,7 @@ def from_torch(module_or_state_dict: Any, mode: str | None = None, **kwargs: Any
         if given is not None and given != value:
             raise ValueError(f"{key}={given!r} does not match the state_dict, which has "
                              f"{key}={value!r}")
-    dtype = kwargs.get("dtype")
+    dtype = kwargs.get("dtype")  # type: ignore[assignment]
     if dtype is None:  # the weights' own: float64 stays float64
         first = sd["weight_ih_l0"]
         dtype = "float64" if "float64" in str(getattr(first, "dtype", "")) else "float32"
