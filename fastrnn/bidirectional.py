@@ -532,9 +532,9 @@ class Bidirectional(Layer):
         forward.run_with(backward)
         y = self.forward_layer._finish(forward)
         y_rev = self.backward_layer._finish(backward)
-        states = []  # type: ignore[var-annotated]
+        states: list[np.ndarray] = []
         if self.return_state:
-            states = y[1:] + y_rev[1:]
+            states = list(y[1:]) + list(y_rev[1:])
             y, y_rev = y[0], y_rev[0]
         y = y.astype(self.dtype, copy=False)  # type: ignore[union-attr]
         y_rev = y_rev.astype(self.dtype, copy=False)  # type: ignore[union-attr]
