@@ -438,8 +438,8 @@ class Bidirectional(Layer):
         if self.stateful:
             # As a stateful layer: one call at a time (see fastrnn.layers).
             with self.forward_layer._lock, self.backward_layer._lock:
-                return self._call(x, mask, initial_state)  # type: ignore[arg-type]
-        return self._call(x, mask, initial_state)  # type: ignore[arg-type]
+                return self._call(x, mask, initial_state)
+        return self._call(x, mask, initial_state)
 
     def call(self, sequences: ArrayLike, initial_state: Sequence[ArrayLike] | None = None,
              mask: ArrayLike | None = None, training: bool | None = None) -> _Output:
@@ -497,8 +497,7 @@ class Bidirectional(Layer):
         return [("forward_layer/" + p, n) for p, n in self.forward_layer._weight_groups()] + \
             [("backward_layer/" + p, n) for p, n in self.backward_layer._weight_groups()]
 
-    def _call(self, x: np.ndarray | list[list[list[float]]], mask: np.ndarray | None,
-              initial_state: np.ndarray | list[Any] | None) -> list[np.ndarray] | np.ndarray:
+    def _call(self, x: Any, mask: Any, initial_state: Any) -> list[np.ndarray] | np.ndarray:
         x = self._autocast(x, "x")
         if x.ndim == 3 and x.shape[1] == 0:
             raise ValueError(

@@ -60,7 +60,7 @@ class _Cell(_CellCore, Layer):  # type: ignore[misc]
         self._training_args = {k: ignored.get(k, v) for k, v in _CELL_TRAINING_ARGS.items()}
         for key in ("dropout", "recurrent_dropout"):   # Keras clips them to [0, 1]
             self._training_args[key] = min(1.0, max(0.0, float(self._training_args[key])))  # type: ignore[arg-type]
-        self._step_runner = None
+        self._step_runner: _CellRunner | None = None
 
     @property
     def state_size(self) -> Any:
@@ -92,7 +92,7 @@ class _Cell(_CellCore, Layer):  # type: ignore[misc]
         given = list(states) if nested else [states]
         runner = self._step_runner
         if runner is None:
-            runner = self._step_runner = _CellRunner(self, self.name, return_state=True)  # type: ignore[assignment]
+            runner = self._step_runner = _CellRunner(self, self.name, return_state=True)
         call = runner._prepare(x[:, None, :], None, given)
         call.run()
         output, *new_states = runner._finish(call)
@@ -389,8 +389,7 @@ def _check_cell(cell: Any, what: str) -> None:
             f"integers, one integer per RNN state). Received: cell={cell}")
 
 
-def call_cell(cell: Layer, inputs: np.ndarray, states: list[np.ndarray] | tuple[Any, ...]
-             ) -> tuple[Any, ...]:
+def call_cell(cell: Any, inputs: Any, states: Any) -> tuple[Any, ...]:
     """Keras's way of calling a cell: ``cell(...)`` if callable, else ``cell.call``."""
     fn = cell.__call__ if callable(cell) else cell.call
     return fn(inputs, states)
@@ -495,7 +494,7 @@ class StackedRNNCells(Layer):
         for cell, cell_states in zip(self.cells, states):
             is_list = isinstance(cell_states, (list, tuple))
             cell_states = list(cell_states) if is_list else [cell_states]
-            inputs, cell_states = call_cell(cell, inputs, cell_states)  # type: ignore[arg-type]
+            inputs, cell_states = call_cell(cell, inputs, cell_states)
             if not isinstance(cell_states, (list, tuple)):
                 cell_states = [cell_states]
             if len(cell_states) == 1 and not is_list:
@@ -536,7 +535,8 @@ class StackedRNNCells(Layer):
     def _weight_groups(self) -> list[tuple[Any, ...]]:
         # Keras saves the cells list as a container: cells/<class name in snake
         # case>, numbered on repeats (saving_lib._save_container_state).
-        groups, used = [], {}  # type: ignore[var-annotated]
+        groups: list[Any] = []
+        used: dict[str, int] = {}
         for cell in self._layer_cells():
             base = snake_case(type(cell).__name__)
             key = base if base not in used else f"{base}_{used[base]}"

@@ -404,7 +404,7 @@ class _CellCore:
         return 2 + int(self.use_bias)
 
     def _expected_weight_shapes(self, arrays: None) -> list[tuple[Any, ...]]:
-        return self._weight_shapes(self.input_dim if self.built else 0)  # type: ignore[arg-type]
+        return self._weight_shapes(self.input_dim if self.built else 0)
 
     # ------------------------------------------------------------ weights
     @property
@@ -417,13 +417,13 @@ class _CellCore:
         """The number of input features D the weights are for, or None before build."""
         return None if self._weights is None else self._weights[0].shape[0]
 
-    def _weight_shapes(self, input_dim: int) -> list[tuple[Any, ...]]:
+    def _weight_shapes(self, input_dim: int | None) -> list[tuple[str, tuple[int | None, ...]]]:
         """[(name, shape)] in Keras order for this cell and input_dim."""
         width = self._gates * self.units
         shapes = [("kernel", (input_dim, width)), ("recurrent_kernel", (self.units, width))]
         if self.use_bias:
             shapes.append(("bias", self._bias_shape()))  # type: ignore[arg-type]
-        return shapes
+        return shapes  # type: ignore[return-value]
 
     def _bias_shape(self) -> tuple[int, ...]:
         return (self._gates * self.units,)
@@ -596,7 +596,7 @@ class _CellCore:
         """
         cls = type(self).__name__
         weights = _validate.weight_list(weights, f"{cls}.set_weights")
-        expected = self._weight_shapes(self.input_dim if self.built else 0)  # type: ignore[arg-type]
+        expected = self._weight_shapes(self.input_dim if self.built else 0)
         if len(weights) != len(expected):
             raise ValueError(
                 f"{cls} expected {len(expected)} weights "

@@ -68,7 +68,7 @@ def _document(cls: _C) -> _C:
     return cls
 
 
-def _as_float(inputs: list[np.ndarray], dtype: str) -> list[np.ndarray]:
+def _as_float(inputs: Any, dtype: str) -> list[np.ndarray]:
     """With a floating input, every input as the layer's dtype (Keras casts
     floating inputs to it, and promotes integers with them); else as given."""
     if any(x.dtype.kind == "f" for x in inputs):
@@ -76,7 +76,7 @@ def _as_float(inputs: list[np.ndarray], dtype: str) -> list[np.ndarray]:
     return inputs
 
 
-def _as_list(layer: _Merge, value: list[np.ndarray | None], what: str) -> list[np.ndarray | None]:
+def _as_list(layer: _Merge, value: Any, what: str) -> list[Any]:
     if not isinstance(value, (list, tuple)):
         raise ValueError(
             f"A merge layer ({type(layer).__name__} {layer.name!r}) should be called on a "
@@ -84,7 +84,7 @@ def _as_list(layer: _Merge, value: list[np.ndarray | None], what: str) -> list[n
     return list(value)
 
 
-def _masks_for(layer: _Merge, inputs: list[np.ndarray], mask: list[Any] | None
+def _masks_for(layer: _Merge, inputs: Sequence[np.ndarray], mask: Any
               ) -> list[np.ndarray | None]:
     """The list of per-input masks (None where an input has none)."""
     if mask is None:
@@ -194,10 +194,10 @@ class _Merge(Layer):
 
     # ------------------------------------------------------------ calling
     def call(self, inputs: Sequence[NDArray[Any]], mask: _Masks = None) -> NDArray[Any]:
-        inputs = _as_list(self, inputs, "inputs")  # type: ignore[arg-type, assignment]
-        masks = _masks_for(self, inputs, mask)  # type: ignore[arg-type]
+        inputs = _as_list(self, inputs, "inputs")
+        masks = _masks_for(self, inputs, mask)
         self._check_shapes([x.shape for x in inputs])
-        inputs = _as_float(inputs, self.dtype)  # type: ignore[arg-type]
+        inputs = _as_float(inputs, self.dtype)
         ranks = {x.ndim for x in inputs}
         if len(ranks) > 1:
             # Keras expands the lower-rank inputs at axis 1; the expanded
@@ -247,7 +247,7 @@ class _Merge(Layer):
         """
         if mask is None:
             return None
-        masks = _masks_for(self, _as_list(self, inputs, "inputs"), mask)  # type: ignore[arg-type]
+        masks = _masks_for(self, _as_list(self, inputs, "inputs"), mask)
         if any(m is None for m in masks):
             return None
         out = masks[0]
@@ -577,7 +577,7 @@ class Concatenate(_Merge):
         return tuple(out)
 
     def call(self, inputs: list[np.ndarray], mask: list[Any] | None = None) -> np.ndarray:  # type: ignore[override]
-        inputs = _as_list(self, inputs, "inputs")  # type: ignore[arg-type, assignment]
+        inputs = _as_list(self, inputs, "inputs")
         self._check_shapes([x.shape for x in inputs])
         return np.concatenate(_as_float(inputs, self.dtype), axis=self.axis)
 
@@ -598,7 +598,7 @@ class Concatenate(_Merge):
         """
         if mask is None:
             return None
-        inputs = _as_list(self, inputs, "inputs")  # type: ignore[arg-type, assignment]
+        inputs = _as_list(self, inputs, "inputs")
         masks = _masks_for(self, inputs, mask)
         if all(m is None for m in masks):
             return None
@@ -767,7 +767,7 @@ class Dot(_Merge):
         return tuple(out)
 
     def call(self, inputs: list[np.ndarray], mask: list[None] | None = None) -> np.ndarray:  # type: ignore[override]
-        inputs = _as_list(self, inputs, "inputs")  # type: ignore[arg-type, assignment]
+        inputs = _as_list(self, inputs, "inputs")
         self._check_shapes([x.shape for x in inputs])
         x1, x2 = (np.asarray(x, self.dtype) for x in inputs)
         axes = self._axes_for((x1.ndim, x2.ndim))

@@ -392,7 +392,8 @@ class Model(Layer):
     def _weight_groups(self) -> list:
         """Keras keeps a model's layers under ``layers/<class name in snake case>``,
         numbered on repeats (keras/src/saving/saving_lib.py, _save_container_state)."""
-        groups, used = [], {}  # type: ignore[var-annotated]
+        groups: list[Any] = []
+        used: dict[str, int] = {}
         for layer in self._weighted_layers():
             base = snake_case(getattr(layer, "_keras_class_name", type(layer).__name__))
             key = base if base not in used else f"{base}_{used[base]}"
@@ -1128,11 +1129,11 @@ def _entry_name(i: int, j: int) -> str:
     return f"layer{i:03d}_weight{j:03d}"
 
 
-def _weight_entries(names: list[str], model: Sequential, expected: list[list[Any]],
+def _weight_entries(names: list[str], model: Sequential, expected: list[Any],
                     counts: list[int]) -> list[bool]:
     """For each layer, whether the archive holds its weights; refuses (naming the
     entry) an entry of no layer's weight, and a missing one."""
-    by_layer = [set() for _ in expected]  # type: ignore[var-annotated]
+    by_layer: list[set[Any]] = [set() for _ in expected]
     for name in names:
         if name == CONFIG_KEY + ".npy":
             continue

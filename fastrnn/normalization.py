@@ -146,7 +146,7 @@ class BatchNormalization(Layer):
                     f"{renorm_clipping}. Supported values: {keys}.")
         self.renorm_clipping = renorm_clipping
         self.renorm_momentum = renorm_momentum
-        self._ndim = None   # the input rank, fixed by build (Keras's InputSpec)
+        self._ndim: int | None = None   # the input rank, fixed by build (Keras's InputSpec)
 
     # ------------------------------------------------------------ weights
     def _weight_names(self) -> list[str]:
@@ -184,7 +184,7 @@ class BatchNormalization(Layer):
         _validate.check_bytes(f"BatchNormalization.build({size})",
                               size * len(self._weight_names()) * np.dtype(self.dtype).itemsize,
                               f"{len(self._weight_names())} weights of ({size},)")
-        self._ndim = len(input_shape)  # type: ignore[assignment]
+        self._ndim = len(input_shape)
         rng = np.random.default_rng()
         inits = {"gamma": self.gamma_initializer, "beta": self.beta_initializer,
                  "moving_mean": self.moving_mean_initializer,

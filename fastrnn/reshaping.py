@@ -37,22 +37,22 @@ def _document(cls: _C) -> _C:
     return cls
 
 
-def _standardize_tuple(value: tuple[int, ...] | int | list[int], name: str, cls: str
-                      ) -> tuple[int, ...]:
+def _standardize_tuple(value: Any, name: str, cls: str) -> tuple[int, ...]:
     """Keras's argument_validation.standardize_tuple(value, 2, name, allow_zero=True)."""
     message = (f"{cls}: the `{name}` argument must be a tuple of 2 integers. "
                f"Received {name}={value!r}")
+    pair: tuple[Any, ...]
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         pair = (int(value),) * 2
     else:
         try:
-            pair = tuple(value)  # type: ignore[arg-type, assignment]
+            pair = tuple(value)
         except TypeError:
             raise ValueError(message) from None
         if len(pair) != 2 or not all(isinstance(v, (int, np.integer)) and not isinstance(v, bool)
                                      for v in pair):
             raise ValueError(message)
-        pair = tuple(int(v) for v in pair)  # type: ignore[assignment]
+        pair = tuple(int(v) for v in pair)
     if any(v < 0 for v in pair):
         raise ValueError(f"{message}, including values that do not satisfy `value >= 0`")
     return pair
@@ -240,7 +240,7 @@ class Cropping1D(_ShapeLayer):
 
     def __init__(self, cropping: int | Sequence[int] = (1, 1), **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        self.cropping = _standardize_tuple(cropping, "cropping", "Cropping1D")  # type: ignore[arg-type]
+        self.cropping = _standardize_tuple(cropping, "cropping", "Cropping1D")
 
     def _check_length(self, length: int | None, shape: tuple[Any, ...]) -> None:
         if length is not None and sum(self.cropping) >= length:
@@ -311,7 +311,7 @@ class ZeroPadding1D(_ShapeLayer):
                 "The `data_format` argument must be one of {'channels_first', "
                 f"'channels_last'}}. Received: data_format={data_format!r}")
         self.data_format = data_format
-        self.padding = _standardize_tuple(padding, "padding", "ZeroPadding1D")  # type: ignore[arg-type]
+        self.padding = _standardize_tuple(padding, "padding", "ZeroPadding1D")
 
     def call(self, inputs: np.ndarray) -> np.ndarray:
         x = self._input(inputs)

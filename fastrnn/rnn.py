@@ -267,13 +267,13 @@ class RNN(Layer):
         return self._single._lock if self._single is not None else self._own_lock
 
     @property
-    def _states(self) -> list[np.ndarray]:
+    def _states(self) -> list[Any] | None:
         if self._single is not None:
-            return self._single._states  # type: ignore[return-value]
+            return self._single._states
         if self._runners is not None:
             states = [r._states for r in self._runners]
-            return None if any(s is None for s in states) else states  # type: ignore[return-value]
-        return self._py_states  # type: ignore[return-value]
+            return None if any(s is None for s in states) else states
+        return self._py_states
 
     def _prepare(self, x: np.ndarray, mask: np.ndarray | None,
                  initial_state: list[np.ndarray] | None) -> Call:
@@ -389,7 +389,7 @@ class RNN(Layer):
         """``layer(sequences, ...)``: Keras's call signature (see ``__call__``)."""
         return self.__call__(sequences, mask=mask, initial_state=initial_state)
 
-    def _run(self, x: np.ndarray, mask: np.ndarray | None, initial_state: list[Any] | None
+    def _run(self, x: np.ndarray, mask: Any, initial_state: Any
             ) -> np.ndarray | list[Any]:
         if self._single is not None:
             call = self._prepare(x, mask, initial_state)
@@ -399,7 +399,7 @@ class RNN(Layer):
             return self._run_stack(x, mask, initial_state)
         return self._run_python(x, mask, initial_state)
 
-    def _run_stack(self, x: np.ndarray, mask: np.ndarray | None, initial_state: list[Any] | None
+    def _run_stack(self, x: np.ndarray, mask: Any, initial_state: Any
                   ) -> list[np.ndarray | list[np.ndarray]] | np.ndarray:
         runners = self._runners
         per_cell = [None] * len(runners)  # type: ignore[arg-type]
@@ -436,7 +436,7 @@ class RNN(Layer):
         dtype = getattr(self.cell, "dtype", self.dtype)
         return [np.zeros((batch, d), dtype) for d in self.state_size]  # type: ignore[arg-type]
 
-    def _run_python(self, x: np.ndarray, mask: np.ndarray | None, initial_state: list[Any] | None
+    def _run_python(self, x: np.ndarray, mask: Any, initial_state: Any
                    ) -> np.ndarray | list[Any]:
         cls = type(self).__name__
         x = _validate.real_array(x, cls, "x")

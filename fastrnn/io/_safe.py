@@ -14,6 +14,7 @@ from __future__ import annotations
 import contextlib
 import json
 import math
+import os
 import struct
 import tokenize
 import zipfile
@@ -56,11 +57,11 @@ def _h5py() -> ModuleType:
     if _H5PY is None:   # (the readers that call this imported h5py already)
         from .keras import require_h5py
 
-        _H5PY = require_h5py()  # type: ignore[assignment]
-    return _H5PY  # type: ignore[return-value]
+        _H5PY = require_h5py()
+    return _H5PY
 
 
-_H5PY = None
+_H5PY: ModuleType | None = None
 
 
 def _mib(nbytes: int) -> str:
@@ -131,7 +132,7 @@ def check_shape(shape: tuple[int, ...], expected: tuple[int, ...], what: str = "
 
 
 # --------------------------------------------------------------------------- zip
-def open_zip(path: str) -> Any:
+def open_zip(path: str | os.PathLike[str]) -> Any:
     """``zipfile.ZipFile(path)``; a damaged or oversized directory is a ValueError."""
     try:
         # The end record's entry count, before zipfile reads the whole directory
@@ -429,7 +430,8 @@ class RawFile:
         self.size = f.id.get_filesize()
         self.o = "<I" if self.offset_size == 4 else "<Q"
         self.l = "<I" if self.length_size == 4 else "<Q"
-        self.heaps = {}  # type: ignore[var-annotated]  # address: {index: size} of the global heaps walked
+        # address: {index: size} of the global heaps walked
+        self.heaps: dict[int, dict[int, int]] = {}
 
     def read(self, addr: int, n: int) -> bytes:
         import os
@@ -444,7 +446,8 @@ class RawFile:
 
 def _header_messages(raw: RawFile, addr: int, version: int) -> Iterator[tuple[Any, ...]]:
     """(type, flags, data) of every message in the object header at ``addr``."""
-    blocks, seen = [(addr, None)], set()  # type: ignore[var-annotated]
+    blocks: list[tuple[Any, Any]] = [(addr, None)]
+    seen: set[Any] = set()
     while blocks:
         start, size = blocks.pop()
         if start in seen or len(seen) >= _MAX_HEADER_BLOCKS:

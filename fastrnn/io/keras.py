@@ -138,7 +138,7 @@ def _load_keras_zip(path: str | os.PathLike[str], h5py: ModuleType,
     # The members are read in this order, each checked before it is read: the JSON
     # members against a fixed cap, the weights against what the config implies.
     with _safe.member("the .keras file"):
-        zf = _safe.open_zip(path)  # type: ignore[arg-type]
+        zf = _safe.open_zip(path)
     with zf:
         names = set(zf.namelist())
         if "config.json" not in names:
@@ -155,7 +155,7 @@ def _load_keras_zip(path: str | os.PathLike[str], h5py: ModuleType,
             config = _safe.parse_json(_safe.read_member(zf, "config.json",
                                                         _safe.MAX_JSON_BYTES))
             model = _from_config(config, str(metadata.get("keras_version", "3")),
-                                 custom_objects)  # type: ignore[arg-type]
+                                 custom_objects)
             shapes = _shapes_by_layer(model)
         if "model.weights.h5" not in names:
             if "model.weights.json" in names:
@@ -213,7 +213,7 @@ def _load_legacy_h5(path: str | os.PathLike[str], h5py: ModuleType,
                 raise ValueError(f"is not JSON text (it holds {type(raw).__name__})")
             config = _safe.parse_json(raw)
             model = _from_config(config, version if isinstance(version, str) else "",
-                                 custom_objects)  # type: ignore[arg-type]
+                                 custom_objects)
             shapes = _shapes_by_layer(model)
         if not has_weights:
             raise ValueError("it has a model config but no 'model_weights' group")
@@ -223,12 +223,12 @@ def _load_legacy_h5(path: str | os.PathLike[str], h5py: ModuleType,
     return model
 
 
-def _from_config(config: dict[str, Any], keras_version: str, custom_objects: dict[str, Any] | None
-                ) -> Model:
+def _from_config(config: Mapping[str, Any], keras_version: str,
+                 custom_objects: Mapping[str, Any] | None) -> Model:
     """The model of a config; the errors of a malformed config are ValueErrors
     (the caller names the member)."""
     try:
-        model = keras_config.model_from_config(config, custom_objects)
+        model = keras_config.model_from_config(config, custom_objects)  # type: ignore[arg-type]
     except (KeyError, TypeError, IndexError, AttributeError) as e:
         raise ValueError(f"is not a valid Keras model config "
                          f"({type(e).__name__}: {e})") from None
@@ -343,10 +343,10 @@ def _load_keras3_weights(f: Any, model: Model, shapes: list[Any], file_size: int
             _set(layer, part, "model.weights.h5")
 
 
-def _names(value: list[str] | np.ndarray) -> list[Any]:
+def _names(value: Any) -> list[Any]:
     """A names attribute (layer_names, weight_names) as a list of str (None if absent)."""
     if value is None or isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
+        return value  # type: ignore[return-value]
     if isinstance(value, str):
         return [value]
     if getattr(value, "size", None) == 0:  # (Keras writes an empty float array for none)
@@ -362,7 +362,7 @@ def _load_legacy_weights(group: Any, model: Model, shapes: list[Any], file_size:
     import h5py
 
     with _safe.member("model_weights/layer_names"):
-        saved = _names(_safe.read_attr(group, "layer_names", raw_file))  # type: ignore[arg-type]
+        saved = _names(_safe.read_attr(group, "layer_names", raw_file))
     if saved is None:
         saved = list(group.keys())
     for layer, layer_shapes in shapes:
@@ -375,7 +375,7 @@ def _load_legacy_weights(group: Any, model: Model, shapes: list[Any], file_size:
         if not isinstance(g, h5py.Group):
             raise ValueError(f"{where} is not a group")
         with _safe.member(f"{where}/weight_names"):
-            wnames = _names(_safe.read_attr(g, "weight_names", raw_file)) or []  # type: ignore[arg-type]
+            wnames = _names(_safe.read_attr(g, "weight_names", raw_file)) or []
         if not wnames and not layer_shapes:
             continue
         if len(wnames) != len(layer_shapes):
