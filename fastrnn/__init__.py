@@ -2,9 +2,7 @@
 fast CPU inference, with typed Cython kernels and no deep-learning framework."""
 from . import activations, initializers
 from ._version import __version__
-from .layer import Layer
 from .bidirectional import Bidirectional
-from .layers import GRU, LSTM, SimpleRNN
 from .cells import GRUCell, LSTMCell, SimpleRNNCell, StackedRNNCells
 from .rnn import RNN
 from .parallel import get_num_threads, num_threads, set_num_threads
@@ -26,6 +24,14 @@ from .convolutional import (Conv1D, Conv1DTranspose, Conv2D, Conv2DTranspose, Co
 from .conv_lstm import ConvLSTM1D, ConvLSTM2D, ConvLSTM3D
 from .models import Model, Sequential
 from .io import TorchRNN, from_torch, load_model
+from .layer import Layer
+from .layers import GRU, LSTM, SimpleRNN
+from .merging import Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract
+from .models import Model, Sequential
+from .normalization import BatchNormalization
+from .parallel import get_num_threads, num_threads, set_num_threads
+from .reshaping import Cropping1D, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
+from .rnn import RNN
 
 __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", "LSTMCell",
            "GRUCell", "StackedRNNCells", "activations", "initializers",

@@ -6,6 +6,7 @@ return_state combination), prints each returned tensor with its shape, then
 times a larger LSTM.
 """
 import time
+from collections.abc import Callable, Sequence
 
 import numpy as np
 
@@ -16,11 +17,12 @@ TRAIN_X = np.array([[[0.1, 4.2, 1.5, 1.1, 2.8], [1.0, 3.1, 2.5, 0.7, 1.1],
                      [0.3, 2.1, 1.5, 2.1, 0.1], [2.2, 1.4, 0.5, 0.9, 1.1]]])
 
 
-def show(label, value):
+def show(label: str, value: np.ndarray) -> None:
     print(f"{label} {np.array2string(value, precision=8)} shape {value.shape}")
 
 
-def run_layer(title, make_layer, names):
+def run_layer(title: str, make_layer: Callable[[bool, bool], fastrnn.Layer], names: Sequence[str]
+              ) -> None:
     for return_sequences in (False, True):
         for return_state in (False, True):
             layer = make_layer(return_sequences, return_state)
@@ -30,7 +32,7 @@ def run_layer(title, make_layer, names):
                 show(name, value)
 
 
-def main():
+def main() -> None:
     np.set_printoptions(linewidth=120)
     print(f"fastrnn {fastrnn.__version__}; train_X shape {TRAIN_X.shape}")
     run_layer("SimpleRNN(units=3, seed=0)",
@@ -43,12 +45,13 @@ def main():
                     bias_initializer=Constant(0))
     run_layer("Bidirectional(LSTM(units=3, Constant(0.1) kernels, zero bias))",
               lambda rs, st: fastrnn.Bidirectional(
-                  fastrnn.LSTM(3, return_sequences=rs, return_state=st, **constant)),
+                  fastrnn.LSTM(3, return_sequences=rs, return_state=st, **constant)),  # type: ignore[arg-type]
               ["hidden states", "forward h", "forward c", "backward h", "backward c"])
     speed_line()
 
 
-def speed_line(batch=32, steps=100, features=64, units=128, repeats=20):
+def speed_line(batch: int = 32, steps: int = 100, features: int = 64, units: int = 128,
+               repeats: int = 20) -> None:
     """One line: the median time of a larger float32 LSTM."""
     layer = fastrnn.LSTM(units, return_sequences=True, seed=0)
     x = np.random.default_rng(0).normal(size=(batch, steps, features)).astype(np.float32)

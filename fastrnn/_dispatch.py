@@ -10,9 +10,13 @@ A build is never imported on a CPU that lacks one of its features: the
 compiler may use those instructions anywhere, module initialisation
 included, so importing it would kill the process with SIGILL.
 """
+from __future__ import annotations
+
 import importlib
 import importlib.util
 import os
+from types import ModuleType
+from typing import Any
 
 BUILDS = {
     # build -> numpy CPU features it needs (setup.py's flags for that build)
@@ -24,25 +28,25 @@ BUILDS = {
 MODULES = {"avx512": "_kernels_avx512", "avx2": "_kernels_avx2", "baseline": "_kernels"}
 
 
-def _cpu_features():
+def _cpu_features() -> dict[str, Any]:
     try:
         from numpy._core._multiarray_umath import __cpu_features__
     except ImportError:  # numpy < 2
-        from numpy.core._multiarray_umath import __cpu_features__
+        from numpy.core._multiarray_umath import __cpu_features__  # type: ignore[no-redef]
     return __cpu_features__
 
 
-def missing_features(build):
+def missing_features(build: str) -> list[Any]:
     """The CPU features ``build`` needs that this CPU lacks (empty if it runs here)."""
     features = _cpu_features()
     return [f for f in BUILDS[build] if not features.get(f, False)]
 
 
-def _compiled(build):
+def _compiled(build: str) -> bool:
     return importlib.util.find_spec(f"fastrnn.{MODULES[build]}") is not None
 
 
-def load(build):
+def load(build: str) -> ModuleType:
     """The kernel module of ``build``.
 
     Raises ImportError, without importing anything, when this CPU lacks a
@@ -59,12 +63,12 @@ def load(build):
     return importlib.import_module(f"fastrnn.{MODULES[build]}")
 
 
-def available():
+def available() -> list[str]:
     """The builds this CPU runs and this installation has, best first."""
     return [b for b in BUILDS if not missing_features(b) and _compiled(b)]
 
 
-def _choose():
+def _choose() -> str:
     forced = os.environ.get("FASTRNN_KERNELS")
     if forced:
         if forced not in available():

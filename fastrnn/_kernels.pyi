@@ -2,10 +2,10 @@
 fastrnn._kernels, fastrnn._kernels_avx2 and fastrnn._kernels_avx512)."""
 import enum
 from collections.abc import Sequence
+from typing import TypeAlias
 
 import numpy as np
 import numpy.typing as npt
-from typing import TypeAlias
 
 _F: TypeAlias = npt.NDArray[np.floating]
 

@@ -6,6 +6,8 @@ Calls share a ``WeightsLock``; ``set_weights`` holds it alone, so a call sees
 all the old weights or all the new ones, never a mix. (A single recurrent
 layer needs none: its weights are one kernel object, swapped in one step.)
 """
+from __future__ import annotations
+
 import threading
 
 
@@ -26,7 +28,7 @@ class WeightsLock:
 
     __slots__ = ("reading", "writing")
 
-    def __init__(self):
+    def __init__(self) -> None:
         gate = threading.Lock()       # held by a writer from start to end
         count = threading.Lock()      # guards the number of readers
         idle = threading.Lock()       # held while any reader reads
@@ -35,13 +37,13 @@ class WeightsLock:
         class Reading:
             __slots__ = ()
 
-            def __enter__(self):
+            def __enter__(self) -> None:
                 with gate, count:
                     readers[0] += 1
                     if readers[0] == 1:
                         idle.acquire()
 
-            def __exit__(self, *exc):
+            def __exit__(self, *exc: object) -> None:
                 with count:
                     readers[0] -= 1
                     if readers[0] == 0:
@@ -50,15 +52,15 @@ class WeightsLock:
         class Writing:
             __slots__ = ()
 
-            def __enter__(self):
+            def __enter__(self) -> None:
                 gate.acquire()
                 idle.acquire()
 
-            def __exit__(self, *exc):
+            def __exit__(self, *exc: object) -> None:
                 idle.release()
                 gate.release()
 
         self.reading, self.writing = Reading(), Writing()
 
-    def __reduce__(self):
+    def __reduce__(self) -> tuple[type[WeightsLock], tuple[()]]:
         return (WeightsLock, ())

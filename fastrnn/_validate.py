@@ -23,8 +23,11 @@ refused the same way wherever it is given:
 Torch tensors are converted without importing torch; h5py datasets and .npz
 members are checked (dtype and size) before their data is read.
 """
+from __future__ import annotations
+
 import math
 import sys
+from typing import Any
 
 import numpy as np
 
@@ -34,7 +37,7 @@ WEIGHT_KINDS = "iuf"
 INPUT_KINDS = "biuf"
 
 
-def check_bytes(what, nbytes, detail):
+def check_bytes(what: str, nbytes: int, detail: str | tuple[Any, ...]) -> None:
     """Raise ``TooLargeError`` if ``what`` would need more than MAX_BYTES.
 
     ``what`` names the thing (``"Dense.build(5)"``), ``nbytes`` is what it
@@ -53,7 +56,7 @@ def check_bytes(what, nbytes, detail):
             "memory); refused before allocating")
 
 
-def policy_name(dtype):
+def policy_name(dtype: Any) -> Any:
     """The dtype a Keras ``DTypePolicy`` config dict names (its ``config.name``);
     any other value as it is. Keras writes layer dtypes as such dicts."""
     if isinstance(dtype, dict):
@@ -61,7 +64,7 @@ def policy_name(dtype):
     return dtype
 
 
-def float_dtype(dtype, what="dtype"):
+def float_dtype(dtype: Any, what: str = "dtype") -> np.dtype:
     """The numpy dtype float32 or float64 that ``dtype`` names (None: float32).
 
     ``dtype`` may be a name, a numpy type or dtype, a Keras DTypePolicy
@@ -83,7 +86,7 @@ def float_dtype(dtype, what="dtype"):
     return dt
 
 
-def weight_list(weights, where):
+def weight_list(weights: Any, where: str) -> list[Any]:
     """``weights`` as a list, refusing what is not a sequence of arrays."""
     if weights is None or isinstance(weights, (str, bytes, dict, np.ndarray)):
         raise ValueError(
@@ -96,7 +99,8 @@ def weight_list(weights, where):
             f"{where} expected a list of arrays, got {type(weights).__name__}") from None
 
 
-def weight_array(value, who, what, dtype=None):
+def weight_array(value: Any, who: str, what: str,
+                 dtype: str | None = None) -> np.ndarray:
     """One weight as a numpy array, by the weight rule (``WEIGHT_KINDS``).
 
     Parameters
@@ -131,7 +135,7 @@ def weight_array(value, who, what, dtype=None):
     return arr if dtype is None else np.array(arr, dtype=dtype, order="C")
 
 
-def real_array(value, who, what, kinds=INPUT_KINDS):
+def real_array(value: Any, who: str, what: str, kinds: str = INPUT_KINDS) -> np.ndarray:
     """``value`` as a numpy array (not copied if it is one) of one of
     ``kinds``: by default the rule of x and initial states (bool included)."""
     value = _from_torch(value, who, what)
@@ -140,7 +144,7 @@ def real_array(value, who, what, kinds=INPUT_KINDS):
     return arr
 
 
-def kernel_array(arr, dtype, who, what):
+def kernel_array(arr: np.ndarray, dtype: np.dtype, who: str, what: str) -> np.ndarray:
     """The array ``arr`` as the kernels read it: aligned, C-contiguous, native
     byte order, of ``dtype``; copied only when needed, after the size check."""
     check_bytes(f"{who} {what}", arr.size * dtype.itemsize, arr.shape)
@@ -150,7 +154,7 @@ def kernel_array(arr, dtype, who, what):
     return out if out.flags.aligned else out.copy()
 
 
-def _from_torch(value, who, what):
+def _from_torch(value: Any, who: str, what: str) -> Any:
     """A torch tensor as a numpy array (torch is not imported); anything else as is."""
     if not (hasattr(value, "detach") and hasattr(value, "numpy")):
         return value
@@ -163,20 +167,20 @@ def _from_torch(value, who, what):
         raise ValueError(f"{who} could not convert {what} to an array: {e}") from None
 
 
-def _asarray(value, who, what):
+def _asarray(value: Any, who: str, what: str) -> np.ndarray:
     try:
         return np.asarray(value)
     except (TypeError, ValueError, OverflowError) as e:
         raise ValueError(f"{who} could not convert {what} to an array: {e}") from None
 
 
-def _check_kind(value, dt, who, what, kinds):
+def _check_kind(value: Any, dt: np.dtype, who: str, what: str, kinds: str) -> None:
     if dt.kind not in kinds:
         numbers = "real numbers" if "b" in kinds else "real numbers (integers or floats)"
         raise ValueError(f"{who} expected {what} of {numbers}, got {_describe(value, dt)}")
 
 
-def _describe(value, dt):
+def _describe(value: Any, dt: np.dtype) -> str:
     """What ``value`` is, for an error message: its dtype, or its type when
     numpy could only wrap it as an object."""
     if dt.kind == "O" and np.ndim(value) == 0:

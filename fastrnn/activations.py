@@ -26,7 +26,13 @@ Examples
 >>> activations.NAMES[:4]
 ('celu', 'elu', 'exponential', 'gelu')
 """
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from ._kernels import Activation
 
@@ -41,98 +47,98 @@ __all__ = ["get", "serialize", "NAMES", "numpy_function"]
 # does that to the intermediates where it shows in a normal result.
 
 
-def _ftz(v):
+def _ftz(v: np.ndarray) -> np.ndarray:
     # v >= 0 (exp, erfc, sigmoid), as in the kernels
     return np.where(v < np.finfo(v.dtype).tiny, 0, v)
 
 
-def _exp(x):
+def _exp(x: np.ndarray) -> np.ndarray:
     return _ftz(np.exp(x))
 
 
-def _sigmoid(x):
+def _sigmoid(x: np.ndarray) -> np.ndarray:
     return _ftz(1 / (1 + np.exp(-x)))
 
 
-def _softplus(x):
+def _softplus(x: np.ndarray) -> np.ndarray:
     # tf.math.softplus (softplus_op.h): thresholds at log(epsilon) + 2.
     threshold = np.log(np.finfo(x.dtype).eps) + 2
     return np.where(x > -threshold, x, np.where(x < threshold, _exp(x), np.log1p(_exp(x))))
 
 
-def _relu6(x):
+def _relu6(x: np.ndarray) -> np.ndarray:
     return np.where(x < 0, 0, np.where(x > 6, 6, x))
 
 
-def _hard_sigmoid(x):
+def _hard_sigmoid(x: np.ndarray) -> np.ndarray:
     # Keras 3: relu6(x + 3) / 6. (Keras 2 used clip(0.2 * x + 0.5, 0, 1).)
     return _relu6(x + 3) / 6
 
 
-def _float32_constant(c, x):
+def _float32_constant(c: float, x: np.ndarray) -> Any:
     """c as TensorFlow has it when a Python float reaches x's dtype by way of a
     float32 tensor or attribute (leaky_relu's slope, gelu's sqrt(1/2))."""
     return x.dtype.type(np.float32(c))
 
 
-def _leaky_relu(x):
+def _leaky_relu(x: np.ndarray) -> np.ndarray:
     return np.where(x > 0, x, x * _float32_constant(0.2, x))
 
 
-def _elu(x):
+def _elu(x: np.ndarray) -> np.ndarray:
     return np.where(x < 0, _exp(x) - 1, x)           # exp(x) - 1, not expm1
 
 
-def _selu(x):
+def _selu(x: np.ndarray) -> np.ndarray:
     return np.where(x < 0, x.dtype.type(1.7580993408473768599402175208123) * (_exp(x) - 1),
                     x.dtype.type(1.0507009873554804934193349852946) * x)
 
 
-def _celu(x):
+def _celu(x: np.ndarray) -> np.ndarray:
     return np.where(x < 0, 0, x) + np.expm1(np.where(x > 0, 0, x))
 
 
-def _gelu(x):
+def _gelu(x: np.ndarray) -> np.ndarray:
     from scipy.special import erfc  # scipy is a dependency (the kernels use its BLAS)
 
     return (0.5 * x) * _ftz(erfc(-x * _float32_constant(0.7071067811865476, x)))
 
 
-def _softmax(x):
+def _softmax(x: np.ndarray) -> np.ndarray:
     # tf.nn.softmax: exp(x - max) / sum; NaN or +inf anywhere: a NaN row.
     e = _exp(x - x.max(axis=-1, keepdims=True))
     return e / e.sum(axis=-1, keepdims=True)
 
 
-def _log_softmax(x):
+def _log_softmax(x: np.ndarray) -> np.ndarray:
     shifted = x - x.max(axis=-1, keepdims=True)
     return shifted - np.log(_exp(shifted).sum(axis=-1, keepdims=True))
 
 
-def _tf_sort_descending(row):
+def _tf_sort_descending(row: np.ndarray) -> np.ndarray:
     """``row`` in the order tf.sort(direction="DESCENDING") gives it, NaN and all:
     libstdc++'s std::sort with comp(a, b) = b < a, step for step, as the
     kernels' _tf_sort (see there). Only rows holding NaN need it."""
     a = [v for v in row]
     n = len(a)
 
-    def before(p, q):
+    def before(p: Any, q: Any) -> bool:
         return q < p
 
-    def insert_left(last):
+    def insert_left(last: int) -> None:
         value, prev = a[last], last - 1
         while prev >= 0 and before(value, a[prev]):
             a[last], last, prev = a[prev], prev, prev - 1
         a[last] = value
 
-    def insertion_sort(end):
+    def insertion_sort(end: int) -> None:
         for i in range(1, end):
             if before(a[i], a[0]):
                 a[:i + 1] = [a[i]] + a[:i]
             else:
                 insert_left(i)
 
-    def adjust_heap(first, hole, length, value):
+    def adjust_heap(first: int, hole: int, length: int, value: Any) -> None:
         top = child = hole
         while child < (length - 1) // 2:
             child = 2 * (child + 1)
@@ -148,7 +154,7 @@ def _tf_sort_descending(row):
             parent = (hole - 1) // 2
         a[first + hole] = value
 
-    def heap_sort(first, length):
+    def heap_sort(first: int, length: int) -> None:
         for parent in range((length - 2) // 2, -1, -1):
             adjust_heap(first, parent, length, a[first + parent])
         while length > 1:
@@ -156,7 +162,7 @@ def _tf_sort_descending(row):
             value, a[first + length] = a[first + length], a[first]
             adjust_heap(first, 0, length, value)
 
-    def introsort(first, last, depth):
+    def introsort(first: int, last: int, depth: int) -> None:
         while last - first > 16:
             if depth == 0:
                 heap_sort(first, last - first)
@@ -192,7 +198,7 @@ def _tf_sort_descending(row):
     return np.array(a, dtype=np.asarray(row).dtype)
 
 
-def _sparsemax(x):
+def _sparsemax(x: np.ndarray) -> np.ndarray:
     # Keras's TensorFlow sparsemax (keras/src/backend/tensorflow/nn.py), as the
     # kernels' _sparsemax: tau sums the prefix sums over the support; an
     # empty support makes tau -inf and the row inf.
@@ -255,10 +261,10 @@ _TABLE = {
 # Keras registers these aliases; get_config reports the canonical name.
 _ALIASES = {"swish": "silu", "hard_swish": "hard_silu"}
 
-NAMES = tuple(sorted(set(_TABLE) | set(_ALIASES)))
+NAMES: tuple[str, ...] = tuple(sorted(set(_TABLE) | set(_ALIASES)))
 
 
-def serialize(identifier):
+def serialize(identifier: str | None) -> str:
     """The canonical Keras name for an activation identifier (None -> "linear").
 
     Raises ValueError, listing the accepted names, for anything else.
@@ -302,7 +308,7 @@ def serialize(identifier):
     )
 
 
-def get(identifier):
+def get(identifier: str | None) -> int:
     """Kernel code for an activation identifier (a Keras name or None).
 
     Parameters
@@ -334,7 +340,7 @@ def get(identifier):
     return int(_TABLE[serialize(identifier)][0])
 
 
-def numpy_function(identifier):
+def numpy_function(identifier: str | None) -> Callable[[NDArray[Any]], NDArray[Any]]:
     """The NumPy formula of an activation, applied over the last axis.
 
     Elementwise for every activation but ``softmax``, ``log_softmax`` and
@@ -374,10 +380,10 @@ def numpy_function(identifier):
     return _quiet(_TABLE[serialize(identifier)][1])
 
 
-def _quiet(formula):
+def _quiet(formula: Any) -> Callable[..., Any]:
     """``formula`` on a float array, without NumPy's overflow and invalid-value
     warnings (Keras gives inf and NaN silently too)."""
-    def apply(x):
+    def apply(x: ArrayLike) -> np.ndarray:
         x = np.asarray(x)
         if x.dtype.kind != "f":
             x = x.astype(np.float64)

@@ -17,9 +17,14 @@ The Keras rules followed here (keras/src/layers/rnn/bidirectional.py):
   unless given) before the layers see them, and so is the merged output;
   the states keep their layers' dtype.
 """
+from __future__ import annotations
+
 import threading
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _validate, graph
 from .graph import KerasTensor
@@ -27,19 +32,24 @@ from .layer import Layer, check_name
 from .layers import _RNN
 from .rnn import RNN
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .layers import _DType, _Output
+
 __all__ = ["Bidirectional"]
 
 _MERGE_MODES = ("concat", "sum", "mul", "ave", None)
 _LAYER_ARGS = {"trainable", "autocast", "activity_regularizer", "input_shape", "input_dim"}
 
 
-def _recurrent(layer):
+def _recurrent(layer: Any) -> bool:
     """A layer Bidirectional runs: SimpleRNN, LSTM, GRU, or an RNN over one
     built-in cell (which runs the same kernel, see fastrnn.rnn)."""
     return isinstance(layer, _RNN) or (isinstance(layer, RNN) and layer._single is not None)
 
 
-def _renamed(name, prefix):
+def _renamed(name: str, prefix: str) -> str:
     return prefix + (name[len(prefix):] if name.startswith(prefix) else name)
 
 
@@ -168,8 +178,9 @@ class Bidirectional(Layer):
     [(3, 6), (2, 6), (2, 6), (3, 6), (2, 6), (2, 6)]
     """
 
-    def __init__(self, layer, merge_mode="concat", weights=None, backward_layer=None,
-                 dtype=None, name=None, **kwargs):
+    def __init__(self, layer: _RNN, merge_mode: str | None = "concat",
+                 weights: Sequence[ArrayLike] | None = None, backward_layer: _RNN | None = None,
+                 dtype: _DType = None, name: str | None = None, **kwargs: Any) -> None:
         unknown = set(kwargs) - _LAYER_ARGS
         if unknown:
             raise ValueError(
@@ -228,7 +239,7 @@ class Bidirectional(Layer):
         if weights is not None and not (isinstance(weights, (list, tuple)) and not weights):
             self.set_weights(weights)
 
-    def _verify_layers(self):
+    def _verify_layers(self) -> None:
         fw, bw = self.forward_layer, self.backward_layer
         if fw.go_backwards == bw.go_backwards:
             raise ValueError(
@@ -246,16 +257,16 @@ class Bidirectional(Layer):
 
     # ------------------------------------------------------------ weights
     @property
-    def built(self):
+    def built(self) -> bool:
         """Whether both layers have weights."""
         return self.forward_layer.built and self.backward_layer.built
 
     @property
-    def input_dim(self):
+    def input_dim(self) -> int | None:
         """The number of input features the weights are for, or None before build."""
         return self.forward_layer.input_dim
 
-    def build(self, input_shape):
+    def build(self, input_shape: int | Sequence[int | None]) -> None:  # type: ignore[override]
         """Create the weights of both layers that have none yet, with their initializers.
 
         Parameters
@@ -277,7 +288,7 @@ class Bidirectional(Layer):
         if not self.backward_layer.built:
             self.backward_layer.build(input_shape)
 
-    def get_weights(self):
+    def get_weights(self) -> list[NDArray[Any]]:
         """Return the forward layer's weights followed by the backward layer's.
 
         Returns
@@ -298,11 +309,11 @@ class Bidirectional(Layer):
         return self.forward_layer.get_weights() + self.backward_layer.get_weights()
 
     @property
-    def weights(self):
+    def weights(self) -> list[NDArray[Any]]:
         """Copies of the weights, as ``get_weights()`` returns them."""
         return self.get_weights()
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Set the weights: the forward layer's list followed by the backward layer's.
 
         Parameters
@@ -341,7 +352,7 @@ class Bidirectional(Layer):
 
     # ------------------------------------------------------------ state
     @property
-    def states(self):
+    def states(self) -> list[NDArray[Any]] | None:
         """A stateful wrapper's current states, forward then backward, or None."""
         # Under both layers' locks, as a call or reset_states holds them.
         with self.forward_layer._lock, self.backward_layer._lock:
@@ -350,7 +361,7 @@ class Bidirectional(Layer):
                 return None
             return [s.copy() for s in fw + bw]
 
-    def reset_states(self):
+    def reset_states(self) -> None:
         """Zero the states of both layers of a stateful wrapper.
 
         ``reset_state`` is the same method.
@@ -381,7 +392,9 @@ class Bidirectional(Layer):
     reset_state = reset_states
 
     # ------------------------------------------------------------ calling
-    def __call__(self, x, mask=None, initial_state=None, training=None):
+    def __call__(self, x: ArrayLike, mask: ArrayLike | None = None,
+                 initial_state: Sequence[ArrayLike] | None = None, training: bool | None = None
+                ) -> _Output:
         """Run both layers over ``x`` and merge their outputs.
 
         Parameters
@@ -428,11 +441,13 @@ class Bidirectional(Layer):
                 return self._call(x, mask, initial_state)
         return self._call(x, mask, initial_state)
 
-    def call(self, sequences, initial_state=None, mask=None, training=None):
+    def call(self, sequences: ArrayLike, initial_state: Sequence[ArrayLike] | None = None,
+             mask: ArrayLike | None = None, training: bool | None = None) -> _Output:
         """``layer(sequences, ...)``: Keras's call signature (see ``__call__``)."""
         return self.__call__(sequences, mask=mask, initial_state=initial_state)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]
+                            ) -> tuple[Any, ...] | list[tuple[Any, ...]]:
         """The output shape(s): the merged output's (two with ``merge_mode=None``),
         then with ``return_state`` the forward states' and the backward states'."""
         fw, bw = self.forward_layer, self.backward_layer
@@ -447,13 +462,16 @@ class Bidirectional(Layer):
                              else max(fw.units, bw.units),)
         return [out] + states if self.return_state else out
 
-    def compute_output_spec(self, sequences, mask=None, initial_state=None, training=None):
+    def compute_output_spec(self, sequences: KerasTensor, mask: KerasTensor | None = None,
+                            initial_state: Any = None, training: Any = None
+                           ) -> KerasTensor | list[KerasTensor]:
         shapes = self.compute_output_shape(sequences.shape)
         if isinstance(shapes, list):
             return [KerasTensor(s, self.dtype) for s in shapes]
         return KerasTensor(shapes, self.dtype)
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: np.ndarray, mask: np.ndarray | None = None
+                    ) -> list[None] | np.ndarray | None:
         """The outputs' masks (keras/src/layers/rnn/bidirectional.py): the input
         mask for each returned sequence, None for the last outputs and states."""
         if isinstance(mask, (list, tuple)):
@@ -463,23 +481,23 @@ class Bidirectional(Layer):
         if self.return_state:
             masks += [None] * (len(self.forward_layer._state_names)
                                + len(self.backward_layer._state_names))
-        return masks if len(masks) > 1 else masks[0]
+        return masks if len(masks) > 1 else masks[0]  # type: ignore[return-value]
 
     supports_masking = True
     has_weights = True
 
-    def _expected_weight_shapes(self, arrays):
+    def _expected_weight_shapes(self, arrays: Any) -> list[tuple[str, tuple[int | None, ...]]]:
         return self.forward_layer._expected_weight_shapes(None) + \
             self.backward_layer._expected_weight_shapes(None)
 
-    def _weight_count(self):
+    def _weight_count(self) -> int:
         return self.forward_layer._weight_count() + self.backward_layer._weight_count()
 
-    def _weight_groups(self):
+    def _weight_groups(self) -> list[tuple[Any, ...]]:
         return [("forward_layer/" + p, n) for p, n in self.forward_layer._weight_groups()] + \
             [("backward_layer/" + p, n) for p, n in self.backward_layer._weight_groups()]
 
-    def _call(self, x, mask, initial_state):
+    def _call(self, x: Any, mask: Any, initial_state: Any) -> list[np.ndarray] | np.ndarray:
         x = self._autocast(x, "x")
         if x.ndim == 3 and x.shape[1] == 0:
             raise ValueError(
@@ -513,20 +531,20 @@ class Bidirectional(Layer):
         forward.run_with(backward)
         y = self.forward_layer._finish(forward)
         y_rev = self.backward_layer._finish(backward)
-        states = []
+        states: list[np.ndarray] = []
         if self.return_state:
-            states = y[1:] + y_rev[1:]
+            states = list(y[1:]) + list(y_rev[1:])
             y, y_rev = y[0], y_rev[0]
-        y = y.astype(self.dtype, copy=False)
-        y_rev = y_rev.astype(self.dtype, copy=False)
+        y = y.astype(self.dtype, copy=False)  # type: ignore[union-attr]
+        y_rev = y_rev.astype(self.dtype, copy=False)  # type: ignore[union-attr]
         if self.return_sequences:
             y_rev = y_rev[:, ::-1]
         output = self._merge(y, y_rev)
         if self.return_state:
-            return output + states if self.merge_mode is None else [output, *states]
+            return output + states if self.merge_mode is None else [output, *states]  # type: ignore[list-item]
         return output
 
-    def _autocast(self, value, what):
+    def _autocast(self, value: np.ndarray | list[Any], what: str) -> np.ndarray:
         # Keras's Layer.__call__ casts floating inputs to the wrapper's own
         # dtype before the wrapped layers see them (and cast them again).
         try:
@@ -537,7 +555,7 @@ class Bidirectional(Layer):
             return value.astype(self.dtype, copy=False)
         return value
 
-    def _merge(self, y, y_rev):
+    def _merge(self, y: np.ndarray, y_rev: np.ndarray) -> list[np.ndarray] | np.ndarray:
         mode = self.merge_mode
         if mode == "concat":
             return np.concatenate([y, y_rev], axis=-1)
@@ -550,7 +568,7 @@ class Bidirectional(Layer):
         return [y, np.ascontiguousarray(y_rev)]
 
     # ------------------------------------------------------------ config
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the configuration, with Keras's keys.
 
         Returns
@@ -580,7 +598,7 @@ class Bidirectional(Layer):
         }
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Mapping[str, Any]) -> Self:
         """Create an unbuilt wrapper from a ``get_config()`` dict (also Keras's).
 
         Parameters
@@ -604,7 +622,7 @@ class Bidirectional(Layer):
 
         config = dict(config)
 
-        def make(entry):
+        def make(entry: Any) -> Layer:
             if not isinstance(entry, dict):   # already a layer (fastrnn.io rebuilt it)
                 return entry
             if entry["class_name"] == "RNN":
@@ -616,16 +634,16 @@ class Bidirectional(Layer):
             config["backward_layer"] = make(config["backward_layer"])
         return cls(**config)
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
         del state["_weights_lock"]
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._weights_lock = threading.Lock()
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return (type(self) is type(other) and self.merge_mode == other.merge_mode
                 and self.dtype == other.dtype and self.name == other.name
                 and self.forward_layer == other.forward_layer
@@ -633,5 +651,5 @@ class Bidirectional(Layer):
 
     __hash__ = None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<fastrnn.Bidirectional name={self.name!r} layer={self.forward_layer!r}>"

@@ -11,12 +11,23 @@ The constructors take Keras 3's arguments with Keras 3's defaults
 (keras/src/layers/rnn/simple_rnn.py, lstm.py, gru.py: the Cell classes) and
 ``get_config`` writes Keras's keys.
 """
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _validate, graph
 from .layer import BASE_ARGS, Layer, snake_case
-from .layers import (_DOC_PARTS, _CellCore, _CellRunner, _GRUCore, _LSTMCore,
-                     _SimpleRNNCore, _doc)
+from .layers import _DOC_PARTS, _CellCore, _CellRunner, _doc, _GRUCore, _LSTMCore, _SimpleRNNCore
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from .initializers import _InitializerLike
+    from .layers import _DType
 
 __all__ = ["SimpleRNNCell", "LSTMCell", "GRUCell", "StackedRNNCells"]
 
@@ -28,14 +39,15 @@ _CELL_TRAINING_ARGS = {
 }
 
 
-class _Cell(_CellCore, Layer):
+class _Cell(_CellCore, Layer):  # type: ignore[misc]
     """What the three built-in cells share (not public)."""
 
-    _extra_accepted = ()
+    _extra_accepted: tuple[str, ...] = ()
 
-    def __init__(self, units, *, activation, use_bias, kernel_initializer,
-                 recurrent_initializer, bias_initializer, seed, dtype, name, cell_args,
-                 ignored):
+    def __init__(self, units: int, *, activation: str | None, use_bias: bool,
+                 kernel_initializer: _InitializerLike, recurrent_initializer: _InitializerLike,
+                 bias_initializer: _InitializerLike, seed: int | None, dtype: _DType,
+                 name: str | None, cell_args: dict[str, Any], ignored: dict[str, Any]) -> None:
         cls = type(self).__name__
         unknown = set(ignored) - set(_CELL_TRAINING_ARGS) - BASE_ARGS - set(self._extra_accepted)
         if unknown:
@@ -47,24 +59,25 @@ class _Cell(_CellCore, Layer):
         self.trainable = bool(ignored.get("trainable", True))
         self._training_args = {k: ignored.get(k, v) for k, v in _CELL_TRAINING_ARGS.items()}
         for key in ("dropout", "recurrent_dropout"):   # Keras clips them to [0, 1]
-            self._training_args[key] = min(1.0, max(0.0, float(self._training_args[key])))
-        self._step_runner = None
+            self._training_args[key] = min(1.0, max(0.0, float(self._training_args[key])))  # type: ignore[arg-type]
+        self._step_runner: _CellRunner | None = None
 
     @property
-    def state_size(self):
+    def state_size(self) -> Any:
         """The size of each state: ``units``, or ``[units, units]`` for LSTMCell (as Keras)."""
         return self.units
 
     @property
-    def output_size(self):
+    def output_size(self) -> int:
         """The size of the output at each timestep: ``units``."""
         return self.units
 
-    def get_initial_state(self, batch_size=None):
+    def get_initial_state(self, batch_size: int | None = None) -> list[NDArray[Any]]:
         """Zero states ``[h]`` (``[h, c]`` for LSTMCell), each (batch_size, units)."""
-        return [np.zeros((batch_size, self.units), self.dtype) for _ in self._state_names]
+        return [np.zeros((batch_size, self.units), self.dtype) for _ in self._state_names]  # type: ignore[arg-type]
 
-    def call(self, inputs, states, training=None):
+    def call(self, inputs: ArrayLike, states: Any, training: bool | None = None
+            ) -> tuple[NDArray[Any], Any]:
         """One timestep: ``(output, new_states)``, as the Keras cell's ``call``.
 
         Runs the layer's kernel over one timestep, so the result is the one
@@ -87,7 +100,7 @@ class _Cell(_CellCore, Layer):
             return output, new_states[0]
         return output, new_states
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         config = {"name": self.name, "trainable": self.trainable, "dtype": self.dtype,
                   **self._core_config(), **self._training_args}
         if "reset_after" in self._cell_args:
@@ -95,12 +108,12 @@ class _Cell(_CellCore, Layer):
         config["seed"] = self.seed
         return config
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
         state["_step_runner"] = None
         return state
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<fastrnn.{type(self).__name__} name={self.name!r} units={self.units}>"
 
 
@@ -124,7 +137,7 @@ tuple
 
 
 @_doc
-class SimpleRNNCell(_SimpleRNNCore, _Cell):
+class SimpleRNNCell(_SimpleRNNCore, _Cell):  # type: ignore[misc]
     """Cell class for SimpleRNN: one timestep of ``keras.layers.SimpleRNNCell``.
 
     ``fastrnn.RNN(SimpleRNNCell(units))`` computes what ``SimpleRNN(units)``
@@ -167,9 +180,11 @@ class SimpleRNNCell(_SimpleRNNCore, _Cell):
     (2, 2)
     """
 
-    def __init__(self, units, activation="tanh", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", seed=None, dtype=None, name=None, **kwargs):
+    def __init__(self, units: int, activation: str | None = "tanh", use_bias: bool = True,
+                 kernel_initializer: _InitializerLike = "glorot_uniform",
+                 recurrent_initializer: _InitializerLike = "orthogonal",
+                 bias_initializer: _InitializerLike = "zeros", seed: int | None = None,
+                 dtype: _DType = None, name: str | None = None, **kwargs: Any) -> None:
         super().__init__(units, activation=activation, use_bias=use_bias,
                          kernel_initializer=kernel_initializer,
                          recurrent_initializer=recurrent_initializer,
@@ -178,7 +193,7 @@ class SimpleRNNCell(_SimpleRNNCore, _Cell):
 
 
 @_doc
-class LSTMCell(_LSTMCore, _Cell):
+class LSTMCell(_LSTMCore, _Cell):  # type: ignore[misc]
     """Cell class for the LSTM layer: one timestep of ``keras.layers.LSTMCell``.
 
     ``fastrnn.RNN(LSTMCell(units))`` computes what ``LSTM(units)`` does, with
@@ -234,10 +249,13 @@ class LSTMCell(_LSTMCore, _Cell):
 
     _extra_accepted = ("implementation",)
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
-                 use_bias=True, kernel_initializer="glorot_uniform",
-                 recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 unit_forget_bias=True, seed=None, dtype=None, name=None, **kwargs):
+    def __init__(self, units: int, activation: str | None = "tanh",
+                 recurrent_activation: str | None = "sigmoid", use_bias: bool = True,
+                 kernel_initializer: _InitializerLike = "glorot_uniform",
+                 recurrent_initializer: _InitializerLike = "orthogonal",
+                 bias_initializer: _InitializerLike = "zeros", unit_forget_bias: bool = True,
+                 seed: int | None = None, dtype: _DType = None, name: str | None = None,
+                 **kwargs: Any) -> None:
         cell_args = self._lstm_args(recurrent_activation, unit_forget_bias)
         super().__init__(units, activation=activation, use_bias=use_bias,
                          kernel_initializer=kernel_initializer,
@@ -246,13 +264,13 @@ class LSTMCell(_LSTMCore, _Cell):
                          name=name, cell_args=cell_args, ignored=kwargs)
 
     @property
-    def state_size(self):
+    def state_size(self) -> list[int]:
         """``[units, units]``: the states ``h`` and ``c``."""
         return [self.units, self.units]
 
 
 @_doc
-class GRUCell(_GRUCore, _Cell):
+class GRUCell(_GRUCore, _Cell):  # type: ignore[misc]
     """Cell class for the GRU layer: one timestep of ``keras.layers.GRUCell``.
 
     ``fastrnn.RNN(GRUCell(units))`` computes what ``GRU(units)`` does, with
@@ -298,10 +316,13 @@ class GRUCell(_GRUCore, _Cell):
 
     _extra_accepted = ("implementation",)
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
-                 use_bias=True, kernel_initializer="glorot_uniform",
-                 recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 reset_after=True, seed=None, dtype=None, name=None, **kwargs):
+    def __init__(self, units: int, activation: str | None = "tanh",
+                 recurrent_activation: str | None = "sigmoid", use_bias: bool = True,
+                 kernel_initializer: _InitializerLike = "glorot_uniform",
+                 recurrent_initializer: _InitializerLike = "orthogonal",
+                 bias_initializer: _InitializerLike = "zeros", reset_after: bool = True,
+                 seed: int | None = None, dtype: _DType = None, name: str | None = None,
+                 **kwargs: Any) -> None:
         cell_args = self._gru_args(recurrent_activation, reset_after)
         super().__init__(units, activation=activation, use_bias=use_bias,
                          kernel_initializer=kernel_initializer,
@@ -314,7 +335,7 @@ BUILTIN_CELLS = {"SimpleRNNCell": SimpleRNNCell, "LSTMCell": LSTMCell, "GRUCell"
 
 
 # ---------------------------------------------------------------- serialization
-def serialize_cell(cell):
+def serialize_cell(cell: Layer) -> dict[str, Any]:
     """A cell as Keras's ``serialize_keras_object`` writes it:
     ``{"module", "class_name", "config", "registered_name"}``."""
     cls = type(cell)
@@ -325,7 +346,7 @@ def serialize_cell(cell):
             "config": cell.get_config(), "registered_name": cls.__name__}
 
 
-def deserialize_cell(config, custom_objects=None):
+def deserialize_cell(config: _Cell | dict[str, Any], custom_objects: Any = None) -> Layer:
     """A cell from ``serialize_cell``'s dict (also Keras's); cells of your own
     are looked up by class name (or registered name) in ``custom_objects``."""
     if isinstance(config, Layer):   # already a cell (fastrnn.io rebuilt it)
@@ -341,7 +362,7 @@ def deserialize_cell(config, custom_objects=None):
             break
     else:
         if name in BUILTIN_CELLS:
-            return BUILTIN_CELLS[name].from_config(inner)
+            return BUILTIN_CELLS[name].from_config(inner)  # type: ignore[attr-defined]
         if name == "StackedRNNCells":
             return StackedRNNCells.from_config(inner, custom_objects=custom_objects)
         raise ValueError(
@@ -351,15 +372,15 @@ def deserialize_cell(config, custom_objects=None):
     return cls.from_config(inner)
 
 
-def _cell_output_size(cell):
+def _cell_output_size(cell: Layer) -> int:
     size = getattr(cell, "output_size", None)
     if size is not None:
         return size
-    state_size = cell.state_size
+    state_size = cell.state_size  # type: ignore[attr-defined]
     return state_size[0] if isinstance(state_size, (list, tuple)) else state_size
 
 
-def _check_cell(cell, what):
+def _check_cell(cell: Any, what: str) -> None:
     if "call" not in dir(cell):
         raise ValueError(f"{what} should have a `call` method. Received: cell={cell}")
     if "state_size" not in dir(cell):
@@ -368,7 +389,7 @@ def _check_cell(cell, what):
             f"integers, one integer per RNN state). Received: cell={cell}")
 
 
-def call_cell(cell, inputs, states):
+def call_cell(cell: Any, inputs: Any, states: Any) -> tuple[Any, ...]:
     """Keras's way of calling a cell: ``cell(...)`` if callable, else ``cell.call``."""
     fn = cell.__call__ if callable(cell) else cell.call
     return fn(inputs, states)
@@ -416,7 +437,7 @@ class StackedRNNCells(Layer):
 
     has_weights = True
 
-    def __init__(self, cells, **kwargs):
+    def __init__(self, cells: Sequence[Any], **kwargs: Any) -> None:
         if isinstance(cells, (str, bytes)) or not isinstance(cells, (list, tuple)):
             raise ValueError(f"StackedRNNCells expected a list of cells, got {cells!r}")
         super().__init__(**kwargs)
@@ -430,21 +451,21 @@ class StackedRNNCells(Layer):
         self.cells = list(cells)
 
     @property
-    def state_size(self):
+    def state_size(self) -> list[Any]:
         """The cells' state sizes, in order."""
         return [c.state_size for c in self.cells]
 
     @property
-    def output_size(self):
+    def output_size(self) -> int:
         """The last cell's output size."""
         return _cell_output_size(self.cells[-1])
 
     @property
-    def built(self):
+    def built(self) -> bool:
         """Whether every cell that is a layer is built."""
         return all(c.built for c in self.cells if isinstance(c, Layer))
 
-    def build(self, input_shape):
+    def build(self, input_shape: Sequence[int | None]) -> None:  # type: ignore[override]
         """Build each cell for the output size of the one before it."""
         input_shape = tuple(input_shape)
         for cell in self.cells:
@@ -453,7 +474,7 @@ class StackedRNNCells(Layer):
                 cell._built = True
             input_shape = (graph.flatten(input_shape)[0], _cell_output_size(cell))
 
-    def get_initial_state(self, batch_size=None):
+    def get_initial_state(self, batch_size: int | None = None) -> list[Any]:
         """Each cell's initial states (its ``get_initial_state``, else zeros)."""
         states = []
         for cell in self.cells:
@@ -466,7 +487,8 @@ class StackedRNNCells(Layer):
                 states.append([np.zeros((batch_size, d), self.dtype) for d in cell.state_size])
         return states
 
-    def call(self, inputs, states, training=None):
+    def call(self, inputs: ArrayLike, states: Any, training: bool | None = None
+            ) -> tuple[NDArray[Any], Any]:
         """One timestep through every cell: ``(last cell's output, new states)``."""
         new_states = []
         for cell, cell_states in zip(self.cells, states):
@@ -480,17 +502,17 @@ class StackedRNNCells(Layer):
             new_states.append(cell_states)
         if len(new_states) == 1:
             new_states = new_states[0]
-        return inputs, new_states
+        return inputs, new_states  # type: ignore[return-value]
 
     # ------------------------------------------------------------ weights
-    def _layer_cells(self):
-        return [c for c in self.cells if isinstance(c, Layer)]
+    def _layer_cells(self) -> list[_Cell]:
+        return [c for c in self.cells if isinstance(c, Layer)]  # type: ignore[misc]
 
-    def get_weights(self):
+    def get_weights(self) -> list[NDArray[Any]]:
         """The cells' weights, one cell's list after the other."""
         return [w for c in self._layer_cells() for w in c.get_weights()]
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Set the cells' weights from one list (as ``get_weights`` returns it)."""
         weights = _validate.weight_list(weights, "StackedRNNCells.set_weights")
         counts = [c._weight_count() for c in self._layer_cells()]
@@ -504,16 +526,17 @@ class StackedRNNCells(Layer):
                 cell.set_weights(weights[start:start + n])
             start += n
 
-    def _weight_count(self):
+    def _weight_count(self) -> int:
         return sum(c._weight_count() for c in self._layer_cells())
 
-    def _expected_weight_shapes(self, arrays):
+    def _expected_weight_shapes(self, arrays: Any) -> list[tuple[str, tuple[int | None, ...]]]:
         return [s for c in self._layer_cells() for s in c._expected_weight_shapes(None)]
 
-    def _weight_groups(self):
+    def _weight_groups(self) -> list[tuple[Any, ...]]:
         # Keras saves the cells list as a container: cells/<class name in snake
         # case>, numbered on repeats (saving_lib._save_container_state).
-        groups, used = [], {}
+        groups: list[Any] = []
+        used: dict[str, int] = {}
         for cell in self._layer_cells():
             base = snake_case(type(cell).__name__)
             key = base if base not in used else f"{base}_{used[base]}"
@@ -522,19 +545,20 @@ class StackedRNNCells(Layer):
         return groups
 
     # ------------------------------------------------------------ config
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """The configuration: ``name``, ``trainable``, ``dtype`` and ``cells``,
         the list of serialized cells (``{"module", "class_name", "config",
         "registered_name"}``), as Keras writes it."""
         return {**super().get_config(), "cells": [serialize_cell(c) for c in self.cells]}
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+                   ) -> Self:
         """A stack from ``get_config()``'s dict (also Keras's); your own cells'
         classes by name in ``custom_objects``."""
         config = dict(config)
         cells = [deserialize_cell(c, custom_objects) for c in config.pop("cells")]
         return cls(cells, **config)
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<fastrnn.StackedRNNCells name={self.name!r} cells={len(self.cells)}>"

@@ -11,24 +11,37 @@ passes ``compute_mask(inputs, mask)`` on (by default the incoming mask);
 any other layer drops the mask. Masking and Embedding(mask_zero=True) make
 a new mask; Flatten, Reshape and Embedding(mask_zero=False) drop it.
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Callable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import _validate, activations, graph, initializers
 from .layer import Layer, check_name
+
+if TYPE_CHECKING:
+    from .bidirectional import Bidirectional
+    from .graph import KerasTensor
+    from .initializers import Initializer, _InitializerLike
+    from .layers import _RNN, _DType
+
+_Shape: TypeAlias = tuple[int | None, ...]
 
 __all__ = ["Layer", "Input", "InputLayer", "Masking", "Embedding", "Dense", "TimeDistributed",
            "Dropout", "SpatialDropout1D", "Activation", "Flatten", "Reshape"]
 
 # Keras 3 aliases that fastrnn.initializers.get does not know (keras/src/initializers).
-_INITIALIZER_ALIASES = {
+_INITIALIZER_ALIASES: dict[str, Callable[[], Initializer]] = {
     "uniform": lambda: initializers.RandomUniform(minval=-0.05, maxval=0.05),
     "normal": lambda: initializers.RandomNormal(mean=0.0, stddev=0.05),
 }
 
 
-def get_initializer(identifier):
+def get_initializer(identifier: _InitializerLike) -> Initializer:
     """``fastrnn.initializers.get``, also knowing Keras's "uniform" and "normal"."""
     if isinstance(identifier, str) and identifier in _INITIALIZER_ALIASES:
         return _INITIALIZER_ALIASES[identifier]()
@@ -110,9 +123,11 @@ class InputLayer(Layer):
     ValueError: Input 'input_layer...' expected shape (None, 5, 2), got shape (1, 4, 2) (axis 1)
     """
 
-    def __init__(self, shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-                 input_tensor=None, optional=False, name=None, ragged=None,
-                 batch_input_shape=None, **kwargs):
+    def __init__(self, shape: int | Sequence[int | None] | None = None,
+                 batch_size: int | None = None, dtype: _DType = None, sparse: bool | None = None,
+                 batch_shape: Sequence[int | None] | None = None, input_tensor: None = None,
+                 optional: bool = False, name: str | None = None, ragged: bool | None = None,
+                 batch_input_shape: Sequence[int | None] | None = None, **kwargs: Any) -> None:
         kwargs.pop("trainable", None)
         if kwargs:
             raise ValueError(f"Unrecognized keyword arguments passed to InputLayer: {kwargs}")
@@ -145,7 +160,7 @@ class InputLayer(Layer):
         self.output = graph.KerasTensor(self.batch_shape, self.dtype, name=self.name)
         graph.Node(self, (), {}, self.output)
 
-    def __call__(self, x, mask=None, training=None):
+    def __call__(self, x: np.ndarray, mask: Any = None, training: Any = None) -> np.ndarray:
         """Return ``x`` as ``dtype``, checked against ``batch_shape`` (see the class)."""
         x = _validate.real_array(x, f"Input {self.name!r}", "input")
         want = len(self.batch_shape)
@@ -167,18 +182,20 @@ class InputLayer(Layer):
                     f"{x.shape} (axis {i})")
         return x.astype(self.dtype, copy=False)
 
-    def compute_output_shape(self, input_shape=None):
+    def compute_output_shape(self, input_shape: Sequence[int | None] | None = None) -> _Shape:
         """Return ``batch_shape`` (``input_shape`` is ignored)."""
         return self.batch_shape
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return ``batch_shape``, ``dtype``, ``name`` and ``optional``, as Keras."""
         return {"batch_shape": list(self.batch_shape), "dtype": self.dtype, "name": self.name,
                 "optional": self.optional}
 
 
-def Input(shape=None, batch_size=None, dtype=None, sparse=None, batch_shape=None,
-          name=None, tensor=None, optional=False):
+def Input(shape: int | Sequence[int | None] | None = None, batch_size: int | None = None,
+          dtype: Any = None, sparse: bool | None = None,
+          batch_shape: Sequence[int | None] | None = None, name: str | None = None,
+          tensor: Any = None, optional: bool = False) -> KerasTensor:
     """A symbolic model input, as ``keras.Input``: call layers on it, then build
     a ``fastrnn.Model`` from it and the outputs.
 
@@ -279,26 +296,26 @@ class Masking(Layer):
 
     supports_masking = True
 
-    def __init__(self, mask_value=0.0, **kwargs):
+    def __init__(self, mask_value: float = 0.0, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(mask_value, (bool, np.bool_)) or not isinstance(
                 mask_value, (int, float, np.integer, np.floating)):
             raise ValueError(f"Masking expected a number as mask_value, got {mask_value!r}")
         self.mask_value = mask_value.item() if isinstance(mask_value, np.generic) else mask_value
 
-    def _keep(self, x):
+    def _keep(self, x: np.ndarray) -> np.ndarray:
         return np.any(x != np.asarray(self.mask_value, x.dtype), axis=-1)
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, self.dtype)
         keep = self._keep(x)
         return np.where(keep[..., None], x, np.zeros((), x.dtype))
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: np.ndarray, mask: Any = None) -> np.ndarray:
         """Return the mask ``any(inputs != mask_value, axis=-1)`` (``mask`` is ignored)."""
         return self._keep(np.asarray(inputs, self.dtype))
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``mask_value``."""
         return {**super().get_config(), "mask_value": self.mask_value}
 
@@ -387,10 +404,12 @@ class Embedding(Layer):
     ValueError: Embedding 'embedding...': index 4 is out of range for input_dim=4 (valid: -4 .. 3)
     """
 
-    def __init__(self, input_dim, output_dim, embeddings_initializer="uniform",
-                 embeddings_regularizer=None, embeddings_constraint=None, mask_zero=False,
-                 weights=None, lora_rank=None, lora_alpha=None, quantization_config=None,
-                 **kwargs):
+    def __init__(self, input_dim: int, output_dim: int,
+                 embeddings_initializer: _InitializerLike = "uniform",
+                 embeddings_regularizer: Any = None, embeddings_constraint: Any = None,
+                 mask_zero: bool = False, weights: ArrayLike | None = None,
+                 lora_rank: int | None = None, lora_alpha: float | None = None,
+                 quantization_config: Any = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         for arg, v in (("input_dim", input_dim), ("output_dim", output_dim)):
             if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v <= 0:
@@ -408,25 +427,25 @@ class Embedding(Layer):
             # keras/src/layers/core/embedding.py: anything but a list of one
             # array is the table itself.
             if not (isinstance(weights, list) and len(weights) == 1):
-                weights = [weights]
+                weights = [weights]  # type: ignore[assignment]
             self.set_weights(weights)
 
-    def _check_table_size(self, what):
+    def _check_table_size(self, what: str) -> None:
         _validate.check_bytes(what, self.input_dim * self.output_dim
                               * np.dtype(self.dtype).itemsize,
                               f"a ({self.input_dim}, {self.output_dim}) {self.dtype} table")
 
     @property
-    def supports_masking(self):
+    def supports_masking(self) -> bool:  # type: ignore[override]
         """True with ``mask_zero=True``: only then does the layer pass a mask on."""
         return self.mask_zero
 
-    def _expected_weight_shapes(self, weights):
+    def _expected_weight_shapes(self, weights: list[np.ndarray] | None) -> list[tuple[Any, ...]]:
         return [("embeddings", (self.input_dim, self.output_dim))]
 
     has_weights = True
 
-    def build(self, input_shape=None):
+    def build(self, input_shape: tuple[Any, ...] | None = None) -> None:
         """Draw the ``embeddings`` with the initializer if the layer has none yet.
 
         Parameters
@@ -439,7 +458,7 @@ class Embedding(Layer):
             self._weights = [self.embeddings_initializer(
                 (self.input_dim, self.output_dim), self.dtype, np.random.default_rng())]
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         self.build()
         idx = x if np.issubdtype(x.dtype, np.integer) else x.astype(np.int64)
         if idx.size and (idx.min() < -self.input_dim or idx.max() >= self.input_dim):
@@ -452,17 +471,17 @@ class Embedding(Layer):
                               f"{idx.size} rows of {self.output_dim} {self.dtype} values")
         return self._weights[0][idx]
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: np.ndarray, mask: Any = None) -> np.ndarray | None:
         """Return ``inputs != 0`` with ``mask_zero=True``, else None."""
         if not self.mask_zero:
             return None
         return np.asarray(inputs) != 0
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return ``input_shape + (output_dim,)``."""
         return tuple(input_shape) + (self.output_dim,)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``input_dim``, ``output_dim``,
         ``embeddings_initializer`` and ``mask_zero``."""
         return {**super().get_config(), "input_dim": self.input_dim,
@@ -547,11 +566,13 @@ class Dense(Layer):
 
     supports_masking = True
 
-    def __init__(self, units, activation=None, use_bias=True,
-                 kernel_initializer="glorot_uniform", bias_initializer="zeros",
-                 kernel_regularizer=None, bias_regularizer=None, kernel_constraint=None,
-                 bias_constraint=None, lora_rank=None, lora_alpha=None,
-                 quantization_config=None, **kwargs):
+    def __init__(self, units: int, activation: str | None = None, use_bias: bool = True,
+                 kernel_initializer: _InitializerLike = "glorot_uniform",
+                 bias_initializer: _InitializerLike = "zeros", kernel_regularizer: Any = None,
+                 bias_regularizer: Any = None, kernel_constraint: Any = None,
+                 bias_constraint: Any = None, lora_rank: int | None = None,
+                 lora_alpha: float | None = None, quantization_config: Any = None, **kwargs: Any
+                ) -> None:
         super().__init__(**kwargs)
         if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
             raise ValueError(
@@ -566,11 +587,11 @@ class Dense(Layer):
         self.bias_initializer = get_initializer(bias_initializer)
 
     @property
-    def input_dim(self):
+    def input_dim(self) -> int | None:
         """The size of the input's last axis the kernel is for, or None before build."""
         return self._weights[0].shape[0] if self._weights else None
 
-    def _expected_weight_shapes(self, arrays):
+    def _expected_weight_shapes(self, arrays: list[np.ndarray] | None) -> list[tuple[Any, ...]]:
         if self._weights:
             input_dim = self.input_dim
         elif arrays:
@@ -583,12 +604,12 @@ class Dense(Layer):
             input_dim = 0
         shapes = [("kernel", (input_dim, self.units))]
         if self.use_bias:
-            shapes.append(("bias", (self.units,)))
+            shapes.append(("bias", (self.units,)))  # type: ignore[arg-type]
         return shapes
 
     has_weights = True
 
-    def build(self, input_shape):
+    def build(self, input_shape: int | Sequence[int | None]) -> None:  # type: ignore[override]
         """Draw the kernel and bias with the initializers.
 
         Parameters
@@ -616,7 +637,7 @@ class Dense(Layer):
             weights.append(self.bias_initializer((self.units,), self.dtype, rng))
         self._weights = [np.ascontiguousarray(w, dtype=self.dtype) for w in weights]
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         if x.ndim < 1:
             raise ValueError(f"Dense {self.name!r} expected input of rank >= 1, got a scalar")
         if not self._weights:
@@ -634,11 +655,11 @@ class Dense(Layer):
             y += self._weights[1]
         return np.asarray(activations.numpy_function(self.activation)(y), self.dtype)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return ``input_shape`` with the last axis replaced by ``units``."""
         return tuple(input_shape[:-1]) + (self.units,)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``units``, ``activation``, ``use_bias`` and the
         initializers."""
         return {**super().get_config(), "units": self.units, "activation": self.activation,
@@ -705,7 +726,8 @@ class Dropout(Layer):
 
     supports_masking = True
 
-    def __init__(self, rate, noise_shape=None, seed=None, **kwargs):
+    def __init__(self, rate: float, noise_shape: Sequence[int | None] | None = None,
+                 seed: int | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(rate, bool) or not isinstance(rate, (int, float, np.number)) \
                 or not 0 <= rate <= 1:
@@ -716,14 +738,14 @@ class Dropout(Layer):
         self.noise_shape = None if noise_shape is None else list(noise_shape)
         self.seed = seed
 
-    def call(self, x, training=None):
+    def call(self, x: np.ndarray, training: bool | None = None) -> np.ndarray:
         """Return ``x`` unchanged (as an array); ``training=True`` raises ValueError."""
         if training:
             raise ValueError(f"{type(self).__name__}: fastrnn runs inference only "
                              "(training=True is not supported)")
         return x
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``rate``, ``noise_shape`` and ``seed``."""
         return {**super().get_config(), "rate": self.rate, "noise_shape": self.noise_shape,
                 "seed": self.seed}
@@ -776,10 +798,11 @@ class SpatialDropout1D(Dropout):
     ValueError: SpatialDropout1D '...' expected 3-D input, got shape (2, 3)
     """
 
-    def __init__(self, rate, seed=None, name=None, dtype=None, **kwargs):
+    def __init__(self, rate: float, seed: int | None = None, name: str | None = None,
+                 dtype: _DType = None, **kwargs: Any) -> None:
         super().__init__(rate, seed=seed, name=name, dtype=dtype, **kwargs)
 
-    def call(self, x, training=None):
+    def call(self, x: np.ndarray, training: Any = None) -> np.ndarray:
         """Return the 3-D ``x`` unchanged; other ranks and ``training=True`` raise ValueError."""
         x = super().call(x, training=training)
         if x.ndim != 3:
@@ -787,7 +810,7 @@ class SpatialDropout1D(Dropout):
                              f"got shape {x.shape}")
         return x
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the Dropout config without ``noise_shape``, as Keras."""
         config = super().get_config()
         del config["noise_shape"]
@@ -842,15 +865,15 @@ class Activation(Layer):
 
     supports_masking = True
 
-    def __init__(self, activation, **kwargs):
+    def __init__(self, activation: str | None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.activation = activations.serialize(activation)
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         x = np.asarray(x, self.dtype)
         return np.asarray(activations.numpy_function(self.activation)(x), self.dtype)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``activation`` (its canonical name)."""
         return {**super().get_config(), "activation": self.activation}
 
@@ -904,7 +927,7 @@ class Flatten(Layer):
     (None, 12)
     """
 
-    def __init__(self, data_format=None, **kwargs):
+    def __init__(self, data_format: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if data_format is None:
             data_format = "channels_last"
@@ -914,7 +937,7 @@ class Flatten(Layer):
                 f"'channels_last'}}. Received: data_format={data_format!r}")
         self.data_format = data_format
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         if x.ndim < 1:
             raise ValueError(f"Flatten {self.name!r} expected input of rank >= 1")
         if self.data_format == "channels_first" and x.ndim > 2:
@@ -922,13 +945,13 @@ class Flatten(Layer):
         return np.ascontiguousarray(x).reshape(x.shape[0], -1).astype(
             self.dtype if np.issubdtype(x.dtype, np.floating) else x.dtype, copy=False)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return ``(batch, product of the other dimensions)`` (None if one is unknown)."""
         rest = input_shape[1:]
         n = None if any(d is None for d in rest) else math.prod(rest)
         return (input_shape[0], n)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``data_format``."""
         return {**super().get_config(), "data_format": self.data_format}
 
@@ -983,7 +1006,7 @@ class Reshape(Layer):
     (None, 2, 3)
     """
 
-    def __init__(self, target_shape, **kwargs):
+    def __init__(self, target_shape: Sequence[int], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         try:
             target = tuple(int(d) for d in target_shape)
@@ -996,7 +1019,7 @@ class Reshape(Layer):
                 f"integers, got {target_shape!r}")
         self.target_shape = target
 
-    def call(self, x):
+    def call(self, x: np.ndarray) -> np.ndarray:
         if x.ndim < 1:
             raise ValueError(f"Reshape {self.name!r} expected input with a batch axis")
         try:
@@ -1007,7 +1030,7 @@ class Reshape(Layer):
                 f"(batch,) + {self.target_shape}") from None
         return y.astype(self.dtype, copy=False) if np.issubdtype(y.dtype, np.floating) else y
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return ``(batch, *target_shape)`` with -1 filled in (None if unknown)."""
         rest = input_shape[1:]
         if -1 not in self.target_shape:
@@ -1019,7 +1042,7 @@ class Reshape(Layer):
             fill = math.prod(rest) // known
         return (input_shape[0],) + tuple(fill if d == -1 else d for d in self.target_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``target_shape``."""
         return {**super().get_config(), "target_shape": list(self.target_shape)}
 
@@ -1097,7 +1120,7 @@ class TimeDistributed(Layer):
 
     supports_masking = True
 
-    def __init__(self, layer, **kwargs):
+    def __init__(self, layer: Layer | Mapping[str, Any], **kwargs: Any) -> None:
         if isinstance(layer, dict):
             # A Keras (or fastrnn) {"class_name", "config"} entry, read by the
             # loader's rules (any layer class it knows; Keras-only config keys).
@@ -1111,47 +1134,48 @@ class TimeDistributed(Layer):
         self.layer = layer
 
     @property
-    def built(self):
+    def built(self) -> bool:
         """Whether the inner layer is built."""
         return self.layer.built
 
     @property
-    def has_weights(self):
+    def has_weights(self) -> bool:  # type: ignore[override]
         """Whether the inner layer has weights."""
         return self.layer.has_weights
 
-    def build(self, input_shape):
+    def build(self, input_shape: Sequence[int | None]) -> None:  # type: ignore[override]
         """Build the inner layer for one timestep of ``input_shape`` (batch, timesteps, ...)."""
         if not self.layer.built:
             self.layer.build((input_shape[0],) + tuple(input_shape[2:]))
 
-    def _maybe_build(self, input_shape):
+    def _maybe_build(self, input_shape: Any) -> None:
         # The inner layer's own rule, for the shape of one timestep.
         if isinstance(input_shape, tuple) and len(input_shape) >= 3 and not self.layer.built:
             self.layer._maybe_build((input_shape[0],) + tuple(input_shape[2:]))
 
-    def get_weights(self):
+    def get_weights(self) -> list[np.ndarray]:
         """Return the inner layer's weights."""
         return self.layer.get_weights()
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: list[np.ndarray]) -> None:
         """Set the inner layer's weights (see its ``set_weights``)."""
         self.layer.set_weights(weights)
 
-    def count_params(self):
+    def count_params(self) -> int:
         """Return the inner layer's number of weight values."""
         return self.layer.count_params()
 
-    def _weight_count(self):
+    def _weight_count(self) -> int:
         return self.layer._weight_count()
 
-    def _expected_weight_shapes(self, arrays):
+    def _expected_weight_shapes(self, arrays: Any) -> list[tuple[str, tuple[int | None, ...]]]:
         return self.layer._expected_weight_shapes(arrays)
 
-    def _weight_groups(self):
+    def _weight_groups(self) -> list[tuple[Any, ...]]:
         return [("layer/" + p, n) for p, n in self.layer._weight_groups()]
 
-    def call(self, x, mask=None, training=None):
+    def call(self, x: np.ndarray, mask: np.ndarray | None = None, training: Any = None
+            ) -> np.ndarray:
         """Apply the inner layer to every timestep of ``x`` (see the class)."""
         if x.ndim < 3:
             raise ValueError(f"TimeDistributed {self.name!r} expected input of rank >= 3 "
@@ -1178,7 +1202,7 @@ class TimeDistributed(Layer):
         y = np.asarray(self.layer(x.reshape((batch * steps,) + x.shape[2:])))
         return y.reshape((batch, steps) + y.shape[1:])
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return ``(batch, timesteps)`` followed by the inner layer's output shape."""
         if len(input_shape) < 3:
             raise ValueError("`TimeDistributed` Layer should be passed an `input_shape` with "
@@ -1186,18 +1210,18 @@ class TimeDistributed(Layer):
         inner = self.layer.compute_output_shape((input_shape[0],) + tuple(input_shape[2:]))
         return (inner[0], input_shape[1]) + tuple(inner[1:])
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``layer``, a ``{"class_name", "config"}`` dict."""
         return {**super().get_config(),
                 "layer": {"class_name": type(self.layer).__name__,
                           "config": self.layer.get_config()}}
 
-    def __eq__(self, other):
+    def __eq__(self, other: TimeDistributed) -> bool:  # type: ignore[override]
         return (type(self) is type(other) and self.name == other.name
                 and self.dtype == other.dtype and self.layer == other.layer)
 
 
-def layer_from_config(entry):
+def layer_from_config(entry: Mapping[str, Any]) -> Layer | _RNN | Bidirectional:
     """Rebuild a fastrnn layer from ``{"class_name": ..., "config": {...}}``."""
     from . import bidirectional, layers, merging, normalization, reshaping
 

@@ -12,8 +12,8 @@ from __future__ import annotations
 
 import itertools
 import threading
-from typing import Any
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import numpy as np
 

@@ -5,9 +5,18 @@ from NumPy, so they are reproducible by seed but not equal to Keras's draws.
 An initializer built with ``seed=`` draws from that seed; one without draws
 from the generator the layer passes (seeded by the layer's ``seed``).
 """
+from __future__ import annotations
+
 import math
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import numpy as np
+from numpy.random import Generator
+from numpy.typing import ArrayLike, DTypeLike, NDArray
+
+if TYPE_CHECKING:
+    from typing_extensions import Self
 
 __all__ = [
     "Initializer", "Zeros", "Ones", "Constant", "RandomNormal", "RandomUniform",
@@ -40,7 +49,8 @@ class Initializer:
     (True, Constant(value=0.5))
     """
 
-    def __call__(self, shape, dtype="float32", rng=None):
+    def __call__(self, shape: Sequence[int], dtype: DTypeLike = "float32",
+                 rng: Generator | None = None) -> NDArray[Any]:
         """Return a new array of ``shape`` and ``dtype`` drawn from the initializer.
 
         Parameters
@@ -69,16 +79,16 @@ class Initializer:
         """
         return np.asarray(self._draw(tuple(shape), self._rng(rng)), dtype=dtype)
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: np.random.Generator) -> np.ndarray:
         raise NotImplementedError
 
-    def _rng(self, rng):
+    def _rng(self, rng: Generator | None) -> Generator:
         seed = getattr(self, "seed", None)
         if seed is not None:
             return np.random.default_rng(seed)
         return rng if rng is not None else np.random.default_rng()
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the constructor arguments as a dict (Keras's ``get_config``).
 
         Returns
@@ -94,7 +104,7 @@ class Initializer:
         return {}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Mapping[str, Any]) -> Self:
         """Create an initializer from a ``get_config()`` dict.
 
         Parameters
@@ -113,12 +123,17 @@ class Initializer:
         """
         return cls(**config)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return type(self) is type(other) and self.get_config() == other.get_config()
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_config().items())
         return f"{type(self).__name__}({args})"
+
+
+#: What the layers accept as an initializer: a Keras name, a Keras config dict
+#: ({"class_name": ..., "config": {...}}) or an Initializer object.
+_InitializerLike: TypeAlias = str | Mapping[str, Any] | Initializer
 
 
 class Constant(Initializer):
@@ -146,13 +161,13 @@ class Constant(Initializer):
     [[0.9051 0.9051]]
     """
 
-    def __init__(self, value=0.0):
+    def __init__(self, value: float | ArrayLike = 0.0) -> None:
         self.value = value
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         return np.broadcast_to(np.asarray(self.value, dtype=np.float64), shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"value": self.value}
 
 
@@ -167,7 +182,7 @@ class Zeros(Initializer):
      [0. 0. 0.]]
     """
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         return np.zeros(shape)
 
 
@@ -181,7 +196,7 @@ class Ones(Initializer):
     [1. 1. 1.]
     """
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         return np.ones(shape)
 
 
@@ -215,13 +230,13 @@ class RandomNormal(Initializer):
     True
     """
 
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         return rng.normal(self.mean, self.stddev, shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
@@ -251,17 +266,19 @@ class RandomUniform(Initializer):
     ((4, 5), True)
     """
 
-    def __init__(self, minval=-0.05, maxval=0.05, seed=None):
+    def __init__(self, minval: float = -0.05, maxval: float = 0.05, seed: int | None = None
+                ) -> None:
         self.minval, self.maxval, self.seed = minval, maxval, seed
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         return rng.uniform(self.minval, self.maxval, shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"minval": self.minval, "maxval": self.maxval, "seed": self.seed}
 
 
-def _truncated_normal(rng, shape, mean, stddev):
+def _truncated_normal(rng: Generator, shape: tuple[int, ...], mean: float, stddev: float
+                     ) -> np.ndarray:
     # Keras (like TF) redraws values beyond two standard deviations.
     out = rng.normal(size=shape)
     bad = np.abs(out) > 2
@@ -301,17 +318,17 @@ class TruncatedNormal(Initializer):
     True
     """
 
-    def __init__(self, mean=0.0, stddev=0.05, seed=None):
+    def __init__(self, mean: float = 0.0, stddev: float = 0.05, seed: int | None = None) -> None:
         self.mean, self.stddev, self.seed = mean, stddev, seed
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         return _truncated_normal(rng, shape, self.mean, self.stddev)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"mean": self.mean, "stddev": self.stddev, "seed": self.seed}
 
 
-def _fans(shape):
+def _fans(shape: tuple[int, ...]) -> tuple[int, ...]:
     # keras/src/initializers/random_initializers.py compute_fans
     if len(shape) == 0:
         return 1, 1
@@ -373,7 +390,8 @@ class VarianceScaling(Initializer):
     True
     """
 
-    def __init__(self, scale=1.0, mode="fan_in", distribution="truncated_normal", seed=None):
+    def __init__(self, scale: float = 1.0, mode: str = "fan_in",
+                 distribution: str = "truncated_normal", seed: int | None = None) -> None:
         if scale <= 0.0:
             raise ValueError(f"Argument `scale` must be positive float. Received: scale={scale}")
         if mode not in ("fan_in", "fan_out", "fan_avg"):
@@ -383,7 +401,7 @@ class VarianceScaling(Initializer):
             raise ValueError(f"Invalid `distribution` argument: {distribution!r}")
         self.scale, self.mode, self.distribution, self.seed = scale, mode, distribution, seed
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         fan_in, fan_out = _fans(shape)
         n = {"fan_in": fan_in, "fan_out": fan_out, "fan_avg": (fan_in + fan_out) / 2.0}[self.mode]
         scale = self.scale / max(1.0, n)
@@ -395,16 +413,17 @@ class VarianceScaling(Initializer):
         limit = math.sqrt(3.0 * scale)
         return rng.uniform(-limit, limit, shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"scale": self.scale, "mode": self.mode,
                 "distribution": self.distribution, "seed": self.seed}
 
 
-def _variance_scaling(name, scale, mode, distribution):
-    def __init__(self, seed=None):
+def _variance_scaling(name: str, scale: float, mode: str, distribution: str
+                      ) -> type[VarianceScaling]:
+    def __init__(self: VarianceScaling, seed: int | None = None) -> None:
         VarianceScaling.__init__(self, scale, mode, distribution, seed)
 
-    def get_config(self):
+    def get_config(self: VarianceScaling) -> dict[str, Any]:
         return {"seed": self.seed}
 
     doc = f"""VarianceScaling({scale}, {mode!r}, {distribution!r}).
@@ -437,12 +456,24 @@ def _variance_scaling(name, scale, mode, distribution):
                 {"__init__": __init__, "get_config": get_config, "__doc__": doc})
 
 
-GlorotUniform = _variance_scaling("GlorotUniform", 1.0, "fan_avg", "uniform")
-GlorotNormal = _variance_scaling("GlorotNormal", 1.0, "fan_avg", "truncated_normal")
-HeUniform = _variance_scaling("HeUniform", 2.0, "fan_in", "uniform")
-HeNormal = _variance_scaling("HeNormal", 2.0, "fan_in", "truncated_normal")
-LecunUniform = _variance_scaling("LecunUniform", 1.0, "fan_in", "uniform")
-LecunNormal = _variance_scaling("LecunNormal", 1.0, "fan_in", "truncated_normal")
+if TYPE_CHECKING:
+    # What _variance_scaling makes, as classes mypy can see (and users can annotate with).
+    class _Preset(VarianceScaling):
+        def __init__(self, seed: int | None = None) -> None: ...
+
+    class GlorotUniform(_Preset): ...
+    class GlorotNormal(_Preset): ...
+    class HeUniform(_Preset): ...
+    class HeNormal(_Preset): ...
+    class LecunUniform(_Preset): ...
+    class LecunNormal(_Preset): ...
+else:
+    GlorotUniform = _variance_scaling("GlorotUniform", 1.0, "fan_avg", "uniform")
+    GlorotNormal = _variance_scaling("GlorotNormal", 1.0, "fan_avg", "truncated_normal")
+    HeUniform = _variance_scaling("HeUniform", 2.0, "fan_in", "uniform")
+    HeNormal = _variance_scaling("HeNormal", 2.0, "fan_in", "truncated_normal")
+    LecunUniform = _variance_scaling("LecunUniform", 1.0, "fan_in", "uniform")
+    LecunNormal = _variance_scaling("LecunNormal", 1.0, "fan_in", "truncated_normal")
 
 
 class Orthogonal(Initializer):
@@ -485,10 +516,10 @@ class Orthogonal(Initializer):
     True
     """
 
-    def __init__(self, gain=1.0, seed=None):
+    def __init__(self, gain: float = 1.0, seed: int | None = None) -> None:
         self.gain, self.seed = gain, seed
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         if len(shape) < 2:
             raise ValueError(f"Orthogonal initializer needs a shape of rank >= 2, got {shape}")
         rows, cols = math.prod(shape[:-1]), shape[-1]
@@ -499,7 +530,7 @@ class Orthogonal(Initializer):
             q = q.T
         return self.gain * q.reshape(shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain, "seed": self.seed}
 
 
@@ -527,15 +558,15 @@ class Identity(Initializer):
      [0. 2. 0.]]
     """
 
-    def __init__(self, gain=1.0):
+    def __init__(self, gain: float = 1.0) -> None:
         self.gain = gain
 
-    def _draw(self, shape, rng):
+    def _draw(self, shape: tuple[int, ...], rng: Generator) -> np.ndarray:
         if len(shape) != 2:
             raise ValueError(f"Identity initializer needs a 2-D shape, got {shape}")
         return self.gain * np.eye(*shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         return {"gain": self.gain}
 
 
@@ -556,7 +587,7 @@ _NAMES = {
 }
 
 
-def get(identifier):
+def get(identifier: _InitializerLike) -> Initializer:
     """An Initializer from a Keras name, a Keras config dict or an Initializer.
 
     Parameters
@@ -605,7 +636,7 @@ def get(identifier):
     )
 
 
-def serialize(initializer):
+def serialize(initializer: Initializer) -> dict[str, Any]:
     """The Keras 3 config dict of an initializer.
 
     This is what the layers' ``get_config()`` holds for their initializers.

@@ -48,7 +48,7 @@ def check_name(cls: str, name: Any) -> str:
     return name
 
 
-def _call_parameters(cls: type) -> frozenset:
+def _call_parameters(cls: type[Layer]) -> frozenset[str]:
     params = inspect.signature(cls.call).parameters
     return frozenset(params)
 
@@ -113,6 +113,7 @@ class Layer:
     supports_masking = False   # passes (its compute_mask of) the incoming mask on
     has_weights = False        # the built-in layers that have weights say so
     _built = False
+    _call_params: frozenset[str]   # call()'s parameter names (set per class)
 
     def __init_subclass__(cls, **kwargs: Any) -> None:
         super().__init_subclass__(**kwargs)

@@ -21,18 +21,36 @@ concurrently. A stateful layer holds a lock for the whole of a call (and
 for reset_states), so concurrent calls are serialized and each one starts
 from the states the previous one left.
 """
+from __future__ import annotations
+
 import os
 import re
 import threading
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any, NoReturn, TypeAlias, TypeVar
 
 import numpy as np
+from numpy.random import Generator
+from numpy.typing import ArrayLike, DTypeLike, NDArray
 
 from . import _dispatch, _validate, activations, graph, initializers
 from ._kernels import Cell
 from .graph import KerasTensor
 from .layer import Layer, arrays_equal, check_name
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ._kernels import Call, Recurrence
+    from .cells import _Cell
+    from .initializers import _InitializerLike
+
 __all__ = ["SimpleRNN", "LSTM", "GRU"]
+
+#: float32 or float64: a dtype, its name, or a Keras DTypePolicy config dict.
+_DType: TypeAlias = DTypeLike | Mapping[str, Any] | None
+#: An ndarray; with ``return_state=True`` a list ``[output, *states]``.
+_Output: TypeAlias = Any
 
 # Arguments Keras accepts that only matter for training or graph building.
 _TRAINING_ARGS = {
@@ -46,7 +64,7 @@ _CUDNN_ARGS = {"use_cudnn": "auto", "implementation": 2}
 
 
 
-def _physical_memory():
+def _physical_memory() -> int | None:
     try:
         return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
     except (AttributeError, ValueError, OSError):
@@ -58,7 +76,7 @@ def _physical_memory():
 #: 2**62 so that no size computed by the kernels can overflow. Checked before
 #: allocating (fastrnn._validate.check_bytes reads it at every check); assign
 #: to change it.
-MAX_BYTES = min(_physical_memory() or 2**46, 2**62)
+MAX_BYTES: int = min(_physical_memory() or 2**46, 2**62)
 
 
 class TooLargeError(MemoryError, ValueError):
@@ -97,7 +115,7 @@ _PANEL_PAD = 64
 # threads make that first call at the same time.
 
 
-def _check_units(units):
+def _check_units(units: float | str | None) -> int:
     if isinstance(units, bool) or not isinstance(units, (int, np.integer)) or units <= 0:
         raise ValueError(
             "Received an invalid value for argument `units`, expected a positive "
@@ -106,14 +124,14 @@ def _check_units(units):
     return int(units)
 
 
-def _check_seed(seed):
+def _check_seed(seed: Any) -> int | None:
     # Keras's message; Keras also takes negative seeds (build folds them).
     if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))):
         raise ValueError(f"Argument `seed` must be an integer. Received: seed={seed!r}")
     return None if seed is None else int(seed)
 
 
-def _flag(cls, name, value):
+def _flag(cls: str, name: str, value: np.ndarray | bool | str) -> bool:
     """Keras takes any truthy value for its boolean arguments; so do we, but
     name the argument when the value has no truth value (an array, say)."""
     try:
@@ -292,15 +310,18 @@ calls on a stateful layer are serialized.""",
 _DOC_LINE = re.compile(r"^([ \t]*)\{([a-z_]+)(?::([^}\n]*))?\}[ \t]*$", re.MULTILINE)
 
 
-def _doc(obj):
+_C = TypeVar("_C", bound=type)
+
+
+def _doc(obj: _C) -> _C:
     """Fill the ``{part}`` lines of ``obj``'s docstring from _DOC_PARTS."""
-    def fill(match):
+    def fill(match: re.Match[str]) -> str:
         indent, key, argument = match.groups()
         text = _DOC_PARTS[key]
         if argument is not None:
             text = text.replace("{0}", argument)
         return "\n".join(indent + line if line else "" for line in text.split("\n"))
-    obj.__doc__ = _DOC_LINE.sub(fill, obj.__doc__)
+    obj.__doc__ = _DOC_LINE.sub(fill, obj.__doc__)  # type: ignore[arg-type]
     return obj
 
 
@@ -318,14 +339,18 @@ class _CellCore:
     """
 
     _gates = 1            # gate blocks in the kernel's columns
-    _state_names = ("h",)
+    _state_names: tuple[str, ...] = ("h",)
+    _weights: Any                       # list[np.ndarray], or None before build
+    _recurrence: Recurrence | None      # the kernel object the weights were handed to
     has_weights = True
     _cell = Cell.SIMPLE_RNN
     _recurrent_activation_code = 0
-    reset_after = False
+    reset_after: bool = False
 
-    def _init_core(self, units, activation, use_bias, kernel_initializer,
-                   recurrent_initializer, bias_initializer, seed, dtype, name, cell_args):
+    def _init_core(self, units: float | str | None, activation: Any, use_bias: bool | np.ndarray,
+                   kernel_initializer: Any, recurrent_initializer: Any, bias_initializer: Any,
+                   seed: Any, dtype: Any, name: int | str | None, cell_args: dict[str, Any]
+                  ) -> None:
         cls = type(self).__name__
         self.units = _check_units(units)
         self._np_dtype = _validate.float_dtype(dtype)
@@ -349,7 +374,7 @@ class _CellCore:
         self._recurrence = None
         self._activation_code = activations.get(self.activation)
 
-    def _core_config(self):
+    def _core_config(self) -> dict[str, Any]:
         """The cell's arguments, with Keras's keys, in Keras's order."""
         return {
             "units": self.units,
@@ -361,10 +386,10 @@ class _CellCore:
             "bias_initializer": initializers.serialize(self.bias_initializer),
         }
 
-    def _on_new_weights(self):
+    def _on_new_weights(self) -> None:
         """Called after build draws new weights (a stateful layer forgets its states)."""
 
-    def _call_bytes(self, batch, steps):
+    def _call_bytes(self, batch: int, steps: int) -> tuple[int, ...]:
         """What a call on (batch, steps, D) allocates, in bytes: for its rows,
         the input projection (gates*units values per row, padded by _PANEL_PAD
         columns per gate for the packed kernels) and the output sequence
@@ -375,38 +400,38 @@ class _CellCore:
         return (batch * steps * (self._gates * (units + _PANEL_PAD) + units) * itemsize,
                 batch * (self._gates + 4) * units * itemsize)
 
-    def _weight_count(self):
+    def _weight_count(self) -> int:
         return 2 + int(self.use_bias)
 
-    def _expected_weight_shapes(self, arrays):
+    def _expected_weight_shapes(self, arrays: None) -> list[tuple[Any, ...]]:
         return self._weight_shapes(self.input_dim if self.built else 0)
 
     # ------------------------------------------------------------ weights
     @property
-    def built(self):
+    def built(self) -> bool:
         """Whether the layer has weights (after ``build``, ``set_weights`` or a call)."""
         return self._weights is not None
 
     @property
-    def input_dim(self):
+    def input_dim(self) -> int | None:
         """The number of input features D the weights are for, or None before build."""
         return None if self._weights is None else self._weights[0].shape[0]
 
-    def _weight_shapes(self, input_dim):
+    def _weight_shapes(self, input_dim: int | None) -> list[tuple[str, tuple[int | None, ...]]]:
         """[(name, shape)] in Keras order for this cell and input_dim."""
         width = self._gates * self.units
         shapes = [("kernel", (input_dim, width)), ("recurrent_kernel", (self.units, width))]
         if self.use_bias:
-            shapes.append(("bias", self._bias_shape()))
-        return shapes
+            shapes.append(("bias", self._bias_shape()))  # type: ignore[arg-type]
+        return shapes  # type: ignore[return-value]
 
-    def _bias_shape(self):
+    def _bias_shape(self) -> tuple[int, ...]:
         return (self._gates * self.units,)
 
-    def _initial_bias(self, rng):
+    def _initial_bias(self, rng: Generator) -> np.ndarray:
         return self.bias_initializer(self._bias_shape(), self.dtype, rng)
 
-    def build(self, input_shape):
+    def build(self, input_shape: int | Sequence[int | None]) -> None:
         """Create the weights with the initializers.
 
         A layer builds itself on its first call; call ``build`` to create the
@@ -467,7 +492,7 @@ class _CellCore:
         self._set_weights_unchecked(weights)
         self._on_new_weights()
 
-    def _set_weights_unchecked(self, weights):
+    def _set_weights_unchecked(self, weights: list[np.ndarray]) -> None:
         weights = [np.array(w, dtype=self.dtype, order="C") for w in weights]
         recurrence = self._new_recurrence(weights)
         # The kernel first, then the weights: another thread that sees the
@@ -475,10 +500,10 @@ class _CellCore:
         self._recurrence = recurrence
         self._weights = weights
 
-    def _make_recurrence(self):
+    def _make_recurrence(self) -> None:
         self._recurrence = self._new_recurrence(self._weights)
 
-    def _new_recurrence(self, weights):
+    def _new_recurrence(self, weights: list[np.ndarray]) -> Recurrence:
         """Hand the weights to the kernel once; every call reuses them."""
         width = self._gates * self.units
         zeros = np.zeros(width, self.dtype)
@@ -489,18 +514,18 @@ class _CellCore:
             self._cell, weights[0], weights[1], bias[0], recurrent_bias,
             self._activation_code, self._recurrent_activation_code, self.reset_after)
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         # The kernel object belongs to this CPU's build; rebuild it on load.
-        state = super().__getstate__()
+        state = super().__getstate__()  # type: ignore[misc]
         state["_recurrence"] = None
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         if self._weights is not None:
             self._make_recurrence()
 
-    def get_weights(self):
+    def get_weights(self) -> list[NDArray[Any]]:
         """Return copies of the weights in Keras layout and gate order.
 
         Returns
@@ -532,11 +557,11 @@ class _CellCore:
         return [] if self._weights is None else [w.copy() for w in self._weights]
 
     @property
-    def weights(self):
+    def weights(self) -> list[NDArray[Any]]:
         """Copies of the weights, as ``get_weights()`` returns them."""
         return self.get_weights()
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Set the weights from a list of arrays in Keras layout (see ``get_weights``).
 
         Parameters
@@ -608,14 +633,15 @@ class _LSTMCore(_CellCore):
     _state_names = ("h", "c")
     _cell = Cell.LSTM_CELL
 
-    def _lstm_args(self, recurrent_activation, unit_forget_bias):
+    def _lstm_args(self, recurrent_activation: str | None, unit_forget_bias: bool | np.ndarray
+                  ) -> dict[str, Any]:
         self.recurrent_activation = activations.serialize(recurrent_activation)
         self.unit_forget_bias = _flag(type(self).__name__, "unit_forget_bias", unit_forget_bias)
         self._recurrent_activation_code = activations.get(self.recurrent_activation)
         return {"recurrent_activation": self.recurrent_activation,
                 "unit_forget_bias": self.unit_forget_bias}
 
-    def _initial_bias(self, rng):
+    def _initial_bias(self, rng: Generator) -> np.ndarray:
         if not self.unit_forget_bias:
             return super()._initial_bias(rng)
         # keras/src/layers/rnn/lstm.py: the forget gate's bias starts at one.
@@ -631,19 +657,20 @@ class _GRUCore(_CellCore):
     _gates = 3
     _cell = Cell.GRU_CELL
 
-    def _gru_args(self, recurrent_activation, reset_after):
+    def _gru_args(self, recurrent_activation: str | None, reset_after: bool | np.ndarray
+                 ) -> dict[str, Any]:
         self.recurrent_activation = activations.serialize(recurrent_activation)
         self.reset_after = _flag(type(self).__name__, "reset_after", reset_after)
         self._recurrent_activation_code = activations.get(self.recurrent_activation)
         return {"recurrent_activation": self.recurrent_activation,
                 "reset_after": self.reset_after}
 
-    def _bias_shape(self):
+    def _bias_shape(self) -> tuple[int, ...]:
         width = 3 * self.units
         return (2, width) if self.reset_after else (width,)
 
 
-class _RNN(_CellCore, Layer):
+class _RNN(_CellCore, Layer):  # type: ignore[misc]
     """Shared machinery of the recurrent layers (not public).
 
     ``SimpleRNN``, ``LSTM`` and ``GRU`` inherit their methods from here:
@@ -657,10 +684,12 @@ class _RNN(_CellCore, Layer):
 
     supports_masking = True
 
-    def __init__(self, units, *, activation, use_bias, kernel_initializer,
-                 recurrent_initializer, bias_initializer, return_sequences,
-                 return_state, go_backwards, stateful, seed, dtype, name,
-                 zero_output_for_mask, cell_args, ignored):
+    def __init__(self, units: int, *, activation: str | None, use_bias: bool,
+                 kernel_initializer: _InitializerLike, recurrent_initializer: _InitializerLike,
+                 bias_initializer: _InitializerLike, return_sequences: bool, return_state: bool,
+                 go_backwards: bool, stateful: bool, seed: int | None, dtype: _DType,
+                 name: str | None, zero_output_for_mask: bool, cell_args: dict[str, Any],
+                 ignored: dict[str, Any]) -> None:
         cls = type(self).__name__
         unknown = set(ignored) - set(_TRAINING_ARGS) - set(self._extra_accepted) - {
             "input_shape", "input_dim"}
@@ -677,8 +706,10 @@ class _RNN(_CellCore, Layer):
         self._training_args.update(
             {k: ignored.get(k, v) for k, v in _CUDNN_ARGS.items() if k in self._extra_accepted})
 
-    def _init_layer_flags(self, return_sequences, return_state, go_backwards, stateful,
-                          zero_output_for_mask):
+    def _init_layer_flags(self, return_sequences: np.ndarray | bool | str,
+                          return_state: bool | np.ndarray, go_backwards: bool | np.ndarray,
+                          stateful: bool | np.ndarray, zero_output_for_mask: bool | np.ndarray
+                         ) -> None:
         cls = type(self).__name__
         self.return_sequences = _flag(cls, "return_sequences", return_sequences)
         self.return_state = _flag(cls, "return_state", return_state)
@@ -688,30 +719,30 @@ class _RNN(_CellCore, Layer):
         self._states = None
         self._lock = threading.Lock()   # held by calls of a stateful layer
 
-    _extra_accepted = ()
+    _extra_accepted: tuple[str, ...] = ()
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
         state.pop("_lock", None)
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         super().__setstate__(state)
         self._lock = threading.Lock()
 
-    def _on_new_weights(self):
+    def _on_new_weights(self) -> None:
         if self.stateful:
             self._states = None
 
     # ------------------------------------------------------------ state
     @property
-    def states(self):
+    def states(self) -> list[NDArray[Any]] | None:
         """Copies of a stateful layer's current states (``[h]``, or ``[h, c]`` for
         LSTM), or None (not stateful, or not called since it was built)."""
         with self._lock:        # not halfway through reset_states or a call
             return None if self._states is None else [s.copy() for s in self._states]
 
-    def reset_states(self):
+    def reset_states(self) -> None:
         """Zero the states of a stateful layer (Keras's ``reset_states``).
 
         The next call starts from zero states again; the batch size stays the
@@ -738,13 +769,15 @@ class _RNN(_CellCore, Layer):
 
     reset_state = reset_states
 
-    def _reset_states_unlocked(self):
+    def _reset_states_unlocked(self) -> None:
         if self._states is not None:
             for s in self._states:
                 s[...] = 0
 
     # ------------------------------------------------------------ calling
-    def __call__(self, x, mask=None, initial_state=None, training=None):
+    def __call__(self, x: ArrayLike, mask: ArrayLike | None = None,
+                 initial_state: Sequence[ArrayLike] | None = None, training: bool | None = None
+                ) -> _Output:
         """Run the layer over a batch of sequences.
 
         An unbuilt layer first builds its weights for the number of features
@@ -818,11 +851,12 @@ class _RNN(_CellCore, Layer):
         call.run()
         return self._finish(call)
 
-    def call(self, sequences, initial_state=None, mask=None, training=None):
+    def call(self, sequences: ArrayLike, initial_state: Sequence[ArrayLike] | None = None,
+             mask: ArrayLike | None = None, training: bool | None = None) -> _Output:
         """``layer(sequences, ...)``: Keras's call signature (see ``__call__``)."""
         return self.__call__(sequences, mask=mask, initial_state=initial_state)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> Any:
         """The output shape(s) for ``input_shape`` (batch, timesteps, features): the
         output's, then with ``return_state`` each state's (batch, units)."""
         cls = type(self).__name__
@@ -835,13 +869,16 @@ class _RNN(_CellCore, Layer):
             return [out] + [(batch, self.units)] * len(self._state_names)
         return out
 
-    def compute_output_spec(self, sequences, mask=None, initial_state=None, training=None):
+    def compute_output_spec(self, sequences: KerasTensor, mask: KerasTensor | None = None,
+                            initial_state: list[KerasTensor] | None = None, training: Any = None
+                           ) -> KerasTensor | list[KerasTensor]:
         shapes = self.compute_output_shape(sequences.shape)
         if self.return_state:
             return [KerasTensor(s, self.dtype) for s in shapes]
         return KerasTensor(shapes, self.dtype)
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: np.ndarray, mask: np.ndarray | None = None
+                    ) -> list[None] | np.ndarray | None:
         """The output's mask: the input mask with ``return_sequences``, else None;
         with ``return_state`` followed by None for each state
         (keras/src/layers/rnn/rnn.py)."""
@@ -849,18 +886,18 @@ class _RNN(_CellCore, Layer):
             mask = mask[0] if mask else None
         output_mask = mask if self.return_sequences else None
         if self.return_state:
-            return [output_mask] + [None] * len(self._state_names)
+            return [output_mask] + [None] * len(self._state_names)  # type: ignore[return-value]
         return output_mask
 
-    def _weight_groups(self):
+    def _weight_groups(self) -> list[tuple[Any, ...]]:
         return [("cell/vars", self._weight_count())]
 
     @property
-    def trainable(self):
+    def trainable(self) -> bool:  # type: ignore[override]
         """Kept in the config (fastrnn does not train)."""
-        return self._training_args["trainable"]
+        return self._training_args["trainable"]  # type: ignore[return-value]
 
-    def _prepare(self, x, mask, initial_state):
+    def _prepare(self, x: Any, mask: Any, initial_state: Any) -> Call:
         """Validate the arguments; a kernel call ready to run (see Call.run).
 
         Every call is checked here, once, before the kernel entry is called
@@ -889,27 +926,27 @@ class _RNN(_CellCore, Layer):
                 if not self.built:
                     self.build(features)
             recurrence = self._recurrence
-        if not steps or features != recurrence.input_dim:
+        if not steps or features != recurrence.input_dim:  # type: ignore[union-attr]
             self._refuse_shape(x.shape, recurrence)
         if batch * steps * self._call_row_bound > MAX_BYTES:
             self._check_call_size(x.shape)
         x = _validate.kernel_array(x, self._np_dtype, type(self).__name__, "x")
         mask = self._prepare_mask(mask, batch, steps)
         states = self._prepare_states(initial_state, batch)
-        return recurrence.prepare(x, mask, states, self.go_backwards,
+        return recurrence.prepare(x, mask, states, self.go_backwards,  # type: ignore[union-attr]
                                   self.return_sequences, self.zero_output_for_mask)
 
-    def _refuse_shape(self, shape, recurrence):
+    def _refuse_shape(self, shape: tuple[int, ...], recurrence: Recurrence | None) -> NoReturn:
         """Raise the ValueError for x of a rank-3 ``shape`` the kernel cannot run."""
         cls = type(self).__name__
         if not shape[1]:
             raise ValueError(
                 f"{cls} expected x with at least one timestep, got shape {shape} "
                 "(Keras cannot run a recurrent layer over zero timesteps either)")
-        raise ValueError(f"{cls} expected x with {recurrence.input_dim} features (built "
+        raise ValueError(f"{cls} expected x with {recurrence.input_dim} features (built "  # type: ignore[union-attr]
                          f"input_dim), got shape {shape}")
 
-    def _check_call_size(self, shape):
+    def _check_call_size(self, shape: tuple[int, ...]) -> None:
         """TooLargeError if a call on x of ``shape`` needs more than MAX_BYTES."""
         batch, steps, _ = shape
         nbytes = sum(self._call_bytes(batch, steps))
@@ -918,18 +955,19 @@ class _RNN(_CellCore, Layer):
             f"an input projection of {batch}*{steps} rows of {self._gates}*{self.units} "
             f"{self.dtype} values, and the outputs")
 
-    def _finish(self, call):
+    def _finish(self, call: Call) -> list[np.ndarray] | np.ndarray:
         """The Keras return value of a call that has run."""
         states = call.states
         if self.stateful:
             # Keep our own copies when the caller gets the arrays too.
-            self._states = [s.copy() for s in states] if self.return_state else states
+            self._states = [s.copy() for s in states] if self.return_state else states  # type: ignore[assignment]
         output = call.sequence if self.return_sequences else call.last
         if self.return_state:
-            return [output, *states]
-        return output
+            return [output, *states]  # type: ignore[list-item]
+        return output  # type: ignore[return-value]
 
-    def _prepare_mask(self, mask, batch, steps):
+    def _prepare_mask(self, mask: Any, batch: int, steps: int
+                     ) -> np.ndarray | None:
         if mask is None:
             return None
         cls = type(self).__name__
@@ -948,7 +986,7 @@ class _RNN(_CellCore, Layer):
         # Keras casts the mask to bool: any nonzero value is a valid step.
         return np.ascontiguousarray(m != 0).view(np.uint8)
 
-    def _prepare_states(self, initial_state, batch):
+    def _prepare_states(self, initial_state: Any, batch: int) -> list[np.ndarray] | None:
         """The initial states as C-contiguous arrays of the layer's dtype, or
         None for zeros. The kernel copies them."""
         cls = type(self).__name__
@@ -990,7 +1028,7 @@ class _RNN(_CellCore, Layer):
         return states
 
     # ------------------------------------------------------------ config
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the layer's configuration, with Keras's keys.
 
         Returns
@@ -1038,7 +1076,7 @@ class _RNN(_CellCore, Layer):
         return config
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Mapping[str, Any]) -> Self:
         """Create a layer from its configuration (Keras's ``from_config``).
 
         Parameters
@@ -1060,7 +1098,7 @@ class _RNN(_CellCore, Layer):
         """
         return cls(**config)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         """Equal class, config, weights and stateful state (as after unpickling)."""
         if type(self) is not type(other) or self.get_config() != other.get_config():
             return False
@@ -1069,11 +1107,11 @@ class _RNN(_CellCore, Layer):
 
     __hash__ = None
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<fastrnn.{type(self).__name__} name={self.name!r} units={self.units}>"
 
 
-class SimpleRNN(_SimpleRNNCore, _RNN):
+class SimpleRNN(_SimpleRNNCore, _RNN):  # type: ignore[misc]
     """Fully-connected RNN where the output is to be fed back as the new input.
 
     ``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``, and
@@ -1243,11 +1281,13 @@ class SimpleRNN(_SimpleRNNCore, _RNN):
     True
     """
 
-    def __init__(self, units, activation="tanh", use_bias=True,
-                 kernel_initializer="glorot_uniform", recurrent_initializer="orthogonal",
-                 bias_initializer="zeros", return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, zero_output_for_mask=False,
-                 seed=None, dtype=None, name=None, **kwargs):
+    def __init__(self, units: int, activation: str | None = "tanh", use_bias: bool = True,
+                 kernel_initializer: _InitializerLike = "glorot_uniform",
+                 recurrent_initializer: _InitializerLike = "orthogonal",
+                 bias_initializer: _InitializerLike = "zeros", return_sequences: bool = False,
+                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
+                 zero_output_for_mask: bool = False, seed: int | None = None, dtype: _DType = None,
+                 name: str | None = None, **kwargs: Any) -> None:
         super().__init__(
             units, activation=activation, use_bias=use_bias,
             kernel_initializer=kernel_initializer, recurrent_initializer=recurrent_initializer,
@@ -1258,7 +1298,7 @@ class SimpleRNN(_SimpleRNNCore, _RNN):
 
 
 
-class LSTM(_LSTMCore, _RNN):
+class LSTM(_LSTMCore, _RNN):  # type: ignore[misc]
     """Long Short-Term Memory layer - Hochreiter 1997.
 
     Gates i, f, c, o (Keras order): ``i = recurrent_activation(x_t W_i +
@@ -1441,12 +1481,15 @@ class LSTM(_LSTMCore, _RNN):
 
     _extra_accepted = tuple(_CUDNN_ARGS)
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
-                 use_bias=True, kernel_initializer="glorot_uniform",
-                 recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 unit_forget_bias=True, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, zero_output_for_mask=False,
-                 seed=None, dtype=None, name=None, **kwargs):
+    def __init__(self, units: int, activation: str | None = "tanh",
+                 recurrent_activation: str | None = "sigmoid", use_bias: bool = True,
+                 kernel_initializer: _InitializerLike = "glorot_uniform",
+                 recurrent_initializer: _InitializerLike = "orthogonal",
+                 bias_initializer: _InitializerLike = "zeros", unit_forget_bias: bool = True,
+                 return_sequences: bool = False, return_state: bool = False,
+                 go_backwards: bool = False, stateful: bool = False,
+                 zero_output_for_mask: bool = False, seed: int | None = None, dtype: _DType = None,
+                 name: str | None = None, **kwargs: Any) -> None:
         cell_args = self._lstm_args(recurrent_activation, unit_forget_bias)
         super().__init__(
             units, activation=activation, use_bias=use_bias,
@@ -1457,7 +1500,7 @@ class LSTM(_LSTMCore, _RNN):
             cell_args=cell_args, ignored=kwargs)
 
 
-class GRU(_GRUCore, _RNN):
+class GRU(_GRUCore, _RNN):  # type: ignore[misc]
     """Gated Recurrent Unit - Cho et al. 2014.
 
     Gates z (update), r (reset) and h (candidate), in Keras order:
@@ -1631,12 +1674,15 @@ class GRU(_GRUCore, _RNN):
 
     _extra_accepted = tuple(_CUDNN_ARGS)
 
-    def __init__(self, units, activation="tanh", recurrent_activation="sigmoid",
-                 use_bias=True, kernel_initializer="glorot_uniform",
-                 recurrent_initializer="orthogonal", bias_initializer="zeros",
-                 return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, reset_after=True, zero_output_for_mask=False,
-                 seed=None, dtype=None, name=None, **kwargs):
+    def __init__(self, units: int, activation: str | None = "tanh",
+                 recurrent_activation: str | None = "sigmoid", use_bias: bool = True,
+                 kernel_initializer: _InitializerLike = "glorot_uniform",
+                 recurrent_initializer: _InitializerLike = "orthogonal",
+                 bias_initializer: _InitializerLike = "zeros", return_sequences: bool = False,
+                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
+                 reset_after: bool = True, zero_output_for_mask: bool = False,
+                 seed: int | None = None, dtype: _DType = None, name: str | None = None,
+                 **kwargs: Any) -> None:
         cell_args = self._gru_args(recurrent_activation, reset_after)
         super().__init__(
             units, activation=activation, use_bias=use_bias,
@@ -1657,8 +1703,9 @@ class _CellRunner(_RNN):
     ``LSTM(n)`` does, bit for bit.
     """
 
-    def __init__(self, cell, name, return_sequences=False, return_state=False,
-                 go_backwards=False, stateful=False, zero_output_for_mask=False):
+    def __init__(self, cell: _Cell, name: str, return_sequences: bool = False,
+                 return_state: bool = False, go_backwards: bool = False, stateful: bool = False,
+                 zero_output_for_mask: bool = False) -> None:
         self.cell = cell
         self.name = name
         # Fixed by the cell's constructor.
@@ -1670,22 +1717,22 @@ class _CellRunner(_RNN):
 
     # The cell's, read at every call: a cell's set_weights reaches every RNN using it.
     @property
-    def _weights(self):
+    def _weights(self) -> None:  # type: ignore[override]
         return self.cell._weights
 
     @property
-    def _recurrence(self):
+    def _recurrence(self) -> Recurrence | None:  # type: ignore[override]
         return self.cell._recurrence
 
-    def build(self, input_shape):
+    def build(self, input_shape: int) -> None:  # type: ignore[override]
         self.cell.build(input_shape)
         self._on_new_weights()
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = self.__dict__.copy()
         state.pop("_lock", None)
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._lock = threading.Lock()

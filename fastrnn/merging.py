@@ -19,9 +19,19 @@ returns one array. Shapes, broadcasting, masks and errors follow Keras 3:
   counts as all True) along ``axis`` and takes ``any`` over the last axis;
 - Dot drops the mask.
 """
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from typing import Any, TypeAlias, TypeVar
+
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from .layer import Layer
+
+_Inputs: TypeAlias = Sequence[ArrayLike]
+_Masks: TypeAlias = Sequence[ArrayLike | None] | None
+_Shapes: TypeAlias = Sequence[tuple[int | None, ...]]
 
 __all__ = ["Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "Minimum",
            "Dot", "concatenate", "add", "subtract", "multiply", "average", "maximum",
@@ -47,15 +57,18 @@ _SHARED = {
 }
 
 
-def _document(cls):
-    doc = cls.__doc__
+_C = TypeVar("_C", bound=type)
+
+
+def _document(cls: _C) -> _C:
+    doc = cls.__doc__ or ""
     for key, text in _SHARED.items():
         doc = doc.replace(key, text.strip("\n").lstrip())
     cls.__doc__ = doc
     return cls
 
 
-def _as_float(inputs, dtype):
+def _as_float(inputs: Any, dtype: str) -> list[np.ndarray]:
     """With a floating input, every input as the layer's dtype (Keras casts
     floating inputs to it, and promotes integers with them); else as given."""
     if any(x.dtype.kind == "f" for x in inputs):
@@ -63,7 +76,7 @@ def _as_float(inputs, dtype):
     return inputs
 
 
-def _as_list(layer, value, what):
+def _as_list(layer: _Merge, value: Any, what: str) -> list[Any]:
     if not isinstance(value, (list, tuple)):
         raise ValueError(
             f"A merge layer ({type(layer).__name__} {layer.name!r}) should be called on a "
@@ -71,7 +84,8 @@ def _as_list(layer, value, what):
     return list(value)
 
 
-def _masks_for(layer, inputs, mask):
+def _masks_for(layer: _Merge, inputs: Sequence[np.ndarray], mask: Any
+              ) -> list[np.ndarray | None]:
     """The list of per-input masks (None where an input has none)."""
     if mask is None:
         return [None] * len(inputs)
@@ -83,7 +97,7 @@ def _masks_for(layer, inputs, mask):
     return [None if m is None else np.asarray(m, bool) for m in mask]
 
 
-def _broadcast_mask(layer, mask, x):
+def _broadcast_mask(layer: _Merge, mask: np.ndarray, x: np.ndarray) -> np.ndarray:
     """``broadcast_to(expand_dims(mask, -1), x.shape)``, as Keras's merge functions."""
     try:
         return np.broadcast_to(mask[..., None], x.shape)
@@ -118,11 +132,12 @@ class _Merge(Layer):
 
     supports_masking = True
 
-    def __init__(self, **kwargs):
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
 
     # ------------------------------------------------------------ shapes
-    def _elementwise_shape(self, shape1, shape2):
+    def _elementwise_shape(self, shape1: tuple[Any, ...], shape2: tuple[Any, ...]
+                          ) -> tuple[Any, ...]:
         """Keras's _compute_elemwise_op_output_shape for shapes without the batch axis."""
         if shape1 is None or shape2 is None:
             return None
@@ -144,7 +159,7 @@ class _Merge(Layer):
                     f"Received shapes {tuple(shape1)} and {tuple(shape2)}")
         return tuple(out)
 
-    def _check_shapes(self, shapes):
+    def _check_shapes(self, shapes: Any) -> tuple[Any, ...]:
         """Keras's Merge.build checks: a list of shapes, one batch size, broadcastable."""
         if not isinstance(shapes, (list, tuple)) or not shapes or not all(
                 isinstance(s, (list, tuple)) for s in shapes):
@@ -161,7 +176,7 @@ class _Merge(Layer):
             out = self._elementwise_shape(out, tuple(s[1:]))
         return out, batch_sizes
 
-    def build(self, input_shape):
+    def build(self, input_shape: _Shapes) -> None:  # type: ignore[override]
         """Check the input shapes, as Keras's Merge.build (there are no weights).
 
         Parameters
@@ -171,14 +186,14 @@ class _Merge(Layer):
         """
         self._check_shapes(input_shape)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: _Shapes) -> tuple[int | None, ...]:
         """Return the broadcast shape of the inputs (None where unknown)."""
         out, batch_sizes = self._check_shapes(input_shape)
         batch = next(iter(batch_sizes)) if len(batch_sizes) == 1 else None
         return (batch,) + out
 
     # ------------------------------------------------------------ calling
-    def call(self, inputs, mask=None):
+    def call(self, inputs: Sequence[NDArray[Any]], mask: _Masks = None) -> NDArray[Any]:
         inputs = _as_list(self, inputs, "inputs")
         masks = _masks_for(self, inputs, mask)
         self._check_shapes([x.shape for x in inputs])
@@ -193,10 +208,12 @@ class _Merge(Layer):
                       for x in inputs]
         return self._merge_function(inputs, masks)
 
-    def _merge_function(self, inputs, masks):
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None] | None
+                        ) -> np.ndarray:
         raise NotImplementedError
 
-    def _merge_with_masks(self, op, inputs, masks):
+    def _merge_with_masks(self, op: Any, inputs: list[np.ndarray], masks: list[np.ndarray | None]
+                         ) -> np.ndarray:
         """Keras's _apply_merge_op_and_or_mask: ``op`` over the unmasked inputs."""
         output = output_mask = None
         for x, m in zip(inputs, masks):
@@ -212,9 +229,9 @@ class _Merge(Layer):
             output_mask = (output_mask | m if m is not None and output_mask is not None
                            else None)
             output = op(output, x)
-        return output
+        return output  # type: ignore[return-value]
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: _Inputs, mask: _Masks = None) -> NDArray[Any] | None:
         """Return the OR of the input masks, or None unless every input has one.
 
         Parameters
@@ -236,10 +253,10 @@ class _Merge(Layer):
         out = masks[0]
         for m in masks[1:]:
             try:
-                out = np.logical_or(out, m)
+                out = np.logical_or(out, m)  # type: ignore[arg-type]
             except ValueError:
                 raise ValueError(f"{type(self).__name__} {self.name!r}: masks of shapes "
-                                 f"{out.shape} and {m.shape} do not broadcast") from None
+                                 f"{out.shape} and {m.shape} do not broadcast") from None  # type: ignore[union-attr]
         return out
 
 
@@ -270,7 +287,8 @@ class Add(_Merge):
     array([[11., 22.]], dtype=float32)
     """
 
-    def _merge_function(self, inputs, masks):
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]  # type: ignore[override]
+                       ) -> np.ndarray:
         output = inputs[0]
         for x in inputs[1:]:
             output = output + x
@@ -307,14 +325,15 @@ class Subtract(_Merge):
     ValueError: A `Subtract` layer ('subtract...') should be called on exactly 2 inputs...
     """
 
-    def _check_shapes(self, shapes):
+    def _check_shapes(self, shapes: Any) -> tuple[Any, ...]:
         out = super()._check_shapes(shapes)
         if len(shapes) != 2:
             raise ValueError(f"A `Subtract` layer ({self.name!r}) should be called on exactly "
                              f"2 inputs. Received {len(shapes)} inputs")
         return out
 
-    def _merge_function(self, inputs, masks):
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]  # type: ignore[override]
+                       ) -> np.ndarray:
         return inputs[0] - inputs[1]
 
 
@@ -350,7 +369,8 @@ class Multiply(_Merge):
     array([[10.,  7.]], dtype=float32)
     """
 
-    def _merge_function(self, inputs, masks):
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]  # type: ignore[override]
+                       ) -> np.ndarray:
         every = all(m is not None for m in masks)
         output = output_mask = None
         for x, m in zip(inputs, masks):
@@ -361,8 +381,8 @@ class Multiply(_Merge):
                     output_mask = m if output_mask is None else output_mask | m
             output = x if output is None else output * x
         if every:
-            output = np.where(output_mask, output, np.zeros((), output.dtype))
-        return output
+            output = np.where(output_mask, output, np.zeros((), output.dtype))  # type: ignore[arg-type, union-attr]
+        return output  # type: ignore[return-value]
 
 
 @_document
@@ -392,7 +412,8 @@ class Average(_Merge):
     array([[2., 4.]], dtype=float32)
     """
 
-    def _merge_function(self, inputs, masks):
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]  # type: ignore[override]
+                       ) -> np.ndarray:
         output = inputs[0]
         for x in inputs[1:]:
             output = output + x
@@ -433,7 +454,8 @@ class Maximum(_Merge):
     array([[4., 2.]], dtype=float32)
     """
 
-    def _merge_function(self, inputs, masks):
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]  # type: ignore[override]
+                       ) -> np.ndarray:
         return self._merge_with_masks(np.maximum, inputs, masks)
 
 
@@ -463,7 +485,8 @@ class Minimum(_Merge):
     array([[1., 2.]], dtype=float32)
     """
 
-    def _merge_function(self, inputs, masks):
+    def _merge_function(self, inputs: list[np.ndarray], masks: list[np.ndarray | None]  # type: ignore[override]
+                       ) -> np.ndarray:
         return self._merge_with_masks(np.minimum, inputs, masks)
 
 
@@ -511,13 +534,13 @@ class Concatenate(_Merge):
            [ True, False,  True]])
     """
 
-    def __init__(self, axis=-1, **kwargs):
+    def __init__(self, axis: int = -1, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise ValueError(f"Concatenate expected an integer axis, got {axis!r}")
         self.axis = int(axis)
 
-    def _check_shapes(self, shapes):
+    def _check_shapes(self, shapes: Any) -> None:  # type: ignore[override]
         """Keras's Concatenate.build: equal ranks, and equal sizes (where known)
         on every axis but ``axis``."""
         if not isinstance(shapes, (list, tuple)) or not shapes or not all(
@@ -542,7 +565,7 @@ class Concatenate(_Merge):
             if len({d for d in dims if d is not None}) > 1:
                 raise ValueError(message)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: list[tuple[Any, ...]]) -> tuple[Any, ...]:  # type: ignore[override]
         """Return the first input's shape with the sizes along ``axis`` added up."""
         self._check_shapes(input_shape)
         out = list(input_shape[0])
@@ -553,12 +576,13 @@ class Concatenate(_Merge):
             out[self.axis] += s[self.axis]
         return tuple(out)
 
-    def call(self, inputs, mask=None):
+    def call(self, inputs: list[np.ndarray], mask: list[Any] | None = None) -> np.ndarray:  # type: ignore[override]
         inputs = _as_list(self, inputs, "inputs")
         self._check_shapes([x.shape for x in inputs])
         return np.concatenate(_as_float(inputs, self.dtype), axis=self.axis)
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: list[np.ndarray], mask: list[np.ndarray | None] | None = None  # type: ignore[override]
+                    ) -> np.ndarray | None:
         """Return the concatenated masks reduced with ``any`` over the last axis (see Notes).
 
         Parameters
@@ -599,12 +623,12 @@ class Concatenate(_Merge):
                              f"{e}") from None
         return np.any(joined, axis=-1)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``axis``."""
         return {**super().get_config(), "axis": self.axis}
 
 
-def _batch_dot(layer, x, y, axes):
+def _batch_dot(layer: Dot, x: np.ndarray, y: np.ndarray, axes: list[int]) -> np.ndarray:
     """Keras's batch_dot (keras/src/layers/merging/dot.py) for two arrays."""
     if x.ndim < 2 or y.ndim < 2:
         raise ValueError(f"Dot {layer.name!r}: cannot do batch_dot on inputs with rank < 2. "
@@ -641,7 +665,7 @@ def _batch_dot(layer, x, y, axes):
     return out
 
 
-def _l2_normalize(x, axis):
+def _l2_normalize(x: np.ndarray, axis: int) -> np.ndarray:
     """keras.ops.normalize(x, axis, order=2): ``x * min(rsqrt(sum(x**2)), 1/epsilon)``."""
     square_sum = np.sum(np.square(x), axis=axis, keepdims=True)
     with np.errstate(divide="ignore"):
@@ -691,7 +715,7 @@ class Dot(_Merge):
     array([[0.96000004]], dtype=float32)
     """
 
-    def __init__(self, axes, normalize=False, **kwargs):
+    def __init__(self, axes: int | Sequence[int], normalize: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if not isinstance(axes, int):
             if not isinstance(axes, (list, tuple)):
@@ -709,11 +733,11 @@ class Dot(_Merge):
         self.axes = axes
         self.normalize = normalize
 
-    def _axes_for(self, ndims):
+    def _axes_for(self, ndims: tuple[int, ...]) -> list[int]:
         pair = [self.axes] * 2 if isinstance(self.axes, int) else list(self.axes)
         return [a % n if a < 0 else a for a, n in zip(pair, ndims)]
 
-    def _check_shapes(self, shapes):
+    def _check_shapes(self, shapes: list[tuple[Any, ...]]) -> tuple[int, ...]:
         if not isinstance(shapes, (list, tuple)) or len(shapes) != 2 or not all(
                 isinstance(s, (list, tuple)) for s in shapes):
             raise ValueError(f"A `Dot` layer ({self.name!r}) should be called on a list of 2 "
@@ -729,7 +753,7 @@ class Dot(_Merge):
                 f"{a0}) != {s2[a1]} (at axis {a1}). Full input shapes: {s1}, {s2}")
         return a0, a1
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: list[tuple[Any, ...]]) -> tuple[Any, ...]:  # type: ignore[override]
         """Return ``x``'s shape without the summed axis, then ``y``'s without the batch
         and summed axes (``(batch, 1)`` if that is all)."""
         a0, a1 = self._check_shapes(input_shape)
@@ -742,7 +766,7 @@ class Dot(_Merge):
             out += [1]
         return tuple(out)
 
-    def call(self, inputs, mask=None):
+    def call(self, inputs: list[np.ndarray], mask: list[None] | None = None) -> np.ndarray:  # type: ignore[override]
         inputs = _as_list(self, inputs, "inputs")
         self._check_shapes([x.shape for x in inputs])
         x1, x2 = (np.asarray(x, self.dtype) for x in inputs)
@@ -752,18 +776,19 @@ class Dot(_Merge):
             x2 = _l2_normalize(x2, axes[1])
         return _batch_dot(self, x1, x2, axes)
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: list[np.ndarray], mask: list[np.ndarray | None] | None = None  # type: ignore[override]
+                    ) -> None:
         """Return None: Dot drops the mask."""
         return None
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``axes`` and ``normalize``."""
         return {**super().get_config(), "axes": self.axes, "normalize": self.normalize}
 
 
 # ---------------------------------------------------------------- functional forms
-def _functional(cls, name):
-    def merge(inputs, **kwargs):
+def _functional(cls: type[_Merge], name: str) -> Callable[..., Any]:
+    def merge(inputs: Any, **kwargs: Any) -> Any:
         return cls(**kwargs)(inputs)
     merge.__name__ = merge.__qualname__ = name
     merge.__doc__ = f"""Functional interface to the ``{cls.__name__}`` layer
@@ -799,7 +824,7 @@ maximum = _functional(Maximum, "maximum")
 minimum = _functional(Minimum, "minimum")
 
 
-def concatenate(inputs, axis=-1, **kwargs):
+def concatenate(inputs: Any, axis: int = -1, **kwargs: Any) -> Any:
     """Functional interface to the ``Concatenate`` layer (keras.layers.concatenate).
 
     Parameters
@@ -826,7 +851,7 @@ def concatenate(inputs, axis=-1, **kwargs):
     return Concatenate(axis=axis, **kwargs)(inputs)
 
 
-def dot(inputs, axes=-1, **kwargs):
+def dot(inputs: Any, axes: int | Sequence[int] = -1, **kwargs: Any) -> Any:
     """Functional interface to the ``Dot`` layer (keras.layers.dot).
 
     Parameters

@@ -17,9 +17,12 @@ import math
 import os
 import sys
 import time
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike
 
 from . import graph
 from ._locks import WeightsLock
@@ -28,11 +31,14 @@ from .core_layers import InputLayer
 from .graph import KerasTensor
 from .layer import Layer, arrays_equal, check_name, snake_case
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
 __all__ = ["Model", "Sequential", "FORMAT_NAME"]
 
-FORMAT_NAME = "fastrnn.Sequential"
-FORMAT_VERSION = 1
-CONFIG_KEY = "fastrnn_config"
+FORMAT_NAME: str = "fastrnn.Sequential"
+FORMAT_VERSION: int = 1
+CONFIG_KEY: str = "fastrnn_config"
 
 
 def _single_output(layer: Any) -> bool:
@@ -346,7 +352,7 @@ class Model(Layer):
     def _weight_count(self) -> int:
         return sum(layer._weight_count() for layer in self._weighted_layers())
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Set all layers' weights from one list, in layer order.
 
         Parameters
@@ -386,7 +392,8 @@ class Model(Layer):
     def _weight_groups(self) -> list:
         """Keras keeps a model's layers under ``layers/<class name in snake case>``,
         numbered on repeats (keras/src/saving/saving_lib.py, _save_container_state)."""
-        groups, used = [], {}
+        groups: list[Any] = []
+        used: dict[str, int] = {}
         for layer in self._weighted_layers():
             base = snake_case(getattr(layer, "_keras_class_name", type(layer).__name__))
             key = base if base not in used else f"{base}_{used[base]}"
@@ -395,7 +402,8 @@ class Model(Layer):
         return groups
 
     # ------------------------------------------------------------ summary
-    def summary(self, line_length=None, positions=None, print_fn=None, **kwargs):
+    def summary(self, line_length: int | None = None, positions: Sequence[float] | None = None,
+                print_fn: Callable[[str], object] | None = None, **kwargs: Any) -> None:
         """Print (or pass to ``print_fn``) a table of layers, output shapes and parameters.
 
         Parameters
@@ -434,10 +442,10 @@ class Model(Layer):
             widths = [max(widths[0], 31), max(widths[1], 22), max(widths[2], 13)]
         widths = [max(w, 4) for w in widths]
 
-        def line(left, mid, right, fill):
+        def line(left: str, mid: str, right: str, fill: str) -> str:
             return left + mid.join(fill * (w + 2) for w in widths) + right
 
-        def row(cells, sep="│"):
+        def row(cells: Sequence[object], sep: str = "│") -> str:
             a, b, c = (str(v) for v in cells)
             return (f"{sep} {_fit(a, widths[0]):<{widths[0]}} "
                     f"{sep} {_fit(b, widths[1]):<{widths[1]}} "
@@ -476,9 +484,9 @@ class Model(Layer):
                 out.append(layer.batch_shape)
             elif nodes:
                 shapes = [t.shape for t in nodes[0].outputs]
-                out.append(shapes[0] if len(shapes) == 1 else shapes)
+                out.append(shapes[0] if len(shapes) == 1 else shapes)  # type: ignore[arg-type]
             else:
-                out.append(None)
+                out.append(None)  # type: ignore[arg-type]
         return out
 
     # ------------------------------------------------------------ config and files
@@ -527,13 +535,13 @@ class Model(Layer):
         for i, w in enumerate(self.get_weights()):
             arrays[f"weight{i:04d}"] = w
         with open(path, "wb") as f:
-            np.savez(f, **arrays)
+            np.savez(f, **arrays)  # type: ignore[arg-type]
 
     def __eq__(self, other: object) -> bool:
         return (type(self) is type(other) and self.get_config() == other.get_config()
                 and arrays_equal(self.get_weights(), other.get_weights()))
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __getstate__(self) -> dict:
         state = self.__dict__.copy()
@@ -665,7 +673,7 @@ class Sequential(Model):
             self.add(layer)
 
     # ------------------------------------------------------------ structure
-    def add(self, layer):
+    def add(self, layer: Layer) -> None:
         """Append a layer at the top of the stack (an ``InputLayer`` only as the first).
 
         Parameters
@@ -701,7 +709,7 @@ class Sequential(Model):
                 "array")
         self._layers.append(layer)
 
-    def pop(self):
+    def pop(self) -> Layer:
         """Remove and return the last layer.
 
         Returns
@@ -855,7 +863,7 @@ class Sequential(Model):
     def built(self) -> bool:
         return all(layer.built for layer in self.layers)
 
-    def build(self, input_shape):
+    def build(self, input_shape: Sequence[int | None]) -> None:  # type: ignore[override]
         """Create the weights of every unbuilt layer for ``input_shape`` (with batch axis).
 
         Parameters
@@ -882,7 +890,7 @@ class Sequential(Model):
             shape = layer.compute_output_shape(shape)
 
     # ------------------------------------------------------------ config
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the model config, as Keras: ``name``, ``trainable`` and ``layers``.
 
         Returns
@@ -900,7 +908,7 @@ class Sequential(Model):
         return config
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config: dict[str, Any], custom_objects: Any = None) -> Sequential:
         """Create a model (without weights) from a ``get_config()`` dict.
 
         Parameters
@@ -979,10 +987,10 @@ class Sequential(Model):
             for j, w in enumerate(layer_weights):
                 arrays[_entry_name(i, j)] = w
         with open(path, "wb") as f:  # np.savez(path) would append ".npz"
-            np.savez(f, **arrays)
+            np.savez(f, **arrays)  # type: ignore[arg-type]
 
     @classmethod
-    def load(cls, path, custom_objects=None):
+    def load(cls, path: str | os.PathLike[str], custom_objects: Any = None) -> Sequential:
         """Read a model written by ``save``.
 
         Nothing is unpickled, and every entry's size, shape and dtype are
@@ -1017,7 +1025,8 @@ class Sequential(Model):
                 from None
 
     @classmethod
-    def _load(cls, path, _safe, custom_objects=None):
+    def _load(cls, path: str | os.PathLike[str], _safe: ModuleType,
+              custom_objects: Mapping[str, Any] | None = None) -> Self:
         """Sequential.load without the file's name in the errors. Every entry's size,
         shape and dtype are checked against the config before it is read."""
         file_size = os.path.getsize(path)
@@ -1056,7 +1065,7 @@ class Sequential(Model):
                         expected) or not all(type(n) is int for n in counts)):
                     raise ValueError(f"lists weight counts {counts!r} for "
                                      f"{len(expected)} layers")
-            entries = _weight_entries(names, model, expected, counts)
+            entries = _weight_entries(names, model, expected, counts)  # type: ignore[arg-type]
             for i, layer in enumerate(model._layers):
                 arrays = []
                 for j, shape in enumerate(expected[i] if entries[i] else []):
@@ -1066,7 +1075,7 @@ class Sequential(Model):
                 if arrays:
                     with _safe.member(f"the weights of layer {layer.name!r}"):
                         layer.set_weights(arrays)
-        return model
+        return model  # type: ignore[return-value]
 
     # ------------------------------------------------------------ misc
     def __eq__(self, other: object) -> bool:
@@ -1076,7 +1085,7 @@ class Sequential(Model):
                 and len(self._layers) == len(other._layers)
                 and all(a == b for a, b in zip(self._layers, other._layers)))
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __len__(self) -> int:
         """The number of layers, without the InputLayer."""
@@ -1116,14 +1125,15 @@ def _load_functional_npz(zf: Any, meta: dict, names: list, file_size: int, _safe
     return model
 
 
-def _entry_name(i, j):
+def _entry_name(i: int, j: int) -> str:
     return f"layer{i:03d}_weight{j:03d}"
 
 
-def _weight_entries(names, model, expected, counts):
+def _weight_entries(names: list[str], model: Sequential, expected: list[Any],
+                    counts: list[int]) -> list[bool]:
     """For each layer, whether the archive holds its weights; refuses (naming the
     entry) an entry of no layer's weight, and a missing one."""
-    by_layer = [set() for _ in expected]
+    by_layer: list[set[Any]] = [set() for _ in expected]
     for name in names:
         if name == CONFIG_KEY + ".npy":
             continue
@@ -1156,20 +1166,20 @@ def _weight_entries(names, model, expected, counts):
     return [bool(p) for p in by_layer]
 
 
-def _shape_str(shape):
+def _shape_str(shape: tuple[Any, ...]) -> str:
     return "(" + ", ".join("None" if d is None else str(d) for d in shape) + \
         ("," if len(shape) == 1 else "") + ")"
 
 
-def _fit(text, width):
+def _fit(text: str, width: int) -> str:
     return text if len(text) <= width else text[:max(width - 1, 0)] + "…"
 
 
-def _bytes(n):
+def _bytes(n: int) -> str:  # type: ignore[return]
     for unit in ("B", "KB", "MB", "GB"):
         if n < 1024 or unit == "GB":
             return f"{n:.2f} {unit}"
-        n /= 1024
+        n /= 1024  # type: ignore[assignment]
 
 
 class _Progbar:
@@ -1177,7 +1187,7 @@ class _Progbar:
 
     width = 20
 
-    def __init__(self, target, verbose, stream=None):
+    def __init__(self, target: int, verbose: int, stream: Any = None) -> None:
         self.target = target
         self.verbose = verbose
         self.stream = stream if stream is not None else sys.stdout
@@ -1185,7 +1195,7 @@ class _Progbar:
         isatty = getattr(self.stream, "isatty", None)
         self.dynamic = bool(isatty and isatty()) or "ipykernel" in sys.modules
 
-    def _line(self, current):
+    def _line(self, current: int) -> str:
         elapsed = time.monotonic() - self.start
         done = int(self.width * current / self.target) if self.target else self.width
         bar = "━" * done + "─" * (self.width - done)
@@ -1197,7 +1207,7 @@ class _Progbar:
         per_text = f"{per * 1e3:.0f}ms/step" if per >= 1e-3 else f"{per * 1e6:.0f}us/step"
         return f"{current}/{self.target} {bar} {timing} {per_text}"
 
-    def update(self, current):
+    def update(self, current: int) -> None:
         if self.verbose == 0:
             return
         final = current >= self.target

@@ -17,14 +17,20 @@ epsilon)``, ``inv *= gamma``, ``res = -mean * inv (+ beta)``, output ``x * inv
 """
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _validate, graph, initializers
 from ._docparts import documenter
 from .core_layers import get_initializer
 from .layer import Layer
+
+if TYPE_CHECKING:
+    from .core_layers import Layer
+    from .initializers import _InitializerLike
 
 __all__ = ["BatchNormalization", "LayerNormalization", "GroupNormalization",
            "UnitNormalization"]
@@ -115,12 +121,16 @@ class BatchNormalization(Layer):
     supports_masking = True
     has_weights = True
 
-    def __init__(self, axis=-1, momentum=0.99, epsilon=1e-3, center=True, scale=True,
-                 beta_initializer="zeros", gamma_initializer="ones",
-                 moving_mean_initializer="zeros", moving_variance_initializer="ones",
-                 beta_regularizer=None, gamma_regularizer=None, beta_constraint=None,
-                 gamma_constraint=None, renorm=False, renorm_clipping=None,
-                 renorm_momentum=0.99, synchronized=False, **kwargs):
+    def __init__(self, axis: int = -1, momentum: float = 0.99, epsilon: float = 1e-3,
+                 center: bool = True, scale: bool = True,
+                 beta_initializer: _InitializerLike = "zeros",
+                 gamma_initializer: _InitializerLike = "ones",
+                 moving_mean_initializer: _InitializerLike = "zeros",
+                 moving_variance_initializer: _InitializerLike = "ones",
+                 beta_regularizer: Any = None, gamma_regularizer: Any = None,
+                 beta_constraint: Any = None, gamma_constraint: Any = None, renorm: bool = False,
+                 renorm_clipping: Mapping[str, float] | None = None, renorm_momentum: float = 0.99,
+                 synchronized: bool = False, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if isinstance(axis, bool) or not isinstance(axis, (int, np.integer)):
             raise ValueError(f"BatchNormalization expected an integer axis, got {axis!r}")
@@ -148,17 +158,17 @@ class BatchNormalization(Layer):
                     f"{renorm_clipping}. Supported values: {keys}.")
         self.renorm_clipping = renorm_clipping
         self.renorm_momentum = renorm_momentum
-        self._ndim = None   # the input rank, fixed by build (Keras's InputSpec)
+        self._ndim: int | None = None   # the input rank, fixed by build (Keras's InputSpec)
 
     # ------------------------------------------------------------ weights
-    def _weight_names(self):
+    def _weight_names(self) -> list[str]:
         names = (["gamma"] if self.scale else []) + (["beta"] if self.center else [])
         names += ["moving_mean", "moving_variance"]
         if self.renorm:
             names += ["moving_stddev", "renorm_mean", "renorm_stddev"]
         return names
 
-    def _expected_weight_shapes(self, arrays):
+    def _expected_weight_shapes(self, arrays: list[np.ndarray] | None) -> list[tuple[Any, ...]]:
         if self._weights:
             size = self._weights[0].shape[0]
         elif arrays:
@@ -170,7 +180,7 @@ class BatchNormalization(Layer):
             size = 0
         return [(name, (size,)) for name in self._weight_names()]
 
-    def build(self, input_shape):
+    def build(self, input_shape: Sequence[int | None]) -> None:  # type: ignore[override]
         """Create the weights for the size of ``input_shape[axis]``.
 
         Parameters
@@ -201,7 +211,7 @@ class BatchNormalization(Layer):
             weights.append(np.ascontiguousarray(value, dtype=self.dtype))
         self._weights = weights
 
-    def _maybe_build(self, input_shape):
+    def _maybe_build(self, input_shape: tuple[Any, ...]) -> None:
         # Keras builds for the first input's shape even when other sizes are
         # unknown; only the normalized axis must be known.
         with graph.build_lock:
@@ -216,7 +226,8 @@ class BatchNormalization(Layer):
                 self._built = True
 
     # ------------------------------------------------------------ calling
-    def call(self, x, training=None, mask=None):
+    def call(self, x: NDArray[Any], training: bool | None = None, mask: ArrayLike | None = None
+            ) -> NDArray[Any]:
         """Normalize ``x`` with the moving statistics (see the class)."""
         cls = f"BatchNormalization {self.name!r}"
         if training:
@@ -249,14 +260,14 @@ class BatchNormalization(Layer):
         shift = (w["beta"] - w["moving_mean"] * inv) if self.center else -w["moving_mean"] * inv
         return x * inv.reshape(shape) + shift.reshape(shape)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return ``input_shape`` (``axis`` must be within its rank)."""
         if not -len(input_shape) <= self.axis < len(input_shape):
             raise ValueError(f"Axis {self.axis} is out of bounds for input shape "
                              f"{tuple(input_shape)}. Received: axis={self.axis}")
         return tuple(input_shape)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus Keras's BatchNormalization keys."""
         return {**super().get_config(), "axis": self.axis, "momentum": self.momentum,
                 "epsilon": self.epsilon, "center": self.center, "scale": self.scale,

@@ -11,8 +11,11 @@ child of a process that had run fastrnn's OpenMP threads computes on one
 thread and warns once: GNU libgomp's threads do not survive a fork, and its
 next parallel region would wait for them forever.
 """
+from __future__ import annotations
+
 import os
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 
 from . import _dispatch
@@ -20,7 +23,7 @@ from . import _dispatch
 __all__ = ["set_num_threads", "get_num_threads", "num_threads"]
 
 
-def set_num_threads(n):
+def set_num_threads(n: int) -> None:
     """Use at most ``n`` threads per call; 0 goes back to OpenMP's setting.
 
     A call that is large enough splits its batch (or, for small batches, its
@@ -62,7 +65,7 @@ def set_num_threads(n):
     _dispatch.kernels.set_num_threads(n)
 
 
-def get_num_threads():
+def get_num_threads() -> int:
     """Return the number of threads a large call uses.
 
     Returns
@@ -88,7 +91,7 @@ def get_num_threads():
 
 
 @contextmanager
-def num_threads(n):
+def num_threads(n: int) -> Iterator[None]:
     """``with fastrnn.num_threads(1): ...`` -- set_num_threads for a block.
 
     A context manager: ``set_num_threads(n)`` on entry, and the previous
@@ -130,7 +133,7 @@ def num_threads(n):
         _dispatch.kernels.set_num_threads(previous)
 
 
-def _after_fork_in_child():
+def _after_fork_in_child() -> None:
     # Each kernel build records the OpenMP threads it ran (in C, at fork
     # time), but all builds share one libgomp: a child may use none of them.
     loaded = [sys.modules[f"fastrnn.{name}"] for name in _dispatch.MODULES.values()

@@ -6,9 +6,17 @@ overrides ``compute_mask``), so each drops the incoming mask: the next layer
 sees no mask. Floating inputs are cast to the layer's dtype; integer and
 bool inputs keep theirs, as Keras's autocast does.
 """
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any, TypeVar
+
 import numpy as np
 
 from .layer import Layer
+
+if TYPE_CHECKING:
+    from .graph import KerasTensor
 
 __all__ = ["RepeatVector", "Permute", "Cropping1D", "ZeroPadding1D", "UpSampling1D"]
 
@@ -21,15 +29,19 @@ _KWARGS = """\
         Any other keyword raises ValueError naming it."""
 
 
-def _document(cls):
-    cls.__doc__ = cls.__doc__.replace("<<kwargs>>", _KWARGS.lstrip())
+_C = TypeVar("_C", bound=type)
+
+
+def _document(cls: _C) -> _C:
+    cls.__doc__ = (cls.__doc__ or "").replace("<<kwargs>>", _KWARGS.lstrip())
     return cls
 
 
-def _standardize_tuple(value, name, cls):
+def _standardize_tuple(value: Any, name: str, cls: str) -> tuple[int, ...]:
     """Keras's argument_validation.standardize_tuple(value, 2, name, allow_zero=True)."""
     message = (f"{cls}: the `{name}` argument must be a tuple of 2 integers. "
                f"Received {name}={value!r}")
+    pair: tuple[Any, ...]
     if isinstance(value, (int, np.integer)) and not isinstance(value, bool):
         pair = (int(value),) * 2
     else:
@@ -46,7 +58,7 @@ def _standardize_tuple(value, name, cls):
     return pair
 
 
-def _positive_int(value, name, cls):
+def _positive_int(value: float, name: str, cls: str) -> int:
     if not isinstance(value, (int, np.integer)) or isinstance(value, bool):
         raise TypeError(f"{cls}: expected an integer value for `{name}`, got {type(value)}.")
     if value <= 0:
@@ -60,7 +72,7 @@ class _ShapeLayer(Layer):
 
     _ndim = 3
 
-    def _input(self, x):
+    def _input(self, x: np.ndarray) -> np.ndarray:
         if x.ndim != self._ndim:
             raise ValueError(
                 f"Input 0 of layer {self.name!r} ({type(self).__name__}) is incompatible "
@@ -68,11 +80,11 @@ class _ShapeLayer(Layer):
                 f"received: {x.shape}")
         return x.astype(self.dtype, copy=False) if x.dtype.kind == "f" else x
 
-    def _output_dtype(self, inputs):
+    def _output_dtype(self, inputs: KerasTensor) -> str:
         dt = np.dtype(inputs.dtype)
         return self.dtype if dt.kind == "f" else dt.name
 
-    def _check_rank(self, input_shape):
+    def _check_rank(self, input_shape: Any) -> None:
         if len(input_shape) != self._ndim:
             raise ValueError(
                 f"Input 0 of layer {self.name!r} ({type(self).__name__}) is incompatible "
@@ -112,20 +124,20 @@ class RepeatVector(_ShapeLayer):
 
     _ndim = 2
 
-    def __init__(self, n, **kwargs):
+    def __init__(self, n: int, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.n = _positive_int(n, "n", "RepeatVector")
 
-    def call(self, inputs):
+    def call(self, inputs: np.ndarray) -> np.ndarray:
         x = self._input(inputs)
         return np.repeat(x[:, None, :], self.n, axis=1)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return ``(batch, n, features)``."""
         self._check_rank(input_shape)
         return (input_shape[0], self.n, input_shape[1])
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``n``."""
         return {**super().get_config(), "n": self.n}
 
@@ -162,7 +174,7 @@ class Permute(_ShapeLayer):
     (4, 64, 10)
     """
 
-    def __init__(self, dims, **kwargs):
+    def __init__(self, dims: Sequence[int], **kwargs: Any) -> None:
         super().__init__(**kwargs)
         try:
             dims = tuple(dims)
@@ -177,15 +189,15 @@ class Permute(_ShapeLayer):
         self.dims = tuple(int(d) for d in dims)
         self._ndim = len(self.dims) + 1
 
-    def call(self, inputs):
+    def call(self, inputs: np.ndarray) -> np.ndarray:
         return np.transpose(self._input(inputs), (0,) + self.dims)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return the input shape with its axes reordered by ``dims``."""
         self._check_rank(input_shape)
         return (input_shape[0],) + tuple(input_shape[d] for d in self.dims)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``dims`` (a tuple)."""
         return {**super().get_config(), "dims": self.dims}
 
@@ -226,30 +238,30 @@ class Cropping1D(_ShapeLayer):
            [[8, 9]]])
     """
 
-    def __init__(self, cropping=(1, 1), **kwargs):
+    def __init__(self, cropping: int | Sequence[int] = (1, 1), **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.cropping = _standardize_tuple(cropping, "cropping", "Cropping1D")
 
-    def _check_length(self, length, shape):
+    def _check_length(self, length: int | None, shape: tuple[Any, ...]) -> None:
         if length is not None and sum(self.cropping) >= length:
             raise ValueError(
                 f"`cropping` parameter of `Cropping1D` layer {self.name!r} must be smaller "
                 f"than the input length. Received: input_shape={tuple(shape)}, "
                 f"cropping={self.cropping}")
 
-    def call(self, inputs):
+    def call(self, inputs: np.ndarray) -> np.ndarray:
         x = self._input(inputs)
         self._check_length(x.shape[1], x.shape)
         return x[:, self.cropping[0]:x.shape[1] - self.cropping[1], :]
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return ``(batch, timesteps - left_crop - right_crop, features)``."""
         self._check_rank(input_shape)
         self._check_length(input_shape[1], input_shape)
         length = None if input_shape[1] is None else input_shape[1] - sum(self.cropping)
         return (input_shape[0], length, input_shape[2])
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``cropping`` (a tuple)."""
         return {**super().get_config(), "cropping": self.cropping}
 
@@ -288,7 +300,8 @@ class ZeroPadding1D(_ShapeLayer):
     array([[0., 1., 1., 0., 0.]], dtype=float32)
     """
 
-    def __init__(self, padding=1, data_format=None, **kwargs):
+    def __init__(self, padding: int | Sequence[int] = 1, data_format: str | None = None,
+                 **kwargs: Any) -> None:
         super().__init__(**kwargs)
         if data_format is None:
             data_format = "channels_last"
@@ -300,13 +313,13 @@ class ZeroPadding1D(_ShapeLayer):
         self.data_format = data_format
         self.padding = _standardize_tuple(padding, "padding", "ZeroPadding1D")
 
-    def call(self, inputs):
+    def call(self, inputs: np.ndarray) -> np.ndarray:
         x = self._input(inputs)
         widths = [(0, 0)] * 3
-        widths[2 if self.data_format == "channels_first" else 1] = self.padding
+        widths[2 if self.data_format == "channels_first" else 1] = self.padding  # type: ignore[assignment]
         return np.pad(x, widths)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return the input shape with the padding dimension grown by the padding."""
         self._check_rank(input_shape)
         out = list(input_shape)
@@ -315,7 +328,7 @@ class ZeroPadding1D(_ShapeLayer):
             out[axis] += sum(self.padding)
         return tuple(out)
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``padding`` (a tuple) and ``data_format``."""
         return {**super().get_config(), "padding": self.padding,
                 "data_format": self.data_format}
@@ -351,19 +364,19 @@ class UpSampling1D(_ShapeLayer):
     array([[1., 1., 2., 2.]], dtype=float32)
     """
 
-    def __init__(self, size=2, **kwargs):
+    def __init__(self, size: int = 2, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.size = _positive_int(size, "size", "UpSampling1D")
 
-    def call(self, inputs):
+    def call(self, inputs: np.ndarray) -> np.ndarray:
         return np.repeat(self._input(inputs), self.size, axis=1)
 
-    def compute_output_shape(self, input_shape):
+    def compute_output_shape(self, input_shape: tuple[Any, ...]) -> tuple[Any, ...]:
         """Return ``(batch, steps * size, features)``."""
         self._check_rank(input_shape)
         steps = None if input_shape[1] is None else input_shape[1] * self.size
         return (input_shape[0], steps, input_shape[2])
 
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the base config plus ``size``."""
         return {**super().get_config(), "size": self.size}

@@ -33,21 +33,38 @@ The cells of a stack are keyed by class name in snake case, numbered on
 repeats (``lstm_cell``, ``lstm_cell_1``), not by their names; get_weights
 lists them in cell order.
 """
+from __future__ import annotations
+
 import threading
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import ArrayLike, NDArray
 
 from . import _validate, graph
-from .cells import (_Cell, StackedRNNCells, _cell_output_size, call_cell, deserialize_cell,
-                    serialize_cell)
+from .cells import (
+    StackedRNNCells,
+    _Cell,
+    _cell_output_size,
+    call_cell,
+    deserialize_cell,
+    serialize_cell,
+)
 from .graph import KerasTensor
 from .layer import Layer, _specs
 from .layers import _CellRunner, _flag
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ._kernels import Call
+    from .layers import _Output
+
 __all__ = ["RNN"]
 
 
-def _kernel_cells(cell):
+def _kernel_cells(cell: Layer) -> Any:
     """The built-in cells the kernels run for ``cell``, or None (a Python loop)."""
     if isinstance(cell, _Cell):
         return [cell]
@@ -164,8 +181,9 @@ class RNN(Layer):
     supports_masking = True
     has_weights = True
 
-    def __init__(self, cell, return_sequences=False, return_state=False, go_backwards=False,
-                 stateful=False, unroll=False, zero_output_for_mask=False, **kwargs):
+    def __init__(self, cell: Any, return_sequences: bool = False, return_state: bool = False,
+                 go_backwards: bool = False, stateful: bool = False, unroll: bool = False,
+                 zero_output_for_mask: bool = False, **kwargs: Any) -> None:
         if isinstance(cell, (list, tuple)):
             cell = StackedRNNCells(cell)
         if "call" not in dir(cell):
@@ -189,7 +207,7 @@ class RNN(Layer):
             raise ValueError("state_size must be an integer, or a list/tuple of integers "
                              "(one for each state tensor).")
         self.single_state = isinstance(state_size, int)
-        self.state_size = [state_size] if self.single_state else list(state_size)
+        self.state_size = [state_size] if self.single_state else list(state_size)  # type: ignore[arg-type]
         self._own_lock = threading.Lock()
         self._py_states = None
         cells = _kernel_cells(cell)
@@ -206,18 +224,18 @@ class RNN(Layer):
 
     # ------------------------------------------------------------ flags
     @property
-    def zero_output_for_mask(self):
+    def zero_output_for_mask(self) -> bool:
         """Whether masked timesteps output zeros (``Bidirectional`` sets it)."""
         return self._zero_output_for_mask
 
     @zero_output_for_mask.setter
-    def zero_output_for_mask(self, value):
+    def zero_output_for_mask(self, value: bool) -> None:
         self._zero_output_for_mask = bool(value)
         if self._runners is not None:
             self._runners[-1].zero_output_for_mask = bool(value)
 
     @property
-    def _single(self):
+    def _single(self) -> _CellRunner | None:
         """The runner of a built-in cell (not a stack), or None."""
         runners = self._runners
         return runners[0] if runners is not None and type(self.cell) is not StackedRNNCells \
@@ -225,31 +243,31 @@ class RNN(Layer):
 
     # What Bidirectional reads of the layers it wraps (a built-in cell's RNN).
     @property
-    def units(self):
+    def units(self) -> int:
         """The output size (the cell's ``units`` for a built-in cell)."""
         return _cell_output_size(self.cell)
 
     @property
-    def _state_names(self):
+    def _state_names(self) -> tuple[str, ...]:
         if self._single is not None:
             return self.cell._state_names
         return tuple(f"state {i}" for i in range(len(self.state_size)))
 
-    def _weight_shapes(self, input_dim):
+    def _weight_shapes(self, input_dim: int) -> list[tuple[Any, ...]]:
         return self.cell._weight_shapes(input_dim)
 
     @property
-    def input_dim(self):
+    def input_dim(self) -> int | None:
         """The number of input features the weights are for, or None before build."""
         return getattr(self.cell, "input_dim", None) if self._single is not None else (
             self._runners[0].input_dim if self._runners else None)
 
     @property
-    def _lock(self):
+    def _lock(self) -> threading.Lock:
         return self._single._lock if self._single is not None else self._own_lock
 
     @property
-    def _states(self):
+    def _states(self) -> list[Any] | None:
         if self._single is not None:
             return self._single._states
         if self._runners is not None:
@@ -257,14 +275,15 @@ class RNN(Layer):
             return None if any(s is None for s in states) else states
         return self._py_states
 
-    def _prepare(self, x, mask, initial_state):
+    def _prepare(self, x: np.ndarray, mask: np.ndarray | None,
+                 initial_state: list[np.ndarray] | None) -> Call:
         """A built-in cell's kernel call, ready to run (as ``LSTM._prepare``)."""
-        return self._single._prepare(self._autocast(x), mask, initial_state)
+        return self._single._prepare(self._autocast(x), mask, initial_state)  # type: ignore[union-attr]
 
-    def _finish(self, call):
-        return self._cast_out(self._single._finish(call))
+    def _finish(self, call: Call) -> list[np.ndarray] | np.ndarray:
+        return self._cast_out(self._single._finish(call))  # type: ignore[union-attr]
 
-    def _autocast(self, x):
+    def _autocast(self, x: np.ndarray) -> np.ndarray:
         # Keras's Layer.__call__ casts floating inputs to the layer's dtype
         # before the cell (of another dtype) casts them to its own.
         cell_dtype = getattr(self.cell, "dtype", self.dtype)
@@ -274,19 +293,20 @@ class RNN(Layer):
                 x = x.astype(self.dtype)
         return x
 
-    def _cast_out(self, out):
+    def _cast_out(self, out: np.ndarray | list[Any]) -> np.ndarray | list[Any]:
         # Keras's RNN.call casts the outputs and states to its own dtype.
-        def cast(a):
+        def cast(a: Any) -> Any:
             return a.astype(self.dtype, copy=False) if isinstance(a, np.ndarray) else a
         return graph.map_structure(cast, out)
 
     # ------------------------------------------------------------ weights
     @property
-    def built(self):
+    def built(self) -> bool:
         """Whether the cell is built (has its weights)."""
         return self._built or not isinstance(self.cell, Layer) or self.cell.built
 
-    def build(self, sequences_shape, initial_state_shape=None):
+    def build(self, sequences_shape: int | Sequence[int | None], initial_state_shape: Any = None  # type: ignore[override]
+             ) -> None:
         """Build the cell for one timestep of ``sequences_shape`` (batch, timesteps, features).
 
         Parameters
@@ -297,18 +317,18 @@ class RNN(Layer):
             Accepted (as Keras) and ignored.
         """
         if not isinstance(sequences_shape, (tuple, list)):
-            sequences_shape = (None, None, sequences_shape)
-        step_shape = (sequences_shape[0],) + tuple(sequences_shape[2:])
+            sequences_shape = (None, None, sequences_shape)  # type: ignore[assignment]
+        step_shape = (sequences_shape[0],) + tuple(sequences_shape[2:])  # type: ignore[index]
         if isinstance(self.cell, Layer) and not self.cell.built:
             self.cell.build(step_shape)
             self.cell._built = True
         self._built = True
 
-    def get_weights(self):
+    def get_weights(self) -> list[NDArray[Any]]:
         """The cell's weights, in Keras layout (a stack: its cells' one after the other)."""
         return self.cell.get_weights() if isinstance(self.cell, Layer) else []
 
-    def set_weights(self, weights):
+    def set_weights(self, weights: Sequence[ArrayLike]) -> None:
         """Set the cell's weights (as ``get_weights`` returns them)."""
         if not isinstance(self.cell, Layer):
             weights = _validate.weight_list(weights, "RNN.set_weights")
@@ -317,13 +337,13 @@ class RNN(Layer):
             return
         self.cell.set_weights(weights)
 
-    def _weight_count(self):
+    def _weight_count(self) -> int:
         return self.cell._weight_count() if isinstance(self.cell, Layer) else 0
 
-    def _expected_weight_shapes(self, arrays):
+    def _expected_weight_shapes(self, arrays: Any) -> list[tuple[str, tuple[int | None, ...]]]:
         return self.cell._expected_weight_shapes(None) if isinstance(self.cell, Layer) else []
 
-    def _weight_groups(self):
+    def _weight_groups(self) -> list[tuple[Any, ...]]:
         # Keras keeps the cell's weights under the layer's "cell" (see the module notes).
         if not isinstance(self.cell, Layer):
             return []
@@ -331,20 +351,20 @@ class RNN(Layer):
 
     # ------------------------------------------------------------ states
     @property
-    def states(self):
+    def states(self) -> Any:
         """A stateful layer's current states (copies), or None."""
         with self._lock:
             states = self._states
             return None if states is None else graph.map_structure(np.copy, states)
 
-    def reset_states(self):
+    def reset_states(self) -> None:
         """Zero the states of a stateful layer (``reset_state`` is the same method)."""
         with self._lock:
             self._reset_states_unlocked()
 
     reset_state = reset_states
 
-    def _reset_states_unlocked(self):
+    def _reset_states_unlocked(self) -> None:
         if self._runners is not None:
             for r in self._runners:
                 r._reset_states_unlocked()
@@ -353,20 +373,24 @@ class RNN(Layer):
                 s[...] = 0
 
     # ------------------------------------------------------------ calling
-    def __call__(self, x, mask=None, initial_state=None, training=None):
+    def __call__(self, x: ArrayLike, mask: ArrayLike | None = None,
+                 initial_state: Sequence[Any] | None = None, training: bool | None = None
+                ) -> _Output:
         """Run the cell over ``x`` (see the class's Call arguments and Returns)."""
         if graph.is_symbolic(x, mask, initial_state):
             return graph.symbolic_call(self, (x,), {"mask": mask, "initial_state": initial_state})
         if self.stateful:
             with self._lock:
-                return self._run(x, mask, initial_state)
-        return self._run(x, mask, initial_state)
+                return self._run(x, mask, initial_state)  # type: ignore[arg-type]
+        return self._run(x, mask, initial_state)  # type: ignore[arg-type]
 
-    def call(self, sequences, initial_state=None, mask=None, training=None):
+    def call(self, sequences: ArrayLike, initial_state: Sequence[Any] | None = None,
+             mask: ArrayLike | None = None, training: bool | None = None) -> _Output:
         """``layer(sequences, ...)``: Keras's call signature (see ``__call__``)."""
         return self.__call__(sequences, mask=mask, initial_state=initial_state)
 
-    def _run(self, x, mask, initial_state):
+    def _run(self, x: np.ndarray, mask: Any, initial_state: Any
+            ) -> np.ndarray | list[Any]:
         if self._single is not None:
             call = self._prepare(x, mask, initial_state)
             call.run()
@@ -375,21 +399,22 @@ class RNN(Layer):
             return self._run_stack(x, mask, initial_state)
         return self._run_python(x, mask, initial_state)
 
-    def _run_stack(self, x, mask, initial_state):
+    def _run_stack(self, x: np.ndarray, mask: Any, initial_state: Any
+                  ) -> list[np.ndarray | list[np.ndarray]] | np.ndarray:
         runners = self._runners
-        per_cell = [None] * len(runners)
+        per_cell = [None] * len(runners)  # type: ignore[arg-type]
         if initial_state is not None:
-            if not isinstance(initial_state, (list, tuple)) or len(initial_state) != len(runners):
+            if not isinstance(initial_state, (list, tuple)) or len(initial_state) != len(runners):  # type: ignore[arg-type]
                 raise ValueError(
-                    f"RNN over {len(runners)} stacked cells expected initial_state as a list "
-                    f"of {len(runners)} entries, one per cell (each that cell's list of "
+                    f"RNN over {len(runners)} stacked cells expected initial_state as a list "  # type: ignore[arg-type]
+                    f"of {len(runners)} entries, one per cell (each that cell's list of "  # type: ignore[arg-type]
                     f"states), got {type(initial_state).__name__}"
                     + (f" of {len(initial_state)}" if isinstance(initial_state, (list, tuple))
                        else ""))
-            per_cell = [list(s) if isinstance(s, (list, tuple)) else [s] for s in initial_state]
+            per_cell = [list(s) if isinstance(s, (list, tuple)) else [s] for s in initial_state]  # type: ignore[misc]
         y = self._autocast(x)
         states = []
-        for i, runner in enumerate(runners):
+        for i, runner in enumerate(runners):  # type: ignore[arg-type]
             m = mask
             if i and mask is not None and self.go_backwards:
                 m = np.asarray(mask)[:, ::-1]    # runner 0 returned its sequence reversed
@@ -397,21 +422,22 @@ class RNN(Layer):
             call.run()
             y, *cell_states = runner._finish(call)
             states.append(cell_states)
-        y = self._cast_out(y)
+        y = self._cast_out(y)  # type: ignore[assignment]
         if self.return_state:
             return [y, *self._cast_out(states)]
         return y
 
     # -------------------------------------------- cells of your own (Python loop)
-    def _initial_states(self, batch):
+    def _initial_states(self, batch: int) -> list[np.ndarray]:
         fn = getattr(self.cell, "get_initial_state", None)
         if fn is not None:
             states = fn(batch_size=batch)
             return list(states) if isinstance(states, (list, tuple)) else [states]
         dtype = getattr(self.cell, "dtype", self.dtype)
-        return [np.zeros((batch, d), dtype) for d in self.state_size]
+        return [np.zeros((batch, d), dtype) for d in self.state_size]  # type: ignore[arg-type]
 
-    def _run_python(self, x, mask, initial_state):
+    def _run_python(self, x: np.ndarray, mask: Any, initial_state: Any
+                   ) -> np.ndarray | list[Any]:
         cls = type(self).__name__
         x = _validate.real_array(x, cls, "x")
         if x.ndim != 3:
@@ -473,13 +499,14 @@ class RNN(Layer):
         if self.stateful:
             self._py_states = graph.map_structure(np.copy, final)
         out = np.stack(outputs, axis=1) if self.return_sequences else previous
-        out = self._cast_out(out)
+        out = self._cast_out(out)  # type: ignore[arg-type, assignment]
         if self.return_state:
             return [out, *self._cast_out(list(final))]
-        return out
+        return out  # type: ignore[return-value]
 
     # ------------------------------------------------------------ shapes, masks
-    def compute_output_shape(self, sequences_shape, initial_state_shape=None):
+    def compute_output_shape(self, sequences_shape: Sequence[int | None],
+                             initial_state_shape: Any = None) -> Any:
         """The output shape, then with ``return_state`` each state's (Keras's rule:
         one shape per entry of ``state_size``, a list of shapes for a nested one)."""
         batch, length = sequences_shape[0], sequences_shape[1]
@@ -488,12 +515,14 @@ class RNN(Layer):
             if isinstance(size, int):
                 states_shape.append((batch, size))
             else:
-                states_shape.append([(batch, s) for s in size])
+                states_shape.append([(batch, s) for s in size])  # type: ignore[arg-type]
         out_size = _cell_output_size(self.cell)
         out = (batch, length, out_size) if self.return_sequences else (batch, out_size)
         return [out, *states_shape] if self.return_state else out
 
-    def compute_output_spec(self, sequences, mask=None, initial_state=None, training=None):
+    def compute_output_spec(self, sequences: KerasTensor, mask: KerasTensor | None = None,
+                            initial_state: Any = None, training: Any = None
+                           ) -> KerasTensor | list[Any]:
         shape = self.compute_output_shape(sequences.shape)
         if not self.return_state:
             return KerasTensor(shape, self.dtype)
@@ -505,7 +534,7 @@ class RNN(Layer):
                       for s in self.state_size]
         return [KerasTensor(out, self.dtype), *_specs(states, self.dtype)]
 
-    def compute_mask(self, inputs, mask=None):
+    def compute_mask(self, inputs: Any, mask: Any = None) -> Any:
         """The input mask with ``return_sequences``, else None; with ``return_state``
         followed by None for each entry of ``state_size`` (keras/src/layers/rnn/rnn.py)."""
         if isinstance(mask, (list, tuple)):
@@ -516,7 +545,7 @@ class RNN(Layer):
         return output_mask
 
     # ------------------------------------------------------------ config
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the configuration, with Keras's keys.
 
         Returns
@@ -547,7 +576,8 @@ class RNN(Layer):
         }
 
     @classmethod
-    def from_config(cls, config, custom_objects=None):
+    def from_config(cls, config: Mapping[str, Any], custom_objects: Mapping[str, Any] | None = None
+                   ) -> Self:
         """Create a layer from ``get_config()``'s dict (also Keras's).
 
         Parameters
@@ -567,17 +597,17 @@ class RNN(Layer):
             cell = deserialize_cell(cell, custom_objects)
         return cls(cell, **config)
 
-    def __getstate__(self):
+    def __getstate__(self) -> dict[str, Any]:
         state = super().__getstate__()
         state.pop("_own_lock", None)
         return state
 
-    def __setstate__(self, state):
+    def __setstate__(self, state: dict[str, Any]) -> None:
         self.__dict__.update(state)
         self._own_lock = threading.Lock()
         if self._runners is not None:   # the cells were unpickled as objects of their own
             for runner, cell in zip(self._runners, _kernel_cells(self.cell)):
                 runner.cell = cell
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return f"<fastrnn.RNN name={self.name!r} cell={self.cell!r}>"

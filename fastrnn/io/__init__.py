@@ -5,19 +5,25 @@ Neither imports TensorFlow, Keras or PyTorch: Keras files are read with h5py
 (the ``fastrnn[keras]`` extra), fastrnn's own files with numpy alone, and
 torch is imported only to read a torch module or tensors you pass in.
 """
+from __future__ import annotations
+
 import os
 import stat
+from typing import TYPE_CHECKING, Any
 
 from ..models import CONFIG_KEY, Sequential
 from . import _safe
 from .torch import TorchRNN, from_torch
+
+if TYPE_CHECKING:
+    from ..models import Model
 
 __all__ = ["load_model", "from_torch", "TorchRNN"]
 
 _HDF5_SIGNATURE = b"\x89HDF\r\n\x1a\n"
 
 
-def _sniff(path):
+def _sniff(path: str) -> str:
     """"keras" (a .keras zip), "npz" (fastrnn), "h5" (HDF5) or a ValueError."""
     if os.path.isdir(path):
         raise ValueError(
@@ -57,7 +63,8 @@ def _sniff(path):
         "a Keras HDF5 .h5 file or a fastrnn .npz")
 
 
-def load_model(path, custom_objects=None):
+def load_model(path: os.PathLike[str] | bytes | str, custom_objects: dict[str, Any] | None = None
+              ) -> Model:
     """Load a model file into a ``fastrnn.Sequential``.
 
     Reads Keras 3 ``.keras`` files, legacy Keras HDF5 ``.h5`` files (both need

@@ -9,18 +9,24 @@ read, so refusing a file costs what reading its directory costs.
 Refusals are ``ValueError``s. The functions here name what they check below
 the member (an HDF5 path, say); ``member`` adds the member's name.
 """
+from __future__ import annotations
+
 import contextlib
 import json
 import math
+import os
 import struct
 import tokenize
 import zipfile
 import zlib
+from collections.abc import Iterator
+from types import ModuleType
+from typing import Any
 
 import numpy as np
 
 from .. import _validate
-from ..layers import TooLargeError
+from ..layers import TooLargeError as TooLargeError  # (re-exported: models.py uses it)
 
 __all__ = ["MAX_JSON_BYTES", "MAX_JSON_DEPTH", "MAX_ZIP_ENTRIES", "member", "check_size",
            "check_shape", "open_zip", "read_member", "parse_json", "check_links",
@@ -46,7 +52,7 @@ _DAMAGE = (OSError, RuntimeError, KeyError, TypeError, IndexError, AttributeErro
 _VERBS = ("is ", "holds ", "declares ", "has ", "uses ", "lists ", "would ")
 
 
-def _h5py():
+def _h5py() -> ModuleType:
     global _H5PY
     if _H5PY is None:   # (the readers that call this imported h5py already)
         from .keras import require_h5py
@@ -55,15 +61,15 @@ def _h5py():
     return _H5PY
 
 
-_H5PY = None
+_H5PY: ModuleType | None = None
 
 
-def _mib(nbytes):
+def _mib(nbytes: int) -> str:
     return f"{nbytes / 2**20:.3g} MiB"
 
 
 @contextlib.contextmanager
-def member(name, keep=()):
+def member(name: str, keep: tuple[Any, ...] = ()) -> Iterator[None]:
     """Make every refusal inside name the member ``name``.
 
     ValueErrors get ``name`` in front (unless they start with it: a full HDF5
@@ -82,21 +88,22 @@ def member(name, keep=()):
         raise ValueError(f"{name} is damaged ({type(e).__name__}: {e})") from None
 
 
-def _say(what, rest):
+def _say(what: str, rest: str) -> str:
     return f"{what} {rest}" if what else rest
 
 
-def check_size(nbytes, what=""):
+def check_size(nbytes: int, what: str = "") -> None:
     """Refuse ``what`` needing more than ``fastrnn.layers.MAX_BYTES``: the one
     size check (fastrnn._validate), as a build would make it."""
     _validate.check_bytes(what or "its data", nbytes, "as declared in the file")
 
 
-def _nbytes(shape, dtype):
+def _nbytes(shape: tuple[int, ...], dtype: np.dtype) -> int:
     return math.prod(int(n) for n in shape) * dtype.itemsize
 
 
-def _check_values(shape, dtype, expected, what, file_size):
+def _check_values(shape: tuple[int, ...], dtype: np.dtype, expected: tuple[int, ...], what: str,
+                  file_size: int) -> int:
     """The rules for one weight array, from its declared shape and dtype."""
     # The weight rule (fastrnn._validate), from the declared dtype; and no
     # wider than 8 bytes, which no framework writes.
@@ -114,7 +121,7 @@ def _check_values(shape, dtype, expected, what, file_size):
     return nbytes
 
 
-def check_shape(shape, expected, what=""):
+def check_shape(shape: tuple[int, ...], expected: tuple[int, ...], what: str = "") -> None:
     """Refuse a weight whose shape is not what the model config implies (None: any size)."""
     shape = tuple(int(n) for n in shape)
     if len(shape) != len(expected) or any(e is not None and e != n
@@ -125,7 +132,7 @@ def check_shape(shape, expected, what=""):
 
 
 # --------------------------------------------------------------------------- zip
-def open_zip(path):
+def open_zip(path: str | os.PathLike[str]) -> Any:
     """``zipfile.ZipFile(path)``; a damaged or oversized directory is a ValueError."""
     try:
         # The end record's entry count, before zipfile reads the whole directory
@@ -134,8 +141,8 @@ def open_zip(path):
         if end_record is not None:
             with open(path, "rb") as f:
                 end = end_record(f)
-            if end is not None and end[zipfile._ECD_ENTRIES_TOTAL] > MAX_ZIP_ENTRIES:
-                raise ValueError(f"lists {end[zipfile._ECD_ENTRIES_TOTAL]} zip entries, "
+            if end is not None and end[zipfile._ECD_ENTRIES_TOTAL] > MAX_ZIP_ENTRIES:  # type: ignore[attr-defined]
+                raise ValueError(f"lists {end[zipfile._ECD_ENTRIES_TOTAL]} zip entries, "  # type: ignore[attr-defined]
                                  f"more than the {MAX_ZIP_ENTRIES} a model file may hold")
         return zipfile.ZipFile(path)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, OSError, struct.error,
@@ -151,7 +158,7 @@ _ZIP_METHODS = {zipfile.ZIP_STORED: "stored", zipfile.ZIP_DEFLATED: "deflated"}
 _ZIP_METHOD_NAMES = {zipfile.ZIP_BZIP2: "bzip2", zipfile.ZIP_LZMA: "LZMA", 9: "deflate64"}
 
 
-def _open_member(zf, name):
+def _open_member(zf: Any, name: str) -> tuple[Any, ...]:
     info = zf.getinfo(name)
     if info.flag_bits & 0x1:
         raise ValueError("is encrypted; model files are never encrypted")
@@ -163,7 +170,7 @@ def _open_member(zf, name):
     return info, zf.open(info)
 
 
-def read_member(zf, name, cap):
+def read_member(zf: Any, name: str, cap: int) -> bytes:
     """The bytes of zip member ``name``, refused when it declares or holds more than ``cap``.
 
     The declared size is checked first, then the read is bounded: a member holding
@@ -186,7 +193,7 @@ def read_member(zf, name, cap):
 
 
 # --------------------------------------------------------------------------- JSON
-def _json_depth(raw):
+def _json_depth(raw: bytes) -> int:
     """How deep brackets nest in JSON text ``raw`` (bytes), outside strings."""
     a = np.frombuffer(raw, np.uint8)
     quote = a == 0x22
@@ -205,7 +212,7 @@ def _json_depth(raw):
     return int(np.cumsum(step, dtype=np.int64).max(initial=0))
 
 
-def parse_json(data):
+def parse_json(data: bytes | str) -> Any:
     """Parse JSON text (bytes or str, UTF-8), refusing more than MAX_JSON_BYTES or nesting
     deeper than MAX_JSON_DEPTH before the parser (which recurses) sees it."""
     raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else bytes(data)
@@ -229,7 +236,7 @@ def parse_json(data):
 
 
 # --------------------------------------------------------------------------- HDF5
-def check_links(f):
+def check_links(f: Any) -> None:
     """Refuse every link but a hard one anywhere in HDF5 file ``f``, before any lookup.
 
     External links open other files; soft and user-defined links can lead through
@@ -237,7 +244,7 @@ def check_links(f):
     """
     h5py = _h5py()
 
-    def visit(name, info):
+    def visit(name: str, info: Any) -> str | None:
         return name if info.type != h5py.h5l.TYPE_HARD else None
 
     bad = f.id.links.visit(visit, info=True)
@@ -255,7 +262,7 @@ def check_links(f):
                      "(hard links), so that it reads no other file")
 
 
-def read_dataset(dset, where, expected, file_size):
+def read_dataset(dset: Any, where: str, expected: tuple[int, ...], file_size: int) -> np.ndarray:
     """Read one weight dataset, after checking from its metadata alone that it holds
     what the config implies (``expected``: a shape, None where any size goes), that
     its data is in this file (``file_size`` bytes) and that reading it allocates no
@@ -303,7 +310,7 @@ def read_dataset(dset, where, expected, file_size):
 _FILTERS = {1: "gzip", 2: "shuffle", 3: "fletcher32"}
 
 
-def _check_chunks(dset, plist, where, nbytes, file_size):
+def _check_chunks(dset: Any, plist: Any, where: str, nbytes: int, file_size: int) -> None:
     """Chunked storage: all chunks present, in the file, and (when filtered) each
     decoding to exactly its size. HDF5's own gzip filter grows its buffer without
     bound, so every chunk is inflated here first, to at most its size."""
@@ -320,10 +327,10 @@ def _check_chunks(dset, plist, where, nbytes, file_size):
     limit = chunk_bytes + 4 * len(filters)   # fletcher32 adds a 4-byte checksum
     stored = []
 
-    def visit(info):
+    def visit(info: Any) -> None:
         stored.append((info.chunk_offset, info.byte_offset, info.size))
         if len(stored) > n_expected:
-            return 1        # (more chunks than the shape has: stop, refused below)
+            return 1  # type: ignore[return-value]  # (more chunks than the shape has: stop, refused below)
         return None
 
     if hasattr(dset.id, "chunk_iter"):
@@ -362,7 +369,8 @@ def _check_chunks(dset, plist, where, nbytes, file_size):
                              f"not {chunk_bytes}")
 
 
-def read_attr(obj, name, raw, max_bytes=MAX_JSON_BYTES):
+def read_attr(obj: Any, name: str, raw: RawFile, max_bytes: int = MAX_JSON_BYTES
+             ) -> list[str] | str | np.ndarray | None:
     """Attribute ``name`` of HDF5 object ``obj`` (None if absent), strings decoded.
 
     Refused before reading when its values need more than ``max_bytes``. The
@@ -385,7 +393,7 @@ def read_attr(obj, name, raw, max_bytes=MAX_JSON_BYTES):
         raise ValueError(f"holds {_mib(size)}, more than the {_mib(max_bytes)} fastrnn reads")
     value = obj.attrs[name]
 
-    def text(v):
+    def text(v: Any) -> Any:
         return v.decode("utf-8") if isinstance(v, bytes) else v
 
     if isinstance(value, np.ndarray):
@@ -411,7 +419,7 @@ class RawFile:
     """Bounded reads of an HDF5 file's bytes (addresses relative to its base), for the
     checks libhdf5 does not make. One per open file: it caches the heaps it walked."""
 
-    def __init__(self, f):
+    def __init__(self, f: Any) -> None:
         plist = f.id.get_create_plist()
         self.offset_size, self.length_size = plist.get_sizes()
         if self.offset_size not in (4, 8) or self.length_size not in (4, 8):
@@ -422,9 +430,10 @@ class RawFile:
         self.size = f.id.get_filesize()
         self.o = "<I" if self.offset_size == 4 else "<Q"
         self.l = "<I" if self.length_size == 4 else "<Q"
-        self.heaps = {}       # address: {index: size} of the global heaps walked
+        # address: {index: size} of the global heaps walked
+        self.heaps: dict[int, dict[int, int]] = {}
 
-    def read(self, addr, n):
+    def read(self, addr: int, n: int) -> bytes:
         import os
 
         if addr < 0 or n < 0 or self.base + addr + n > self.size:
@@ -435,9 +444,10 @@ class RawFile:
         return data
 
 
-def _header_messages(raw, addr, version):
+def _header_messages(raw: RawFile, addr: int, version: int) -> Iterator[tuple[Any, ...]]:
     """(type, flags, data) of every message in the object header at ``addr``."""
-    blocks, seen = [(addr, None)], set()
+    blocks: list[tuple[Any, Any]] = [(addr, None)]
+    seen: set[Any] = set()
     while blocks:
         start, size = blocks.pop()
         if start in seen or len(seen) >= _MAX_HEADER_BLOCKS:
@@ -481,11 +491,11 @@ def _header_messages(raw, addr, version):
             p += head + msize
 
 
-def _pad8(n, version):
+def _pad8(n: int, version: int) -> int:
     return -(-n // 8) * 8 if version == 1 else n
 
 
-def _check_vlen_strings(obj, name, max_bytes, raw):
+def _check_vlen_strings(obj: Any, name: str, max_bytes: int, raw: RawFile) -> int:
     """Check the descriptors of attribute ``name`` (variable-length strings) of ``obj``
     against the heap objects they name; return their total length."""
     h5py = _h5py()
@@ -548,7 +558,7 @@ def _check_vlen_strings(obj, name, max_bytes, raw):
     raise ValueError("is missing from its object's header: the file is damaged")
 
 
-def _heap_objects(raw, addr):
+def _heap_objects(raw: RawFile, addr: int) -> dict[Any, Any]:
     """{index: size} of the global-heap collection at ``addr``, walked as libhdf5
     walks it; refused where libhdf5 would loop or run past the collection."""
     head = 8 + raw.length_size
@@ -579,7 +589,8 @@ def _heap_objects(raw, addr):
 _NPY_BLOCK = 16 * 2**20
 
 
-def read_npy(zf, name, expected, file_size, config=False):
+def read_npy(zf: Any, name: str, expected: tuple[int, ...] | None, file_size: int,
+             config: bool = False) -> np.ndarray:
     """Read ``.npy`` member ``name`` of a zip: a weight array of shape ``expected`` (None
     where any size goes), or with ``config`` the 0-d string holding JSON. Its header is
     checked before any data is read, and exactly the bytes it declares are read."""
@@ -604,7 +615,7 @@ def read_npy(zf, name, expected, file_size, config=False):
                                      f"the {_mib(4 * MAX_JSON_BYTES)} fastrnn reads")
                 nbytes = dtype.itemsize
             else:
-                nbytes = _check_values(shape, dtype, expected, "", file_size)
+                nbytes = _check_values(shape, dtype, expected, "", file_size)  # type: ignore[arg-type]
             if info.file_size != f.tell() + nbytes:
                 raise ValueError(f"declares {info.file_size} bytes, but its header "
                                  f"{f.tell()} and data {nbytes}")

@@ -27,22 +27,33 @@ Examples
 >>> "Bidirectional" in keras.SUPPORTED_LAYERS, "Conv3DTranspose" in keras.SUPPORTED_LAYERS
 (True, False)
 """
+from __future__ import annotations
+
 import io
 import math
 import os
 import warnings
+from collections.abc import Iterator, Mapping
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from .. import layers as _layers
 from ..layers import TooLargeError
 from . import _safe, keras_config
 from .keras_config import UnsupportedLayerError
 
+if TYPE_CHECKING:
+    import numpy as np
+    from ..layer import Layer
+    from ..models import Model
+    from ._safe import RawFile
+
 __all__ = ["load_keras_model", "SUPPORTED_LAYERS", "UnsupportedLayerError", "require_h5py"]
 
-SUPPORTED_LAYERS = keras_config.supported_layers()
+SUPPORTED_LAYERS: tuple[str, ...] = keras_config.supported_layers()
 
 
-def require_h5py():
+def require_h5py() -> ModuleType:
     """Return the ``h5py`` module, which reading Keras files needs.
 
     Returns
@@ -75,7 +86,7 @@ def require_h5py():
 
 
 # --------------------------------------------------------------------------- files
-def load_keras_model(path, kind, custom_objects=None):
+def load_keras_model(path: str, kind: str, custom_objects: dict[str, Any] | None = None) -> Model:
     """Load ``path`` (kind "keras" for a .keras zip, "h5" for legacy HDF5).
 
     The Keras part of ``fastrnn.load_model``, which recognises the kind from
@@ -122,7 +133,8 @@ def load_keras_model(path, kind, custom_objects=None):
 _KEEP = (UnsupportedLayerError,)
 
 
-def _load_keras_zip(path, h5py, custom_objects):
+def _load_keras_zip(path: str | os.PathLike[str], h5py: ModuleType,
+                    custom_objects: Mapping[str, Any] | None) -> Model:
     # The members are read in this order, each checked before it is read: the JSON
     # members against a fixed cap, the weights against what the config implies.
     with _safe.member("the .keras file"):
@@ -164,7 +176,7 @@ def _load_keras_zip(path, h5py, custom_objects):
     return model
 
 
-def _weights_cap(shapes):
+def _weights_cap(shapes: list[Any]) -> int:
     """The most bytes model.weights.h5 may hold: 32 per weight value the config implies
     (float64 weights and up to three optimizer slots of each), plus 1 MiB and 256 KiB
     per layer of HDF5 structure. Unbounded (MAX_BYTES) when the config leaves a size
@@ -178,7 +190,8 @@ def _weights_cap(shapes):
     return 32 * values + 2**20 + 2**18 * len(shapes)
 
 
-def _load_legacy_h5(path, h5py, custom_objects):
+def _load_legacy_h5(path: str | os.PathLike[str], h5py: ModuleType,
+                    custom_objects: Mapping[str, Any] | None) -> Model:
     try:
         f = h5py.File(path, "r")
     except OSError as e:
@@ -210,11 +223,12 @@ def _load_legacy_h5(path, h5py, custom_objects):
     return model
 
 
-def _from_config(config, keras_version, custom_objects):
+def _from_config(config: Mapping[str, Any], keras_version: str,
+                 custom_objects: Mapping[str, Any] | None) -> Model:
     """The model of a config; the errors of a malformed config are ValueErrors
     (the caller names the member)."""
     try:
-        model = keras_config.model_from_config(config, custom_objects)
+        model = keras_config.model_from_config(config, custom_objects)  # type: ignore[arg-type]
     except (KeyError, TypeError, IndexError, AttributeError) as e:
         raise ValueError(f"is not a valid Keras model config "
                          f"({type(e).__name__}: {e})") from None
@@ -226,13 +240,13 @@ def _from_config(config, keras_version, custom_objects):
     return model
 
 
-def _shapes_by_layer(model):
+def _shapes_by_layer(model: Model) -> list[Any]:
     """[(layer, the shapes of its weights the config implies (None: open))] of the
     model's own layers (nested models whole)."""
     return [(layer, layer._weight_shapes_to_read()) for layer in model._weighted_layers()]
 
 
-def _warn_keras2_hard_sigmoid(model):
+def _warn_keras2_hard_sigmoid(model: Layer) -> None:
     for layer in _all_layers(model):
         acts = [getattr(layer, "activation", None), getattr(layer, "recurrent_activation", None)]
         if "hard_sigmoid" in acts:
@@ -242,7 +256,7 @@ def _warn_keras2_hard_sigmoid(model):
                 "this file; Keras 2 computed clip(0.2 x + 0.5, 0, 1)", stacklevel=5)
 
 
-def _all_layers(layer):
+def _all_layers(layer: Layer) -> Iterator[Layer]:
     for sub in getattr(layer, "layers", None) or []:
         yield from _all_layers(sub)
     for attr in ("forward_layer", "backward_layer", "layer"):
@@ -256,7 +270,8 @@ def _all_layers(layer):
 # Both readers check, before reading a dataset, that the file holds exactly the arrays
 # the config implies, each of the implied shape (_safe.read_dataset); links were checked
 # when the file was opened (_safe.check_links).
-def _numbered(group, where, shapes, file_size):
+def _numbered(group: Any, where: str, shapes: list[tuple[int, ...]], file_size: int
+             ) -> list[np.ndarray]:
     """Datasets ``0``, ``1``, ... of an h5 group, in numeric order, of ``shapes``."""
     keys = [] if group is None else list(group.keys())
     try:
@@ -272,7 +287,7 @@ def _numbered(group, where, shapes, file_size):
             for k, shape in zip(order, shapes)]
 
 
-def _count_datasets(group):
+def _count_datasets(group: Any) -> int:
     import h5py
 
     n = []
@@ -280,14 +295,14 @@ def _count_datasets(group):
     return len(n)
 
 
-def _set(layer, arrays, where):
+def _set(layer: Layer, arrays: list[np.ndarray], where: str) -> None:
     try:
         layer.set_weights(arrays)
     except ValueError as e:
         raise ValueError(f"weights of layer {layer.name!r} ({where}) do not fit: {e}") from None
 
 
-def _load_keras3_weights(f, model, shapes, file_size):
+def _load_keras3_weights(f: Any, model: Model, shapes: list[Any], file_size: int) -> None:
     """Keras 3's model.weights.h5: each layer's arrays at the paths its
     ``_weight_groups`` names (the layout keras/src/saving/saving_lib.py writes)."""
     import h5py
@@ -328,10 +343,10 @@ def _load_keras3_weights(f, model, shapes, file_size):
             _set(layer, part, "model.weights.h5")
 
 
-def _names(value):
+def _names(value: Any) -> list[Any]:
     """A names attribute (layer_names, weight_names) as a list of str (None if absent)."""
     if value is None or isinstance(value, list) and all(isinstance(v, str) for v in value):
-        return value
+        return value  # type: ignore[return-value]
     if isinstance(value, str):
         return [value]
     if getattr(value, "size", None) == 0:  # (Keras writes an empty float array for none)
@@ -340,7 +355,8 @@ def _names(value):
                      "not names")
 
 
-def _load_legacy_weights(group, model, shapes, file_size, raw_file):
+def _load_legacy_weights(group: Any, model: Model, shapes: list[Any], file_size: int,
+                         raw_file: RawFile) -> None:
     """Legacy HDF5: ``model_weights/<layer name>``, in the order of its
     ``weight_names`` attribute (never h5py's alphabetical order)."""
     import h5py

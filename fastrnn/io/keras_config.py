@@ -300,8 +300,8 @@ def _functional_from_config(inner: dict, custom_objects: dict) -> Any:
             items = [revive(v) for v in value]
             return [v for v, _ in items], all(ok for _, ok in items)
         if isinstance(value, dict):
-            items = {k: revive(v) for k, v in value.items()}
-            return {k: v for k, (v, _) in items.items()}, all(ok for _, ok in items.values())
+            items = {k: revive(v) for k, v in value.items()}  # type: ignore[assignment]
+            return {k: v for k, (v, _) in items.items()}, all(ok for _, ok in items.values())  # type: ignore[attr-defined]
         return value, True
 
     def call_args(node: Any) -> tuple[Any, Any, bool]:
@@ -396,7 +396,7 @@ def serialize(layer: Any) -> dict:
     if isinstance(config.get("cells"), list) and isinstance(getattr(layer, "cells", None), list):
         config["cells"] = [serialize(c) for c in layer.cells]
     if isinstance(config.get("dtype"), str) and type(layer).__name__ != "InputLayer":
-        config["dtype"] = _policy(config["dtype"])
+        config["dtype"] = _policy(config["dtype"])  # type: ignore[arg-type]
     cls = type(layer).__name__
     module = type(layer).__module__
     if not module.startswith("fastrnn.") or module == "fastrnn.io.keras_ops":
@@ -437,13 +437,13 @@ def functional_config(model: Any) -> dict:
 
     def index_of(tensor: KerasTensor, model_io: bool = False) -> tuple[Any, int, int]:
         node = tensor._node
-        layer = node.layer
+        layer = node.layer  # type: ignore[union-attr]
         if isinstance(layer, core_layers.InputLayer):
             return layer, 0, 0
         k = nodes_of[id(layer)].index(node)
         if model_io and isinstance(layer, Model) and not isinstance(layer, Sequential):
             k += 1   # Keras's get_config counts a nested functional model's own node
-        return layer, k, next(i for i, t in enumerate(node.outputs) if t is tensor)
+        return layer, k, next(i for i, t in enumerate(node.outputs) if t is tensor)  # type: ignore[union-attr]
 
     def ser(value: Any) -> Any:
         if isinstance(value, KerasTensor):

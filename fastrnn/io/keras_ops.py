@@ -8,8 +8,8 @@ keras/src/ops/numpy.py and core.py define them); any other is refused by name.
 """
 from __future__ import annotations
 
-from typing import Any
 from collections.abc import Callable
+from typing import Any
 
 import numpy as np
 

@@ -21,17 +21,26 @@ transposes, ``(in, gates*hidden)``):
 
 torch is never imported unless you pass torch objects (a module or tensors).
 """
+from __future__ import annotations
+
 from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+from numpy.typing import DTypeLike, NDArray
 
 from .. import _validate
 from ..bidirectional import Bidirectional
 from ..layers import GRU, LSTM, SimpleRNN
 
+if TYPE_CHECKING:
+    from typing_extensions import Self
+
+    from ..layer import Layer
+
 __all__ = ["from_torch", "TorchRNN"]
 
-MODES = ("LSTM", "GRU", "RNN_TANH", "RNN_RELU")
+MODES: tuple[str, ...] = ("LSTM", "GRU", "RNN_TANH", "RNN_RELU")
 _GATES = {"LSTM": 4, "GRU": 3, "RNN_TANH": 1, "RNN_RELU": 1}
 _GRU_ORDER = (1, 0, 2)  # Keras block z, r, h <- torch block r, z, n
 # What one loaded layer (per direction) holds besides its weights: the layer
@@ -41,20 +50,21 @@ _GRU_ORDER = (1, 0, 2)  # Keras block z, r, h <- torch block r, z, n
 _LAYER_BYTES = 6 * 1024
 
 
-def _keys(layer, reverse):
+def _keys(layer: int, reverse: bool) -> dict[str, Any]:
     sfx = f"_l{layer}" + ("_reverse" if reverse else "")
     return {name: f"{name}{sfx}" for name in ("weight_ih", "weight_hh", "bias_ih", "bias_hh")}
 
 
-def _torch_to_keras(mode, w_ih, w_hh, b_ih, b_hh):
+def _torch_to_keras(mode: str, w_ih: np.ndarray, w_hh: np.ndarray, b_ih: np.ndarray | None,
+                    b_hh: np.ndarray | None) -> list[np.ndarray]:
     """Keras weights [kernel, recurrent_kernel, (bias)] from torch's four tensors."""
     if mode == "GRU":
-        def reorder(a):
+        def reorder(a: np.ndarray) -> np.ndarray:
             blocks = np.split(a, 3, axis=0)
             return np.concatenate([blocks[i] for i in _GRU_ORDER], axis=0)
         weights = [reorder(w_ih).T, reorder(w_hh).T]
         if b_ih is not None:
-            weights.append(np.stack([reorder(b_ih), reorder(b_hh)]))
+            weights.append(np.stack([reorder(b_ih), reorder(b_hh)]))  # type: ignore[arg-type]
         return weights
     weights = [w_ih.T, w_hh.T]
     if b_ih is not None:
@@ -62,12 +72,12 @@ def _torch_to_keras(mode, w_ih, w_hh, b_ih, b_hh):
     return weights
 
 
-def _keras_to_torch(mode, weights):
+def _keras_to_torch(mode: str, weights: list[np.ndarray]) -> list[np.ndarray]:
     """Inverse of _torch_to_keras (the summed bias goes to b_ih; b_hh is zero)."""
     kernel, recurrent = weights[0], weights[1]
     bias = weights[2] if len(weights) > 2 else None
     if mode == "GRU":
-        def unorder(a):  # Keras z, r, h -> torch r, z, n
+        def unorder(a: np.ndarray) -> np.ndarray:  # Keras z, r, h -> torch r, z, n
             blocks = np.split(a, 3, axis=0)
             return np.concatenate([blocks[1], blocks[0], blocks[2]], axis=0)
         out = [unorder(kernel.T), unorder(recurrent.T)]
@@ -181,9 +191,10 @@ class TorchRNN:
      [0.1985 0.1985 0.1985]]
     """
 
-    def __init__(self, mode, input_size, hidden_size, num_layers=1, bias=True,
-                 batch_first=False, dropout=0.0, bidirectional=False, proj_size=0,
-                 dtype="float32"):
+    def __init__(self, mode: str, input_size: int, hidden_size: int, num_layers: int = 1,
+                 bias: bool = True, batch_first: bool = False, dropout: float = 0.0,
+                 bidirectional: bool = False, proj_size: int = 0, dtype: DTypeLike = "float32"
+                ) -> None:
         if mode not in MODES:
             raise ValueError(f"mode must be one of {', '.join(MODES)}, got {mode!r}")
         if proj_size:
@@ -212,7 +223,7 @@ class TorchRNN:
             f"and their weights")
         self.layers = [self._make_layer(k) for k in range(self.num_layers)]
 
-    def _nbytes(self):
+    def _nbytes(self) -> int:
         """What the layers hold once loaded: per layer and direction, its Keras
         weights (kernel, recurrent kernel, up to two bias rows) and _LAYER_BYTES."""
         width, hidden, dirs = _GATES[self.mode] * self.hidden_size, self.hidden_size, \
@@ -224,26 +235,26 @@ class TorchRNN:
                 + self.num_layers * dirs * _LAYER_BYTES)
 
     @property
-    def num_directions(self):
+    def num_directions(self) -> int:
         """2 for a bidirectional RNN, else 1."""
         return 2 if self.bidirectional else 1
 
-    def _make_layer(self, k):
+    def _make_layer(self, k: int) -> Layer:
         args = dict(units=self.hidden_size, use_bias=self.bias, return_sequences=True,
                     return_state=True, dtype=self.dtype, name=f"{self.mode.lower()}_l{k}")
         if self.mode == "LSTM":
             cell = LSTM(**args)
         elif self.mode == "GRU":
-            cell = GRU(reset_after=True, **args)
+            cell = GRU(reset_after=True, **args)  # type: ignore[assignment]
         else:
-            cell = SimpleRNN(activation="tanh" if self.mode == "RNN_TANH" else "relu", **args)
+            cell = SimpleRNN(activation="tanh" if self.mode == "RNN_TANH" else "relu", **args)  # type: ignore[assignment]
         if self.bidirectional:
             return Bidirectional(cell, merge_mode="concat", dtype=self.dtype,
                                  name=f"bidirectional_l{k}")
         return cell
 
     # ------------------------------------------------------------ weights
-    def _expected_shapes(self):
+    def _expected_shapes(self) -> dict[str, Any]:
         gates, hidden = _GATES[self.mode], self.hidden_size
         shapes = {}
         for k in range(self.num_layers):
@@ -253,11 +264,11 @@ class TorchRNN:
                 shapes[keys["weight_ih"]] = (gates * hidden, in_dim)
                 shapes[keys["weight_hh"]] = (gates * hidden, hidden)
                 if self.bias:
-                    shapes[keys["bias_ih"]] = (gates * hidden,)
-                    shapes[keys["bias_hh"]] = (gates * hidden,)
+                    shapes[keys["bias_ih"]] = (gates * hidden,)  # type: ignore[assignment]
+                    shapes[keys["bias_hh"]] = (gates * hidden,)  # type: ignore[assignment]
         return shapes
 
-    def load_state_dict(self, state_dict):
+    def load_state_dict(self, state_dict: Mapping[str, Any]) -> None:
         """Set the weights from a torch-style state_dict (numpy arrays or torch tensors).
 
         Parameters
@@ -310,7 +321,7 @@ class TorchRNN:
                     arrays.get(keys["bias_ih"]), arrays.get(keys["bias_hh"]))
             layer.set_weights(weights)
 
-    def state_dict(self):
+    def state_dict(self) -> dict[str, NDArray[Any]]:
         """The weights as a torch-style state_dict of numpy arrays.
 
         For RNN and LSTM, Keras holds one summed bias: it is returned as
@@ -336,7 +347,7 @@ class TorchRNN:
         """
         sd = {}
         for k, layer in enumerate(self.layers):
-            subs = [layer.forward_layer, layer.backward_layer] if self.bidirectional else [layer]
+            subs = [layer.forward_layer, layer.backward_layer] if self.bidirectional else [layer]  # type: ignore[attr-defined]
             for d, sub in enumerate(subs):
                 keys = _keys(k, d == 1)
                 tensors = _keras_to_torch(self.mode, sub.get_weights())
@@ -346,7 +357,7 @@ class TorchRNN:
         return sd
 
     # ------------------------------------------------------------ calling
-    def __call__(self, input, hx=None):
+    def __call__(self, input: Any, hx: Any = None) -> tuple[NDArray[Any], Any]:
         """``(output, h_n)`` or, for LSTM, ``(output, (h_n, c_n))`` in torch's layouts.
 
         Parameters
@@ -402,19 +413,20 @@ class TorchRNN:
                 h_n.append(states[d * per_dir])
                 if self.mode == "LSTM":
                     c_n.append(states[d * per_dir + 1])
-        h_n = np.stack(h_n).astype(self.dtype, copy=False)
+        h_n = np.stack(h_n).astype(self.dtype, copy=False)  # type: ignore[assignment]
         if unbatched:
-            output, h_n = x[0], h_n[:, 0]
+            output, h_n = x[0], h_n[:, 0]  # type: ignore[call-overload]
         else:
             output = x if self.batch_first else np.ascontiguousarray(x.transpose(1, 0, 2))
         if self.mode == "LSTM":
-            c_n = np.stack(c_n).astype(self.dtype, copy=False)
-            return output, (h_n, c_n[:, 0] if unbatched else c_n)
+            c_n = np.stack(c_n).astype(self.dtype, copy=False)  # type: ignore[assignment]
+            return output, (h_n, c_n[:, 0] if unbatched else c_n)  # type: ignore[call-overload]
         return output, h_n
 
     forward = __call__
 
-    def _initial_states(self, hx, batch, unbatched):
+    def _initial_states(self, hx: tuple[np.ndarray, ...] | np.ndarray | None, batch: int,
+                        unbatched: bool) -> tuple[Any, ...]:
         if hx is None:
             return None, None
         n = self.num_layers * self.num_directions
@@ -440,7 +452,7 @@ class TorchRNN:
         return out[0], (out[1] if self.mode == "LSTM" else None)
 
     # ------------------------------------------------------------ misc
-    def get_config(self):
+    def get_config(self) -> dict[str, Any]:
         """Return the constructor arguments as a dict.
 
         Returns
@@ -453,7 +465,7 @@ class TorchRNN:
                 "bidirectional": self.bidirectional, "proj_size": 0, "dtype": self.dtype}
 
     @classmethod
-    def from_config(cls, config):
+    def from_config(cls, config: Mapping[str, Any]) -> Self:
         """Create a TorchRNN (without weights) from a ``get_config()`` dict.
 
         Parameters
@@ -466,13 +478,13 @@ class TorchRNN:
         """
         return cls(**config)
 
-    def __eq__(self, other):
+    def __eq__(self, other: object) -> bool:
         return (type(self) is type(other) and self.get_config() == other.get_config()
                 and all(a == b for a, b in zip(self.layers, other.layers)))
 
-    __hash__ = None
+    __hash__ = None  # type: ignore[assignment]
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         name = {"RNN_TANH": "RNN", "RNN_RELU": "RNN"}.get(self.mode, self.mode)
         extra = []
         if self.num_layers != 1:
@@ -488,7 +500,7 @@ class TorchRNN:
         return f"<fastrnn.TorchRNN {name}({args})>"
 
 
-def _infer(sd, mode):
+def _infer(sd: dict[str, Any], mode: str) -> dict[str, Any]:
     """Constructor arguments read off a state_dict's keys and shapes."""
     gates = _GATES[mode]
     if "weight_ih_l0" not in sd:
@@ -508,7 +520,7 @@ _TORCH_ARGS = ("input_size", "hidden_size", "num_layers", "bias", "batch_first",
                "bidirectional", "proj_size", "nonlinearity", "device", "dtype")
 
 
-def from_torch(module_or_state_dict, mode=None, **kwargs):
+def from_torch(module_or_state_dict: Any, mode: str | None = None, **kwargs: Any) -> TorchRNN:
     """A ``TorchRNN`` computing what a torch nn.RNN / nn.LSTM / nn.GRU computes.
 
     Pass the module itself, or its ``state_dict()`` (torch tensors or plain
@@ -647,7 +659,7 @@ def from_torch(module_or_state_dict, mode=None, **kwargs):
         if given is not None and given != value:
             raise ValueError(f"{key}={given!r} does not match the state_dict, which has "
                              f"{key}={value!r}")
-    dtype = kwargs.get("dtype")
+    dtype = kwargs.get("dtype")  # type: ignore[assignment]
     if dtype is None:  # the weights' own: float64 stays float64
         first = sd["weight_ih_l0"]
         dtype = "float64" if "float64" in str(getattr(first, "dtype", "")) else "float32"

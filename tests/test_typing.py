@@ -1,19 +1,19 @@
-"""The type stubs shipped with fastrnn (fastrnn/*.pyi, py.typed) match the runtime.
+"""fastrnn's types: annotated inline, checked by mypy (py.typed is shipped).
 
-- every name in ``fastrnn.__all__`` is bound in ``fastrnn/__init__.pyi`` and
-  vice versa, and likewise for each public submodule's ``__all__``;
+- mypy accepts the whole package (``python -m mypy -p fastrnn`` with the
+  ``[tool.mypy]`` configuration of pyproject.toml: strict, every function
+  annotated), so a module added later is checked too;
+- the only ``.pyi`` files are the stubs of the compiled kernels
+  (``fastrnn/_kernels*.pyi``): a Python module carries its types inline, and a
+  stub beside it would hide them from mypy;
 - the compiled kernels (``fastrnn._kernels`` and the other builds) have exactly
   the public names, enum members and class attributes ``_kernels.pyi`` declares;
 - mypy --strict accepts ``tests/typing/user_script.py`` (a small typed program on
   the public API) and rejects misuse (skipped when mypy is not installed);
 - the user script also runs.
-
-The stubs are read from the installed package, so this checks what a wheel ships.
-(tools/check.sh also runs mypy's stubtest, which compares every signature.)
 """
 import ast
 import enum
-import importlib
 import os
 import re
 import subprocess
@@ -29,28 +29,13 @@ from fastrnn import _dispatch
 from support import run_python
 
 PACKAGE = Path(fastrnn.__file__).parent
+ROOT = Path(__file__).resolve().parent.parent
+SOURCE = ROOT / "fastrnn"          # the checkout's package (mypy reads its .py files)
+PYPROJECT = ROOT / "pyproject.toml"
 USER_SCRIPT = Path(__file__).parent / "typing" / "user_script.py"
 
-# Public modules: each has a stub beside it and an __all__ the stub repeats.
-PUBLIC_MODULES = ["fastrnn", "fastrnn.layers", "fastrnn.cells", "fastrnn.rnn",
-                  "fastrnn.bidirectional", "fastrnn.core_layers",
-                  "fastrnn.merging", "fastrnn.reshaping", "fastrnn.normalization",
-                  "fastrnn.models", "fastrnn.activations", "fastrnn.initializers",
-                  "fastrnn.parallel", "fastrnn.io", "fastrnn.io.torch", "fastrnn.io.keras"]
-
-
-def stub_path(module_name):
-    module = importlib.import_module(module_name)
-    path = Path(module.__file__)
-    if path.name.startswith("__init__."):
-        return path.parent / "__init__.pyi"
-    return path.parent / (path.name.split(".")[0] + ".pyi")
-
-
-def stub_tree(module_name):
-    path = stub_path(module_name)
-    assert path.is_file(), f"{module_name} has no stub {path}"
-    return ast.parse(path.read_text(), str(path))
+# The compiled modules: the only ones that need (and have) a stub.
+KERNEL_STUBS = ["_kernels.pyi", "_kernels_avx2.pyi", "_kernels_avx512.pyi"]
 
 
 def bound_names(body):
@@ -68,18 +53,6 @@ def bound_names(body):
     return names
 
 
-def stub_all(tree):
-    for node in tree.body:
-        if isinstance(node, ast.Assign) and any(
-                isinstance(t, ast.Name) and t.id == "__all__" for t in node.targets):
-            return list(ast.literal_eval(node.value))
-    return None
-
-
-def stub_classes(tree):
-    return {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
-
-
 def public(names):
     return {n for n in names if not n.startswith("_")}
 
@@ -88,34 +61,17 @@ def test_py_typed_is_shipped():
     assert (PACKAGE / "py.typed").is_file()
 
 
-@pytest.mark.parametrize("module_name", PUBLIC_MODULES)
-def test_stub_all_matches_runtime(module_name):
-    module = importlib.import_module(module_name)
-    tree = stub_tree(module_name)
-    assert stub_all(tree) is not None, f"{stub_path(module_name)} has no __all__"
-    assert sorted(stub_all(tree)) == sorted(module.__all__)
-    bound = bound_names(tree.body)
-    missing = [n for n in module.__all__ if n not in bound]
-    assert not missing, f"{module_name}.__all__ names missing from its stub: {missing}"
+@pytest.mark.parametrize("package", [PACKAGE, SOURCE], ids=["imported", "checkout"])
+def test_only_compiled_modules_have_stubs(package):
+    if not package.is_dir():
+        pytest.skip(f"no package folder {package}")
+    stubs = sorted(str(p.relative_to(package)) for p in package.rglob("*.pyi"))
+    assert stubs == KERNEL_STUBS, (
+        "Python modules carry their types inline (DESIGN.md); only the compiled "
+        f"kernels have .pyi stubs. Found: {stubs}")
 
 
-def test_package_stub_binds_only_runtime_names():
-    tree = stub_tree("fastrnn")
-    extra = sorted(public(bound_names(tree.body)) - set(dir(fastrnn)))
-    assert not extra, f"fastrnn/__init__.pyi names that fastrnn lacks: {extra}"
-
-
-@pytest.mark.parametrize("module_name", PUBLIC_MODULES[1:])
-def test_submodule_stub_defines_only_runtime_names(module_name):
-    module = importlib.import_module(module_name)
-    tree = stub_tree(module_name)
-    defined = public({n for n in bound_names(tree.body)
-                      if not any(isinstance(node, (ast.Import, ast.ImportFrom))
-                                 and n in bound_names([node]) for node in tree.body)})
-    extra = sorted(n for n in defined if not hasattr(module, n))
-    assert not extra, f"{stub_path(module_name).name} declares names {module_name} lacks: {extra}"
-
-
+# ----------------------------------------------------- compiled kernel stubs
 def kernel_modules():
     # Only the builds this CPU runs: importing another would die of SIGILL.
     return [pytest.param(build, id=build) for build in _dispatch.available()]
@@ -128,7 +84,8 @@ def runtime_public(module):
 @pytest.mark.parametrize("build", kernel_modules())
 def test_kernel_stub_matches_runtime(build):
     kernels = _dispatch.load(build)
-    tree = stub_tree("fastrnn._kernels")
+    path = PACKAGE / "_kernels.pyi"
+    tree = ast.parse(path.read_text(), str(path))
     stub_names = public(bound_names(tree.body))
     # Names the stub takes from typing/numpy are not the module's own.
     imported = public(set().union(*[bound_names([n]) for n in tree.body
@@ -137,7 +94,8 @@ def test_kernel_stub_matches_runtime(build):
     assert sorted(stub_names) == sorted(runtime_public(kernels)), \
         f"fastrnn.{_dispatch.MODULES[build]} and fastrnn/_kernels.pyi name different objects"
 
-    for name, node in stub_classes(tree).items():
+    classes = {node.name: node for node in tree.body if isinstance(node, ast.ClassDef)}
+    for name, node in classes.items():
         runtime = getattr(kernels, name)
         declared = public(bound_names(node.body))
         if isinstance(runtime, enum.EnumMeta):
@@ -154,35 +112,53 @@ def test_other_builds_reexport_the_kernel_stub():
 
 
 # ----------------------------------------------------------------- mypy
+def _mypy_env(pythonpath=None):
+    env = dict(os.environ)
+    env.pop("MYPYPATH", None)
+    env.pop("PYTHONPATH", None)
+    if pythonpath is not None:
+        env["PYTHONPATH"] = str(pythonpath)
+    return env
+
+
+def test_mypy_accepts_the_package(tmp_path):
+    """The package's inline types hold: mypy with the project's configuration
+    (pyproject.toml [tool.mypy]) passes on every module of fastrnn."""
+    pytest.importorskip("mypy", reason="mypy is not installed (pip install mypy)")
+    if not (SOURCE / "__init__.py").is_file() or not PYPROJECT.is_file():
+        pytest.skip("needs the source checkout (fastrnn/ and pyproject.toml beside tests/)")
+    # From the checkout's root, so `-p fastrnn` is its fastrnn/ (not an installed copy).
+    result = subprocess.run(
+        [sys.executable, "-m", "mypy", "--config-file", str(PYPROJECT),
+         "--cache-dir", str(tmp_path / "mypy_cache"), "--python-executable", sys.executable,
+         "-p", "fastrnn"],
+        cwd=ROOT, capture_output=True, text=True, timeout=600, env=_mypy_env())
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def run_mypy(path, tmp_path):
     pytest.importorskip("mypy", reason="mypy is not installed (pip install mypy)")
     # From an empty folder: mypy resolves fastrnn as this interpreter imports it
-    # (site-packages for an installed wheel).
+    # (site-packages for an installed wheel, or the folder that holds the
+    # fastrnn these tests imported).
     cache = tmp_path / "mypy_cache"
     return subprocess.run(
         [sys.executable, "-m", "mypy", "--strict", "--no-incremental",
          "--cache-dir", str(cache), "--python-executable", sys.executable,
          "--config-file", str(tmp_path / "mypy.ini"), str(path)],
         cwd=tmp_path, capture_output=True, text=True, timeout=600,
-        env=_mypy_env())
-
-
-def _mypy_env():
-    env = dict(os.environ)
-    env.pop("MYPYPATH", None)
-    # The folder that holds the fastrnn these tests imported (a checkout, or
-    # site-packages), so mypy reads the same package and its stubs.
-    env["PYTHONPATH"] = str(PACKAGE.parent)
-    return env
+        env=_mypy_env(PACKAGE.parent))
 
 
 @pytest.fixture
 def mypy_dir(tmp_path):
+    # A user's configuration: --strict for their own code; fastrnn is read as an
+    # installed library is (its types are used, its own errors are not the user's).
     (tmp_path / "mypy.ini").write_text(textwrap.dedent("""\
         [mypy]
         warn_unused_configs = True
-        [mypy-numpy._core.*,numpy.core.*]
-        ignore_missing_imports = True
+        [mypy-fastrnn,fastrnn.*]
+        follow_imports = silent
         """))
     return tmp_path
 
