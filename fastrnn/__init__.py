@@ -26,12 +26,6 @@ from .models import Model, Sequential
 from .io import TorchRNN, from_torch, load_model
 from .layer import Layer
 from .layers import GRU, LSTM, SimpleRNN
-from .merging import Add, Average, Concatenate, Dot, Maximum, Minimum, Multiply, Subtract
-from .models import Model, Sequential
-from .normalization import BatchNormalization
-from .parallel import get_num_threads, num_threads, set_num_threads
-from .reshaping import Cropping1D, Permute, RepeatVector, UpSampling1D, ZeroPadding1D
-from .rnn import RNN
 
 __all__ = ["SimpleRNN", "LSTM", "GRU", "Bidirectional", "RNN", "SimpleRNNCell", "LSTMCell",
            "GRUCell", "StackedRNNCells", "activations", "initializers",

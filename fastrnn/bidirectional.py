@@ -266,7 +266,7 @@ class Bidirectional(Layer):
         """The number of input features the weights are for, or None before build."""
         return self.forward_layer.input_dim
 
-    def build(self, input_shape: int | Sequence[int | None]) -> None:  # type: ignore[override]
+    def build(self, input_shape: int | Sequence[int | None]) -> None:
         """Create the weights of both layers that have none yet, with their initializers.
 
         Parameters

@@ -39,7 +39,7 @@ _CELL_TRAINING_ARGS = {
 }
 
 
-class _Cell(_CellCore, Layer):  # type: ignore[misc]
+class _Cell(_CellCore, Layer):
     """What the three built-in cells share (not public)."""
 
     _extra_accepted: tuple[str, ...] = ()
@@ -137,7 +137,7 @@ tuple
 
 
 @_doc
-class SimpleRNNCell(_SimpleRNNCore, _Cell):  # type: ignore[misc]
+class SimpleRNNCell(_SimpleRNNCore, _Cell):
     """Cell class for SimpleRNN: one timestep of ``keras.layers.SimpleRNNCell``.
 
     ``fastrnn.RNN(SimpleRNNCell(units))`` computes what ``SimpleRNN(units)``
@@ -193,7 +193,7 @@ class SimpleRNNCell(_SimpleRNNCore, _Cell):  # type: ignore[misc]
 
 
 @_doc
-class LSTMCell(_LSTMCore, _Cell):  # type: ignore[misc]
+class LSTMCell(_LSTMCore, _Cell):
     """Cell class for the LSTM layer: one timestep of ``keras.layers.LSTMCell``.
 
     ``fastrnn.RNN(LSTMCell(units))`` computes what ``LSTM(units)`` does, with
@@ -270,7 +270,7 @@ class LSTMCell(_LSTMCore, _Cell):  # type: ignore[misc]
 
 
 @_doc
-class GRUCell(_GRUCore, _Cell):  # type: ignore[misc]
+class GRUCell(_GRUCore, _Cell):
     """Cell class for the GRU layer: one timestep of ``keras.layers.GRUCell``.
 
     ``fastrnn.RNN(GRUCell(units))`` computes what ``GRU(units)`` does, with
@@ -465,7 +465,7 @@ class StackedRNNCells(Layer):
         """Whether every cell that is a layer is built."""
         return all(c.built for c in self.cells if isinstance(c, Layer))
 
-    def build(self, input_shape: Sequence[int | None]) -> None:  # type: ignore[override]
+    def build(self, input_shape: Sequence[int | None]) -> None:
         """Build each cell for the output size of the one before it."""
         input_shape = tuple(input_shape)
         for cell in self.cells:

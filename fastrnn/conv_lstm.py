@@ -590,7 +590,7 @@ class _ConvLSTM(Layer):
         return (Layer.__eq__(self, other)
                 and arrays_equal(self.states or [], other.states or []))  # type: ignore[attr-defined]
 
-    __hash__ = None  # type: ignore[assignment]
+    __hash__ = None
 
     def __repr__(self) -> str:
         return f"<fastrnn.{type(self).__name__} name={self.name!r} filters={self.filters}>"

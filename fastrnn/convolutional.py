@@ -195,7 +195,7 @@ def _conv(x: np.ndarray, kernel: np.ndarray, strides: tuple, dilation: tuple, pa
             cols = block.reshape(rows, taps * cg)               # the im2col copy
             np.matmul(cols, w, out=y[start:start + step].reshape(rows, filters))
         else:
-            cols = np.moveaxis(block, -2, 0).reshape(groups, rows, taps * cg)
+            cols = np.moveaxis(block, -2, 0).reshape(groups, rows, taps * cg)  # type: ignore[assignment]
             y[start:start + step] = np.matmul(cols, w).transpose(1, 0, 2).reshape(
                 block.shape[0], per_image, filters)
     return y.reshape((batch,) + out_spatial + (filters,))
@@ -381,7 +381,7 @@ class _BaseConv(Layer):
         pass
 
     def _initializer(self, weight: str) -> Any:
-        return self.bias_initializer if weight == "bias" else self.kernel_initializer
+        return getattr(self, "bias_initializer" if weight == "bias" else "kernel_initializer")
 
     # ------------------------------------------------------------ calling
     def call(self, inputs: np.ndarray) -> np.ndarray:

@@ -148,7 +148,7 @@ class InputLayer(Layer):
         self.batch_shape = tuple(None if d is None else int(d) for d in batch_shape)
         self.name = check_name("InputLayer", name)
         dtype = _validate.policy_name(dtype)
-        dt = np.dtype("float32" if dtype is None else dtype)
+        dt = np.dtype("float32" if dtype is None else dtype)  # type: ignore[arg-type]
         if (not (np.issubdtype(dt, np.number) or dt == np.dtype(bool))
                 or np.issubdtype(dt, np.complexfloating)):
             raise ValueError(f"InputLayer dtype must be a real numeric dtype, got {dtype!r}")
@@ -609,7 +609,7 @@ class Dense(Layer):
 
     has_weights = True
 
-    def build(self, input_shape: int | Sequence[int | None]) -> None:  # type: ignore[override]
+    def build(self, input_shape: int | Sequence[int | None]) -> None:
         """Draw the kernel and bias with the initializers.
 
         Parameters
@@ -1143,7 +1143,7 @@ class TimeDistributed(Layer):
         """Whether the inner layer has weights."""
         return self.layer.has_weights
 
-    def build(self, input_shape: Sequence[int | None]) -> None:  # type: ignore[override]
+    def build(self, input_shape: Sequence[int | None]) -> None:
         """Build the inner layer for one timestep of ``input_shape`` (batch, timesteps, ...)."""
         if not self.layer.built:
             self.layer.build((input_shape[0],) + tuple(input_shape[2:]))

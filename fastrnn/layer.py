@@ -147,7 +147,7 @@ class Layer:
         return (self._built or bool(self._weights)
                 or (not self.has_weights and type(self).build is Layer.build))
 
-    def build(self, input_shape: Any = None) -> None:
+    def build(self, input_shape: Any) -> None:
         """Create the weights for ``input_shape`` (a no-op for layers without weights).
 
         Parameters

@@ -670,7 +670,7 @@ class _GRUCore(_CellCore):
         return (2, width) if self.reset_after else (width,)
 
 
-class _RNN(_CellCore, Layer):  # type: ignore[misc]
+class _RNN(_CellCore, Layer):
     """Shared machinery of the recurrent layers (not public).
 
     ``SimpleRNN``, ``LSTM`` and ``GRU`` inherit their methods from here:
@@ -1111,7 +1111,7 @@ class _RNN(_CellCore, Layer):  # type: ignore[misc]
         return f"<fastrnn.{type(self).__name__} name={self.name!r} units={self.units}>"
 
 
-class SimpleRNN(_SimpleRNNCore, _RNN):  # type: ignore[misc]
+class SimpleRNN(_SimpleRNNCore, _RNN):
     """Fully-connected RNN where the output is to be fed back as the new input.
 
     ``h_t = activation(x_t @ kernel + h_{t-1} @ recurrent_kernel + bias)``, and
@@ -1298,7 +1298,7 @@ class SimpleRNN(_SimpleRNNCore, _RNN):  # type: ignore[misc]
 
 
 
-class LSTM(_LSTMCore, _RNN):  # type: ignore[misc]
+class LSTM(_LSTMCore, _RNN):
     """Long Short-Term Memory layer - Hochreiter 1997.
 
     Gates i, f, c, o (Keras order): ``i = recurrent_activation(x_t W_i +
@@ -1500,7 +1500,7 @@ class LSTM(_LSTMCore, _RNN):  # type: ignore[misc]
             cell_args=cell_args, ignored=kwargs)
 
 
-class GRU(_GRUCore, _RNN):  # type: ignore[misc]
+class GRU(_GRUCore, _RNN):
     """Gated Recurrent Unit - Cho et al. 2014.
 
     Gates z (update), r (reset) and h (candidate), in Keras order:

@@ -176,7 +176,7 @@ class _Merge(Layer):
             out = self._elementwise_shape(out, tuple(s[1:]))
         return out, batch_sizes
 
-    def build(self, input_shape: _Shapes) -> None:  # type: ignore[override]
+    def build(self, input_shape: _Shapes) -> None:
         """Check the input shapes, as Keras's Merge.build (there are no weights).
 
         Parameters

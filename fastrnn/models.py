@@ -863,7 +863,7 @@ class Sequential(Model):
     def built(self) -> bool:
         return all(layer.built for layer in self.layers)
 
-    def build(self, input_shape: Sequence[int | None]) -> None:  # type: ignore[override]
+    def build(self, input_shape: Sequence[int | None]) -> None:
         """Create the weights of every unbuilt layer for ``input_shape`` (with batch axis).
 
         Parameters

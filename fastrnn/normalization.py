@@ -180,7 +180,7 @@ class BatchNormalization(Layer):
             size = 0
         return [(name, (size,)) for name in self._weight_names()]
 
-    def build(self, input_shape: Sequence[int | None]) -> None:  # type: ignore[override]
+    def build(self, input_shape: Sequence[int | None]) -> None:
         """Create the weights for the size of ``input_shape[axis]``.
 
         Parameters
@@ -706,13 +706,14 @@ class GroupNormalization(_StatsNormalization):
                 f"ndim={self._ndim}, but received input with shape {x.shape}")
         axis = self.axis % x.ndim
         groups = self.groups
-        grouped = x.reshape(x.shape[:axis] + (groups, self._dim // groups)
+        dim = int(self._dim)  # type: ignore[arg-type]  # built just above
+        grouped = x.reshape(x.shape[:axis] + (groups, dim // groups)
                             + x.shape[axis + 1:])
         reduce = tuple(a for a in range(1, x.ndim + 1) if a != axis)
         mean, variance = _moments(grouped, reduce)
         inv = _rsqrt(variance + np.asarray(self.epsilon, self.dtype))
         shape = [1] * (x.ndim + 1)
-        shape[axis], shape[axis + 1] = groups, self._dim // groups
+        shape[axis], shape[axis + 1] = groups, dim // groups
         gamma, beta = self._gamma_beta()
         if gamma is not None:
             inv = inv * gamma.reshape(shape)

@@ -202,7 +202,7 @@ class _Pooling(Layer):
                              f"Full shape received: {input_shape}")
         last = self.data_format == "channels_last"
         spatial = input_shape[1:-1] if last else input_shape[2:]
-        out = []
+        out: list[int | None] = []
         for n, k, s in zip(spatial, self.pool_size, self.strides):
             if n is None:
                 out.append(None)

@@ -305,7 +305,7 @@ class RNN(Layer):
         """Whether the cell is built (has its weights)."""
         return self._built or not isinstance(self.cell, Layer) or self.cell.built
 
-    def build(self, sequences_shape: int | Sequence[int | None], initial_state_shape: Any = None  # type: ignore[override]
+    def build(self, sequences_shape: int | Sequence[int | None], initial_state_shape: Any = None
              ) -> None:
         """Build the cell for one timestep of ``sequences_shape`` (batch, timesteps, features).
 
