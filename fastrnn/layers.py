@@ -259,7 +259,7 @@ mask : array-like, shape (batch, timesteps), optional
     should be ignored. Bool, int or float. Defaults to None.
 initial_state : list of array-like, optional
     List of initial state tensors to be passed to the first call of the
-    cell: ``{0}``, each of shape (batch, units). None (the default)
+    cell: ``[{0}]``, each of shape (batch, units). None (the default)
     creates zero-filled initial states; a stateful layer continues from
     the states its previous call left.
 training : bool, optional
@@ -1111,6 +1111,7 @@ class _RNN(_CellCore, Layer):
         return f"<fastrnn.{type(self).__name__} name={self.name!r} units={self.units}>"
 
 
+@_doc
 class SimpleRNN(_SimpleRNNCore, _RNN):
     """Fully-connected RNN where the output is to be fed back as the new input.
 
@@ -1121,111 +1122,31 @@ class SimpleRNN(_SimpleRNNCore, _RNN):
 
     Parameters
     ----------
-    units : int
-        Positive integer, dimensionality of the output space (and of the
-        state ``h``).
-    activation : str or None, default "tanh"
-        Activation function to use. Default: hyperbolic tangent (``tanh``).
-        If you pass None, no activation is applied (ie. "linear" activation:
-        ``a(x) = x``). Any name in ``fastrnn.activations.NAMES``.
-    use_bias : bool, default True
-        Whether the layer should use a bias vector.
-    kernel_initializer : str, dict or Initializer, default "glorot_uniform"
-        Initializer for the ``kernel`` weights matrix, used for the linear
-        transformation of the inputs: a Keras name, a Keras config dict or an
-        object of ``fastrnn.initializers``.
-    recurrent_initializer : str, dict or Initializer, default "orthogonal"
-        Initializer for the ``recurrent_kernel`` weights matrix, used for the
-        linear transformation of the recurrent state.
-    bias_initializer : str, dict or Initializer, default "zeros"
-        Initializer for the bias vector.
-    return_sequences : bool, default False
-        Whether to return the last output in the output sequence, or the full
-        sequence.
-    return_state : bool, default False
-        Whether to return the last state in addition to the output.
-    go_backwards : bool, default False
-        If True, process the input sequence backwards and return the reversed
-        sequence.
-    stateful : bool, default False
-        If True, the last state for each sample at index i in a batch will be
-        used as initial state for the sample of index i in the following
-        batch. The first call fixes the batch size; ``reset_states()``
-        zeroes the states.
-    zero_output_for_mask : bool, default False
-        Whether the output should use zeros for the masked timesteps;
-        otherwise a masked timestep repeats the previous timestep's output.
-        (This also makes the last output zeros when the last timestep is
-        masked. ``Bidirectional`` sets it to ``return_sequences``.)
-    seed : int, optional
-        Random seed for the initializers: the weights the layer builds are
-        reproducible from it, and two layers of the same configuration and
-        seed get the same weights. (Keras uses ``seed`` for dropout, which
-        does nothing at inference; initializers with their own ``seed`` use
-        that. The numbers are NumPy's, not the ones Keras draws.)
-    dtype : str, numpy dtype or dict, optional
-        "float32" (the default) or "float64": the dtype of the weights, of the
-        computation and of the outputs. A Keras ``DTypePolicy`` config dict
-        is read too.
+    {units}
+    {activation}
+    {use_bias}
+    {kernel_initializer}
+    {recurrent_initializer}
+    {bias_initializer}
+    {return_sequences}
+    {return_state}
+    {go_backwards}
+    {stateful}
+    {zero_output_for_mask}
+    {seed}
+    {dtype}
     name : str, optional
         Name of the layer. Default ``"simple_rnn"``, ``"simple_rnn_1"``, ...
         as Keras numbers them.
-    **kwargs
-        Training-only Keras arguments, accepted and ignored at inference (and
-        reported by ``get_config``): ``dropout``, ``recurrent_dropout``,
-        ``kernel_regularizer``, ``recurrent_regularizer``,
-        ``bias_regularizer``, ``activity_regularizer``, ``kernel_constraint``,
-        ``recurrent_constraint``, ``bias_constraint``, ``unroll``,
-        ``trainable``, ``autocast``; also ``input_shape`` and
-        ``input_dim``. Any other keyword raises ValueError naming it.
+    {layer_kwargs:}
 
-    Call arguments
-    --------------
-    x : array-like, shape (batch, timesteps, features)
-        A 3D tensor of any real dtype and memory layout, converted to the
-        layer's dtype.
-    mask : array-like, shape (batch, timesteps), optional
-        Binary tensor indicating whether a given timestep should be masked.
-        A True (nonzero) entry indicates that the corresponding timestep
-        should be utilized, while a False (zero) entry indicates that it
-        should be ignored. Bool, int or float. Defaults to None.
-    initial_state : list of array-like, optional
-        List of initial state tensors to be passed to the first call of the
-        cell: ``[h]``, each of shape (batch, units). None (the default)
-        creates zero-filled initial states; a stateful layer continues from
-        the states its previous call left.
-    training : bool, optional
-        Accepted for Keras compatibility and ignored: inference only, no
-        dropout.
-
-    Returns
-    -------
-    ndarray or list of ndarray
-        The output, of the layer's dtype: (batch, units) (the last timestep's
-        output), or (batch, timesteps, units) with ``return_sequences=True``.
-        With ``return_state=True``, the list ``[output, h]`` of the
-        output and the final states, each state (batch, units).
+    {call_arguments:h}
 
     Notes
     -----
-    Weights (``get_weights()`` / ``set_weights()``, Keras layout), with D
-    input features and H = ``units``: ``[kernel (D, H), recurrent_kernel
-    (H, H), bias (H,)]``; ``use_bias=False`` drops the bias. A layer builds
-    its weights with the initializers on its first call (or with ``build``).
+    {simple_rnn_weights}
 
-    Masking follows Keras: at a masked timestep the states are carried over
-    unchanged and the output repeats the previous timestep's output (zeros
-    before the first valid timestep, or zeros throughout with
-    ``zero_output_for_mask=True``). Without ``zero_output_for_mask``, the
-    last output is thus the output of the last valid timestep.
-
-    With ``go_backwards=True`` the timesteps are processed last to first and
-    a returned sequence is in that processing order: its first entry belongs
-    to the last input timestep, as in Keras (``y[:, ::-1]`` restores input
-    order).
-
-    Calls on a non-stateful layer may run concurrently from several threads;
-    calls on a stateful layer are serialized.
+    {sequence_notes}
 
     See Also
     --------
@@ -1298,6 +1219,7 @@ class SimpleRNN(_SimpleRNNCore, _RNN):
 
 
 
+@_doc
 class LSTM(_LSTMCore, _RNN):
     """Long Short-Term Memory layer - Hochreiter 1997.
 
@@ -1310,123 +1232,33 @@ class LSTM(_LSTMCore, _RNN):
 
     Parameters
     ----------
-    units : int
-        Positive integer, dimensionality of the output space (and of the
-        states ``h`` and ``c``).
-    activation : str or None, default "tanh"
-        Activation function to use. Default: hyperbolic tangent (``tanh``).
-        If you pass None, no activation is applied (ie. "linear" activation:
-        ``a(x) = x``). Any name in ``fastrnn.activations.NAMES``.
-    recurrent_activation : str or None, default "sigmoid"
-        Activation function to use for the recurrent step. Default: sigmoid
-        (``sigmoid``). If you pass None, no activation is applied (ie.
-        "linear" activation: ``a(x) = x``). Keras 3's ``"hard_sigmoid"`` is
-        ``relu6(x + 3) / 6``.
-    use_bias : bool, default True
-        Whether the layer should use a bias vector.
-    kernel_initializer : str, dict or Initializer, default "glorot_uniform"
-        Initializer for the ``kernel`` weights matrix, used for the linear
-        transformation of the inputs: a Keras name, a Keras config dict or an
-        object of ``fastrnn.initializers``.
-    recurrent_initializer : str, dict or Initializer, default "orthogonal"
-        Initializer for the ``recurrent_kernel`` weights matrix, used for the
-        linear transformation of the recurrent state.
-    bias_initializer : str, dict or Initializer, default "zeros"
-        Initializer for the bias vector.
-    unit_forget_bias : bool, default True
-        If True, add 1 to the bias of the forget gate at initialization: the
-        forget block of the bias starts at ones and the other blocks come from
-        ``bias_initializer`` (as Keras 3 does). Recommended in Jozefowicz et
-        al., 2015. Only matters when the layer builds its weights.
-    return_sequences : bool, default False
-        Whether to return the last output in the output sequence, or the full
-        sequence.
-    return_state : bool, default False
-        Whether to return the last state in addition to the output.
-    go_backwards : bool, default False
-        If True, process the input sequence backwards and return the reversed
-        sequence.
-    stateful : bool, default False
-        If True, the last state for each sample at index i in a batch will be
-        used as initial state for the sample of index i in the following
-        batch. The first call fixes the batch size; ``reset_states()``
-        zeroes the states.
-    zero_output_for_mask : bool, default False
-        Whether the output should use zeros for the masked timesteps;
-        otherwise a masked timestep repeats the previous timestep's output.
-        (This also makes the last output zeros when the last timestep is
-        masked. ``Bidirectional`` sets it to ``return_sequences``.)
-    seed : int, optional
-        Random seed for the initializers: the weights the layer builds are
-        reproducible from it, and two layers of the same configuration and
-        seed get the same weights. (Keras uses ``seed`` for dropout, which
-        does nothing at inference; initializers with their own ``seed`` use
-        that. The numbers are NumPy's, not the ones Keras draws.)
-    dtype : str, numpy dtype or dict, optional
-        "float32" (the default) or "float64": the dtype of the weights, of the
-        computation and of the outputs. A Keras ``DTypePolicy`` config dict
-        is read too.
+    {units}
+    {activation}
+    {recurrent_activation}
+    {use_bias}
+    {kernel_initializer}
+    {recurrent_initializer}
+    {bias_initializer}
+    {unit_forget_bias}
+    {return_sequences}
+    {return_state}
+    {go_backwards}
+    {stateful}
+    {zero_output_for_mask}
+    {seed}
+    {dtype}
     name : str, optional
         Name of the layer. Default ``"lstm"``, ``"lstm_1"``, ... as Keras
         numbers them.
-    **kwargs
-        Training-only Keras arguments, accepted and ignored at inference (and
-        reported by ``get_config``): ``dropout``, ``recurrent_dropout``,
-        ``kernel_regularizer``, ``recurrent_regularizer``,
-        ``bias_regularizer``, ``activity_regularizer``, ``kernel_constraint``,
-        ``recurrent_constraint``, ``bias_constraint``, ``unroll``,
-        ``trainable``, ``autocast``, ``use_cudnn``, ``implementation``; also
-        ``input_shape`` and ``input_dim``. Any other keyword raises ValueError
-        naming it.
+    {layer_kwargs:, ``use_cudnn``, ``implementation``}
 
-    Call arguments
-    --------------
-    x : array-like, shape (batch, timesteps, features)
-        A 3D tensor of any real dtype and memory layout, converted to the
-        layer's dtype.
-    mask : array-like, shape (batch, timesteps), optional
-        Binary tensor indicating whether a given timestep should be masked.
-        A True (nonzero) entry indicates that the corresponding timestep
-        should be utilized, while a False (zero) entry indicates that it
-        should be ignored. Bool, int or float. Defaults to None.
-    initial_state : list of array-like, optional
-        List of initial state tensors to be passed to the first call of the
-        cell: ``[h, c]``, each of shape (batch, units). None (the default)
-        creates zero-filled initial states; a stateful layer continues from
-        the states its previous call left.
-    training : bool, optional
-        Accepted for Keras compatibility and ignored: inference only, no
-        dropout.
-
-    Returns
-    -------
-    ndarray or list of ndarray
-        The output, of the layer's dtype: (batch, units) (the last timestep's
-        output), or (batch, timesteps, units) with ``return_sequences=True``.
-        With ``return_state=True``, the list ``[output, h, c]`` of the
-        output and the final states, each state (batch, units).
+    {call_arguments:h, c}
 
     Notes
     -----
-    Weights (``get_weights()`` / ``set_weights()``, Keras layout), with D
-    input features and H = ``units``: ``[kernel (D, 4H), recurrent_kernel
-    (H, 4H), bias (4H,)]``, each in gate blocks i, f, c, o of H columns;
-    ``use_bias=False`` drops the bias. A layer builds its weights with the
-    initializers on its first call (or with ``build``).
+    {lstm_weights}
 
-    Masking follows Keras: at a masked timestep the states are carried over
-    unchanged and the output repeats the previous timestep's output (zeros
-    before the first valid timestep, or zeros throughout with
-    ``zero_output_for_mask=True``). Without ``zero_output_for_mask``, the
-    last output is thus the output of the last valid timestep.
-
-    With ``go_backwards=True`` the timesteps are processed last to first and
-    a returned sequence is in that processing order: its first entry belongs
-    to the last input timestep, as in Keras (``y[:, ::-1]`` restores input
-    order).
-
-    Calls on a non-stateful layer may run concurrently from several threads;
-    calls on a stateful layer are serialized.
+    {sequence_notes}
 
     See Also
     --------
@@ -1500,6 +1332,7 @@ class LSTM(_LSTMCore, _RNN):
             cell_args=cell_args, ignored=kwargs)
 
 
+@_doc
 class GRU(_GRUCore, _RNN):
     """Gated Recurrent Unit - Cho et al. 2014.
 
@@ -1513,127 +1346,33 @@ class GRU(_GRUCore, _RNN):
 
     Parameters
     ----------
-    units : int
-        Positive integer, dimensionality of the output space (and of the
-        state ``h``).
-    activation : str or None, default "tanh"
-        Activation function to use. Default: hyperbolic tangent (``tanh``).
-        If you pass None, no activation is applied (ie. "linear" activation:
-        ``a(x) = x``). Any name in ``fastrnn.activations.NAMES``.
-    recurrent_activation : str or None, default "sigmoid"
-        Activation function to use for the recurrent step. Default: sigmoid
-        (``sigmoid``). If you pass None, no activation is applied (ie.
-        "linear" activation: ``a(x) = x``). Keras 3's ``"hard_sigmoid"`` is
-        ``relu6(x + 3) / 6``.
-    use_bias : bool, default True
-        Whether the layer should use a bias vector.
-    kernel_initializer : str, dict or Initializer, default "glorot_uniform"
-        Initializer for the ``kernel`` weights matrix, used for the linear
-        transformation of the inputs: a Keras name, a Keras config dict or an
-        object of ``fastrnn.initializers``.
-    recurrent_initializer : str, dict or Initializer, default "orthogonal"
-        Initializer for the ``recurrent_kernel`` weights matrix, used for the
-        linear transformation of the recurrent state.
-    bias_initializer : str, dict or Initializer, default "zeros"
-        Initializer for the bias vector.
-    return_sequences : bool, default False
-        Whether to return the last output in the output sequence, or the full
-        sequence.
-    return_state : bool, default False
-        Whether to return the last state in addition to the output.
-    go_backwards : bool, default False
-        If True, process the input sequence backwards and return the reversed
-        sequence.
-    stateful : bool, default False
-        If True, the last state for each sample at index i in a batch will be
-        used as initial state for the sample of index i in the following
-        batch. The first call fixes the batch size; ``reset_states()``
-        zeroes the states.
-    reset_after : bool, default True
-        GRU convention (whether to apply the reset gate after or before the
-        matrix multiplication). False is "before", True is "after" (the
-        default, cuDNN and PyTorch compatible). With True the reset gate
-        multiplies the recurrent projection including its own bias, so the
-        bias has two rows, shape (2, 3*units): row 0 is added to the input
-        projection, row 1 to the recurrent projection. With False the bias
-        has shape (3*units,).
-    zero_output_for_mask : bool, default False
-        Whether the output should use zeros for the masked timesteps;
-        otherwise a masked timestep repeats the previous timestep's output.
-        (This also makes the last output zeros when the last timestep is
-        masked. ``Bidirectional`` sets it to ``return_sequences``.)
-    seed : int, optional
-        Random seed for the initializers: the weights the layer builds are
-        reproducible from it, and two layers of the same configuration and
-        seed get the same weights. (Keras uses ``seed`` for dropout, which
-        does nothing at inference; initializers with their own ``seed`` use
-        that. The numbers are NumPy's, not the ones Keras draws.)
-    dtype : str, numpy dtype or dict, optional
-        "float32" (the default) or "float64": the dtype of the weights, of the
-        computation and of the outputs. A Keras ``DTypePolicy`` config dict
-        is read too.
+    {units}
+    {activation}
+    {recurrent_activation}
+    {use_bias}
+    {kernel_initializer}
+    {recurrent_initializer}
+    {bias_initializer}
+    {reset_after}
+    {return_sequences}
+    {return_state}
+    {go_backwards}
+    {stateful}
+    {zero_output_for_mask}
+    {seed}
+    {dtype}
     name : str, optional
         Name of the layer. Default ``"gru"``, ``"gru_1"``, ... as Keras
         numbers them.
-    **kwargs
-        Training-only Keras arguments, accepted and ignored at inference (and
-        reported by ``get_config``): ``dropout``, ``recurrent_dropout``,
-        ``kernel_regularizer``, ``recurrent_regularizer``,
-        ``bias_regularizer``, ``activity_regularizer``, ``kernel_constraint``,
-        ``recurrent_constraint``, ``bias_constraint``, ``unroll``,
-        ``trainable``, ``autocast``, ``use_cudnn``, ``implementation``; also
-        ``input_shape`` and ``input_dim``. Any other keyword raises ValueError
-        naming it.
+    {layer_kwargs:, ``use_cudnn``, ``implementation``}
 
-    Call arguments
-    --------------
-    x : array-like, shape (batch, timesteps, features)
-        A 3D tensor of any real dtype and memory layout, converted to the
-        layer's dtype.
-    mask : array-like, shape (batch, timesteps), optional
-        Binary tensor indicating whether a given timestep should be masked.
-        A True (nonzero) entry indicates that the corresponding timestep
-        should be utilized, while a False (zero) entry indicates that it
-        should be ignored. Bool, int or float. Defaults to None.
-    initial_state : list of array-like, optional
-        List of initial state tensors to be passed to the first call of the
-        cell: ``[h]``, each of shape (batch, units). None (the default)
-        creates zero-filled initial states; a stateful layer continues from
-        the states its previous call left.
-    training : bool, optional
-        Accepted for Keras compatibility and ignored: inference only, no
-        dropout.
-
-    Returns
-    -------
-    ndarray or list of ndarray
-        The output, of the layer's dtype: (batch, units) (the last timestep's
-        output), or (batch, timesteps, units) with ``return_sequences=True``.
-        With ``return_state=True``, the list ``[output, h]`` of the
-        output and the final states, each state (batch, units).
+    {call_arguments:h}
 
     Notes
     -----
-    Weights (``get_weights()`` / ``set_weights()``, Keras layout), with D
-    input features and H = ``units``: ``[kernel (D, 3H), recurrent_kernel
-    (H, 3H), bias]``, each in gate blocks z, r, h of H columns; the bias is
-    (2, 3H) with ``reset_after=True`` (row 0 input bias, row 1 recurrent
-    bias), else (3H,); ``use_bias=False`` drops it. A layer builds its
-    weights with the initializers on its first call (or with ``build``).
+    {gru_weights}
 
-    Masking follows Keras: at a masked timestep the states are carried over
-    unchanged and the output repeats the previous timestep's output (zeros
-    before the first valid timestep, or zeros throughout with
-    ``zero_output_for_mask=True``). Without ``zero_output_for_mask``, the
-    last output is thus the output of the last valid timestep.
-
-    With ``go_backwards=True`` the timesteps are processed last to first and
-    a returned sequence is in that processing order: its first entry belongs
-    to the last input timestep, as in Keras (``y[:, ::-1]`` restores input
-    order).
-
-    Calls on a non-stateful layer may run concurrently from several threads;
-    calls on a stateful layer are serialized.
+    {sequence_notes}
 
     See Also
     --------
