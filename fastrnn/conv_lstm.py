@@ -27,7 +27,7 @@ from typing import Any
 
 import numpy as np
 
-from . import _dispatch, _validate, activations, graph, initializers
+from . import _blas, _dispatch, _validate, activations, graph, initializers
 from .graph import KerasTensor
 from .layer import Layer
 
@@ -489,8 +489,11 @@ class _ConvLSTM(Layer):
                                     "x").reshape(batch, steps, -1)
         m = self._prepare_mask(mask, batch, steps)
         states = self._prepare_states(initial_state, batch, out_spatial)
-        last, seq, (h, c) = kernel(xk, m, states, self.go_backwards, self.return_sequences,
-                                   self.zero_output_for_mask)
+        # The kernel's per-step GEMMs run on one BLAS thread: OpenBLAS's own
+        # threads wait for cores and lose when another process is busy (fastrnn/_blas.py).
+        with _blas.one_blas_thread():
+            last, seq, (h, c) = kernel(xk, m, states, self.go_backwards, self.return_sequences,
+                                       self.zero_output_for_mask)
         frame = tuple(out_spatial) + (self.filters,)
         h = self._from_kernel_layout(h.reshape((batch,) + frame), 1)
         c = self._from_kernel_layout(c.reshape((batch,) + frame), 1)

@@ -29,7 +29,7 @@ from typing import Any
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 
-from . import _validate, activations, initializers
+from . import _blas, _validate, activations, initializers
 from .core_layers import get_initializer as _get_initializer
 from .layer import Layer
 
@@ -193,7 +193,7 @@ def _conv(x: np.ndarray, kernel: np.ndarray, strides: tuple, dilation: tuple, pa
         rows = block.shape[0] * per_image
         if groups == 1:
             cols = block.reshape(rows, taps * cg)               # the im2col copy
-            np.matmul(cols, w, out=y[start:start + step].reshape(rows, filters))
+            _blas.matmul_rows(cols, w, y[start:start + step].reshape(rows, filters))
         else:
             cols = np.moveaxis(block, -2, 0).reshape(groups, rows, taps * cg)  # type: ignore[assignment]
             y[start:start + step] = np.matmul(cols, w).transpose(1, 0, 2).reshape(
