@@ -22,11 +22,12 @@ returns one array. Shapes, broadcasting, masks and errors follow Keras 3:
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import Any, TypeAlias, TypeVar
+from typing import Any, TypeAlias
 
 import numpy as np
 from numpy.typing import ArrayLike, NDArray
 
+from ._docparts import documenter
 from .layer import Layer
 
 _Inputs: TypeAlias = Sequence[ArrayLike]
@@ -37,35 +38,15 @@ __all__ = ["Concatenate", "Add", "Subtract", "Multiply", "Average", "Maximum", "
            "Dot", "concatenate", "add", "subtract", "multiply", "average", "maximum",
            "minimum", "dot"]
 
-# The docstring parts every merge layer shares (filled in by _document).
-_SHARED = {
-    "<<kwargs>>": """\
-    **kwargs
-        The arguments of every layer (see ``fastrnn.Layer``): ``name``
-        (default the class name in snake_case, numbered on repeats),
-        ``dtype`` ("float32", the default, or "float64": floating inputs are
-        cast to it), ``trainable``, and Keras's ignored build-only keywords.
-        Any other keyword raises ValueError naming it.""",
-    "<<call>>": """\
+# The docstring part every merge layer shares besides <<kwargs>> (fastrnn/_docparts.py).
+_document = documenter({"call": """\
     Call arguments
     --------------
     inputs : list of array-like
         The inputs, each (batch, ...), of real numbers.
     mask : list of array-like or None, optional
         One mask (or None) per input, each (batch, timesteps); in a model
-        the layer gets its inputs' masks, as Keras attaches them to tensors.""",
-}
-
-
-_C = TypeVar("_C", bound=type)
-
-
-def _document(cls: _C) -> _C:
-    doc = cls.__doc__ or ""
-    for key, text in _SHARED.items():
-        doc = doc.replace(key, text.strip("\n").lstrip())
-    cls.__doc__ = doc
-    return cls
+        the layer gets its inputs' masks, as Keras attaches them to tensors."""})
 
 
 def _as_float(inputs: Any, dtype: str) -> list[np.ndarray]:

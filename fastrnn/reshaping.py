@@ -9,10 +9,11 @@ bool inputs keep theirs, as Keras's autocast does.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ._docparts import documenter
 from .layer import Layer
 
 if TYPE_CHECKING:
@@ -20,21 +21,7 @@ if TYPE_CHECKING:
 
 __all__ = ["RepeatVector", "Permute", "Cropping1D", "ZeroPadding1D", "UpSampling1D"]
 
-_KWARGS = """\
-    **kwargs
-        The arguments of every layer (see ``fastrnn.Layer``): ``name``
-        (default the class name in snake_case, numbered on repeats),
-        ``dtype`` ("float32", the default, or "float64": floating inputs are
-        cast to it), ``trainable``, and Keras's ignored build-only keywords.
-        Any other keyword raises ValueError naming it."""
-
-
-_C = TypeVar("_C", bound=type)
-
-
-def _document(cls: _C) -> _C:
-    cls.__doc__ = (cls.__doc__ or "").replace("<<kwargs>>", _KWARGS.lstrip())
-    return cls
+_document = documenter({})   # fills <<kwargs>> (fastrnn/_docparts.py)
 
 
 def _standardize_tuple(value: Any, name: str, cls: str) -> tuple[int, ...]:
