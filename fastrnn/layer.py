@@ -3,6 +3,7 @@ weights, config, masks and naming, as keras/src/layers/layer.py has them."""
 from __future__ import annotations
 
 import inspect
+import math
 import itertools
 import re
 from typing import Any
@@ -443,7 +444,10 @@ class Layer:
         batch axis unknown), as Keras traces call symbolically."""
         def zeros(t: Any) -> Any:
             if isinstance(t, graph.KerasTensor):
-                return np.zeros([1 if d is None else d for d in t.shape], t.dtype)
+                shape = [1 if d is None else d for d in t.shape]
+                _validate.check_bytes(f"{type(self).__name__} {self.name!r} on an input of "
+                                      f"shape {t.shape}", 8 * math.prod(shape), "a probe input")
+                return np.zeros(shape, t.dtype)
             return t
         kwargs = {k: v for k, v in kwargs.items() if k != "mask"}
         args = graph.map_structure(zeros, list(args))

@@ -808,3 +808,73 @@ def test_damaged_files_fuzz_long(h5py, tmp_path):
     refused, loaded, wrong, slow = _fuzz(tmp_path, np.random.default_rng(2026), 150, 900)
     assert not wrong, wrong[:5]
     assert not slow, slow[:5]
+
+
+# ---------------------------------------------------------------- damaged graph configs
+GRAPHS = Path(__file__).parent / "data" / "graphs"
+GRAPHS_CONV = Path(__file__).parent / "data" / "graphs_conv"
+_GRAPH_SOURCES = [GRAPHS / "multi_io_dict.keras", GRAPHS / "nested_seq_in_func.keras",
+                  GRAPHS / "cell_stacked.keras", GRAPHS / "states_bidirectional.keras",
+                  GRAPHS / "masked_merge_concat.keras", GRAPHS / "shared_layers.keras",
+                  GRAPHS_CONV / "kerasio_conv_lstm.keras",
+                  GRAPHS_CONV / "time_distributed_conv2d.keras"]
+_ODD_VALUES = [None, -1, 0, 2**40, 3.5, "x", "", [], {}, True, [None], {"class_name": "x"},
+               ["input_layer", 9, 9]]
+
+
+def _paths(value, prefix=()):
+    """Every (path, value) of a JSON tree."""
+    yield prefix, value
+    if isinstance(value, dict):
+        for k, v in value.items():
+            yield from _paths(v, prefix + (k,))
+    elif isinstance(value, list):
+        for i, v in enumerate(value):
+            yield from _paths(v, prefix + (i,))
+
+
+def _mutated(config, rng):
+    """A copy of ``config`` with one value replaced by an odd one, or deleted."""
+    import copy
+
+    config = copy.deepcopy(config)
+    paths = [p for p, _ in _paths(config) if p]
+    path = paths[int(rng.integers(len(paths)))]
+    parent = config
+    for key in path[:-1]:
+        parent = parent[key]
+    if rng.random() < 0.25:
+        del parent[path[-1]]
+    else:
+        parent[path[-1]] = _ODD_VALUES[int(rng.integers(len(_ODD_VALUES)))]
+    return config
+
+
+def _graph_fuzz(tmp_path, rng, per_source):
+    refused = loaded = 0
+    wrong = []
+    for source in _GRAPH_SOURCES:
+        with zipfile.ZipFile(source) as zf:
+            members = {n: zf.read(n) for n in zf.namelist()}
+        config = json.loads(members["config.json"])
+        for _ in range(per_source):
+            bad = _mutated(config, rng)
+            path = tmp_path / "mutated.keras"
+            write_zip(path, dict(members, **{"config.json": json.dumps(bad).encode()}))
+            try:
+                fastrnn.load_model(path)
+                loaded += 1
+            except ValueError:
+                refused += 1
+            except Exception as e:  # noqa: BLE001 -- the point: anything else is a bug
+                wrong.append(f"{source.name}: {type(e).__name__}: {e}")
+    return refused, loaded, wrong
+
+
+def test_mutated_graph_configs_fail_with_value_error(h5py, tmp_path):
+    """About 600 graph configs (functional, nested, cells, merges, ConvLSTM,
+    TimeDistributed(Conv2D)) with one value replaced or removed: each loads or raises
+    ValueError naming the member, never another exception."""
+    refused, loaded, wrong = _graph_fuzz(tmp_path, np.random.default_rng(7), 75)
+    assert not wrong, wrong[:5]
+    assert refused > 100

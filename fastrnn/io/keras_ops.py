@@ -8,6 +8,7 @@ keras/src/ops/numpy.py and core.py define them); any other is refused by name.
 """
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from typing import Any
 
@@ -41,8 +42,11 @@ class _Op(Layer):
         # result's rank and dtype are what the symbolic tensor needs.
         def probe(v: Any) -> Any:
             if isinstance(v, graph.KerasTensor):
-                return np.zeros([1 if d is None else d for d in v.shape],
-                                "bool" if v.dtype == "bool" else "float32")
+                shape = [1 if d is None else d for d in v.shape]
+                # (a config can declare any size: the probe is checked like any array)
+                _validate.check_bytes(f"operation {self.name!r} on an input of shape "
+                                      f"{v.shape}", 4 * math.prod(shape), "its result")
+                return np.zeros(shape, "bool" if v.dtype == "bool" else "float32")
             return v
         out = type(self)._fn(*graph.map_structure(probe, list(args)),
                              **{**self.config, **kwargs})
