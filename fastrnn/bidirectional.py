@@ -618,16 +618,14 @@ class Bidirectional(Layer):
         >>> fastrnn.Bidirectional.from_config(layer.get_config()) == layer
         True
         """
-        from . import layers, rnn
+        from .io import keras_config
 
         config = dict(config)
 
         def make(entry: Any) -> Layer:
             if not isinstance(entry, dict):   # already a layer (fastrnn.io rebuilt it)
                 return entry
-            if entry["class_name"] == "RNN":
-                return rnn.RNN.from_config(dict(entry["config"]))
-            return getattr(layers, entry["class_name"]).from_config(dict(entry["config"]))
+            return keras_config.layer_from_config(entry)
 
         config["layer"] = make(config["layer"])
         if config.get("backward_layer") is not None:

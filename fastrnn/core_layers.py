@@ -24,10 +24,9 @@ from . import _validate, activations, graph, initializers
 from .layer import Layer, check_name
 
 if TYPE_CHECKING:
-    from .bidirectional import Bidirectional
     from .graph import KerasTensor
     from .initializers import Initializer, _InitializerLike
-    from .layers import _RNN, _DType
+    from .layers import _DType
 
 _Shape: TypeAlias = tuple[int | None, ...]
 
@@ -1219,22 +1218,3 @@ class TimeDistributed(Layer):
     def __eq__(self, other: TimeDistributed) -> bool:  # type: ignore[override]
         return (type(self) is type(other) and self.name == other.name
                 and self.dtype == other.dtype and self.layer == other.layer)
-
-
-def layer_from_config(entry: Mapping[str, Any]) -> Layer | _RNN | Bidirectional:
-    """Rebuild a fastrnn layer from ``{"class_name": ..., "config": {...}}``."""
-    from . import bidirectional, layers, merging, normalization, reshaping
-
-    name = entry["class_name"]
-    cls = (globals().get(name) if name in __all__ and name != "Layer"
-           else getattr(layers, name, None) if name in ("SimpleRNN", "LSTM", "GRU")
-           else bidirectional.Bidirectional if name == "Bidirectional" else None)
-    for module in (merging, reshaping, normalization):
-        if cls is None and name in module.__all__ and name[0].isupper():
-            cls = getattr(module, name)
-    if cls is None:   # every other module io.keras_config knows (pooling, activation layers...)
-        from .io import keras_config
-        cls = keras_config._registry().get(name)
-    if cls is None:
-        raise ValueError(f"Unknown fastrnn layer class {name!r}")
-    return cls.from_config(dict(entry["config"]))
