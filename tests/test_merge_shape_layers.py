@@ -382,7 +382,8 @@ def test_config_round_trip(layer):
     config = layer.get_config()
     clone = type(layer).from_config(config)
     assert clone.get_config() == config and clone == layer
-    assert fastrnn.core_layers.layer_from_config(
+    from fastrnn.io import keras_config
+    assert keras_config.layer_from_config(
         {"class_name": type(layer).__name__, "config": config}) == layer
 
 
