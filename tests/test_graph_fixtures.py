@@ -215,3 +215,11 @@ def test_custom_objects_must_be_fastrnn_layers():
     pytest.importorskip("h5py")
     with pytest.raises(ValueError, match="fastrnn.Layer subclass"):
         fastrnn.load_model(DATA / "custom_dense.keras", custom_objects={"CustomDense": dict})
+
+
+def test_a_custom_layer_in_a_legacy_h5_without_custom_objects_is_named():
+    # Legacy configs put the registered "package>Class" name in class_name.
+    pytest.importorskip("h5py")
+    with pytest.raises(NotImplementedError, match=r"custom class 'fixtures>CustomDense'.*"
+                                                  r"custom_objects=\{'CustomDense'"):
+        fastrnn.load_model(DATA / "custom_dense.h5")

@@ -160,15 +160,19 @@ def layer_from_config(entry: Any, custom_objects: dict | None = None) -> Any:
     if module.startswith("keras.src.ops") or not module and cls_name in keras_ops.OPS \
             and cls_name not in own:
         return keras_ops.from_config(cls_name, config, module or "keras.src.ops.numpy")
-    if cls_name not in own or (registered not in (None, cls_name)) or (
-            module and not module.startswith("keras")):
-        if cls_name in own or module.startswith("keras") or not module and registered is None:
-            raise unsupported(cls_name, name)
+    # A class of the user's own: registered under another name ("package>Class", in
+    # registered_name, or in a legacy config's class_name), or from a non-Keras module.
+    custom = registered not in (None, cls_name) or ">" in cls_name or bool(
+        module and not module.startswith("keras"))
+    if custom:
+        short = cls_name.split(">")[-1]
         raise UnsupportedLayerError(
             f"layer {name!r} is of the custom class {registered or cls_name!r} (module "
             f"{module or '?'}); fastrnn never imports code named by a file: write the layer "
-            f"as a fastrnn.Layer subclass and pass custom_objects={{{cls_name!r}: YourLayer}} "
+            f"as a fastrnn.Layer subclass and pass custom_objects={{{short!r}: YourLayer}} "
             "to load_model")
+    if cls_name not in own:
+        raise unsupported(cls_name, name)
     config = _clean(config, cls_name, name)
     try:
         layer = own[cls_name].from_config(_nested(config, custom_objects))
