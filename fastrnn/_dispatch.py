@@ -1,7 +1,7 @@
 """Choose the kernel build for this CPU.
 
-setup.py compiles the same kernels (fastrnn/_recurrence.pxi) for baseline
-x86-64 and, on x86-64, again with AVX2+FMA+F16C and with AVX-512
+setup.py compiles the same kernels (fastrnn/_recurrence.pxi and the files it
+includes) for baseline x86-64 and, on x86-64, again with AVX2+FMA+F16C and with AVX-512
 (F, CD, VL, BW, DQ) enabled: exactly the features checked here. The best
 build the CPU runs is imported; FASTRNN_KERNELS=baseline|avx2|avx512 forces
 one (for tests and benchmarks).

@@ -1,5 +1,6 @@
-"""Type stubs for the compiled kernels (fastrnn/_recurrence.pxi, built as
-fastrnn._kernels, fastrnn._kernels_avx2 and fastrnn._kernels_avx512)."""
+"""Type stubs for the compiled kernels (fastrnn/_recurrence.pxi and the files
+it includes, built as fastrnn._kernels, fastrnn._kernels_avx2 and
+fastrnn._kernels_avx512)."""
 import enum
 from collections.abc import Sequence
 
@@ -12,6 +13,7 @@ _F: TypeAlias = npt.NDArray[np.floating]
 VECTOR_FLOATS: int
 TILE_ROWS: int
 GRU_TILE_ROWS: int
+PANEL_PAD: int
 
 class Activation(enum.IntEnum):
     LINEAR = ...
@@ -64,6 +66,8 @@ class Recurrence:
     units: int
     gates: int
     packed: bool
+    @property
+    def scratch_columns(self) -> int: ...
     @property
     def dtype(self) -> str: ...
     def __init__(self, cell: int, kernel: _F, recurrent: _F, bias: _F, recurrent_bias: _F,

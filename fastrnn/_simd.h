@@ -48,6 +48,26 @@
 _Static_assert(FR_FITS(FR_MR, 4) && FR_FITS(FR_MR3, 3), "the tiles fit the registers");
 _Static_assert(FR_TILE_MAX_ROWS == 4 || FR_TILE_MAX_ROWS == 8, "fr_tile's tiles: 4 or 8 rows");
 
+/* The generic path's product loops (_products.pxi): columns per row of its
+   4-row tile, as many as keep 4 rows of accumulators in 8 vector registers
+   (of the 16 / 32 there are); its one-row tile is 4 such tiles wide. */
+#define FR_COLS_FLOAT (2 * FR_VL)
+#define FR_COLS_DOUBLE FR_VL
+#define FR_ROW_COLS_FLOAT (4 * FR_COLS_FLOAT)   /* _tile1's accumulators */
+_Static_assert(FR_COLS_DOUBLE <= FR_COLS_FLOAT, "_tile4's buffers hold either type's tile");
+
+/* Panels: LSTM and GRU panels hold one vector per gate of FR_VL units,
+   SimpleRNN panels FR_SIMPLE_PANEL_VECTORS vectors of consecutive units;
+   the last panel's columns past the last unit are zeros. So the packed
+   scratch has at most FR_PANEL_PAD - 1 extra columns per gate, in every
+   build: fastrnn/layers.py's _PANEL_PAD (the memory a call is allowed)
+   is this number, and tests/test_kernel_paths.py checks that they agree. */
+#define FR_SIMPLE_PANEL_VECTORS 4
+#define FR_PANEL_PAD 64
+_Static_assert(FR_PANEL_PAD >= FR_SIMPLE_PANEL_VECTORS * FR_VL && FR_PANEL_PAD >= FR_VL,
+               "_PANEL_PAD covers a panel's padding");
+_Static_assert(FR_SIMPLE_PANEL_VECTORS <= 4, "fr_tile has tiles of 1 to 4 vectors");
+
 typedef float fr_vf __attribute__((vector_size(FR_VL * sizeof(float))));
 
 static inline fr_vf fr_load(const float *p) { fr_vf v; memcpy(&v, p, sizeof v); return v; }
