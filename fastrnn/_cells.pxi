@@ -67,12 +67,18 @@ cdef inline void _lstm_cell(floating* g, Py_ssize_t stride, floating* c, floatin
     _activate_gates(ract, g, 2, stride)          # i and f are adjacent
     _activate_gates(act, g + 2 * stride, 1, stride)
     _activate_gates(ract, g + 3 * stride, 1, stride)
-    for j in range(n):
-        c[j] = g[stride + j] * c[j] + g[j] * g[2 * stride + j]
-        tmp[j] = c[j]
+    if floating is float:
+        fr_lstm_state_n(g, g + stride, g + 2 * stride, c, tmp, n)
+    else:
+        for j in range(n):
+            c[j] = g[stride + j] * c[j] + g[j] * g[2 * stride + j]
+            tmp[j] = c[j]
     _activate_gates(act, tmp, 1, n)
-    for j in range(n):
-        h[j] = g[3 * stride + j] * tmp[j]
+    if floating is float:
+        fr_mul_n(g + 3 * stride, tmp, h, n)
+    else:
+        for j in range(n):
+            h[j] = g[3 * stride + j] * tmp[j]
 
 
 cdef inline void _gru_cell(floating* g, const floating* x, Py_ssize_t stride,
@@ -81,16 +87,26 @@ cdef inline void _gru_cell(floating* g, const floating* x, Py_ssize_t stride,
     """Keras GRU, reset_after=True; g = h U + recurrent_bias (overwritten),
     x = x W + bias, gates z, r, h:
     z, r = ract(x_zr + g_zr);  hh = act(x_h + r * g_h);
-    h = z * h_prev + (1 - z) * hh  (h may be h_prev)."""
+    h = z * h_prev + (1 - z) * hh  (h may be h_prev), all in the dtype, as
+    Keras computes it (a bare 1 would be Cython's double 1.0)."""
     cdef Py_ssize_t j
-    for j in range(2 * stride):
-        g[j] = g[j] + x[j]
+    if floating is float:
+        fr_add_n(g, x, 2 * stride)
+    else:
+        for j in range(2 * stride):
+            g[j] = g[j] + x[j]
     _activate_gates(ract, g, 2, stride)          # z and r
-    for j in range(stride):
-        g[2 * stride + j] = x[2 * stride + j] + g[stride + j] * g[2 * stride + j]
+    if floating is float:
+        fr_gru_candidate_n(x + 2 * stride, g + stride, g + 2 * stride, stride)
+    else:
+        for j in range(stride):
+            g[2 * stride + j] = x[2 * stride + j] + g[stride + j] * g[2 * stride + j]
     _activate_gates(act, g + 2 * stride, 1, stride)
-    for j in range(n):
-        h[j] = g[j] * h_prev[j] + (1 - g[j]) * g[2 * stride + j]
+    if floating is float:
+        fr_gru_state_n(g, h_prev, g + 2 * stride, h, n)
+    else:
+        for j in range(n):
+            h[j] = g[j] * h_prev[j] + (<floating>1 - g[j]) * g[2 * stride + j]
 
 
 cdef inline void _gru_reset_before_cell(floating* g, floating* h, Py_ssize_t units,
@@ -101,7 +117,7 @@ cdef inline void _gru_reset_before_cell(floating* g, floating* h, Py_ssize_t uni
     cdef Py_ssize_t j
     _activate_gates(act, g + 2 * units, 1, units)
     for j in range(units):
-        h[j] = g[j] * h[j] + (1 - g[j]) * g[2 * units + j]
+        h[j] = g[j] * h[j] + (<floating>1 - g[j]) * g[2 * units + j]
 
 
 cdef inline void _emit(const floating* h, floating* last_output, floating* sequence_output,

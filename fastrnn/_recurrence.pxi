@@ -55,6 +55,13 @@ cdef extern from "_simd.h" nogil:
     float fr_tanhf(float)
     void fr_sigmoid_n(float* v, Py_ssize_t n)
     void fr_tanh_n(float* v, Py_ssize_t n)
+    void fr_lstm_state_n(const float* i, const float* f, const float* z, float* c, float* t,
+                         Py_ssize_t n)
+    void fr_mul_n(const float* o, const float* t, float* h, Py_ssize_t n)
+    void fr_gru_state_n(const float* z, const float* h_prev, const float* hh, float* h,
+                        Py_ssize_t n)
+    void fr_add_n(float* a, const float* b, Py_ssize_t n)
+    void fr_gru_candidate_n(const float* x, const float* r, float* g, Py_ssize_t n)
     void fr_relax(Py_ssize_t spins)
     void fr_omp_barrier()
     int __atomic_fetch_add(int*, int, int)

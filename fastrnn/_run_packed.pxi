@@ -51,6 +51,11 @@ cdef void _step_packed(packed_cell cell, Plan* p, Py_ssize_t s, Py_ssize_t b0, P
     cdef float* px
     cdef float tile[FR_TILE_FLOATS]
     cdef float state[FR_VL]
+    # One row's state for one panel, padded to a whole vector: the cells run
+    # on whole vectors only (no scalar code; tests/test_vector_code.py).
+    cdef float c_pad[FR_VL]
+    cdef float h_pad[FR_VL]
+    cdef float out_pad[FR_VL]
     cdef bint valid
     # (Constants per version, so that the gate loops have fixed trip counts.)
     if packed_cell is SimpleCell:
@@ -80,18 +85,27 @@ cdef void _step_packed(packed_cell cell, Plan* p, Py_ssize_t s, Py_ssize_t b0, P
                 px = projection + (b * steps + t) * wide + q * panel
                 if not valid:
                     memcpy(h_next + b * units + u0, h_cur + b * units + u0, n * sizeof(float))
+                elif packed_cell is SimpleCell:
+                    for j in range(panel):
+                        g[j] = g[j] + px[j]
+                    _simple_cell(g, panel, h_next + b * units + u0, n, act)
                 else:
-                    if packed_cell is GruCell:
-                        _gru_cell(g, px, FR_VL, h_cur + b * units + u0, h_next + b * units + u0,
-                                  n, act, ract)
-                    else:
+                    # The state in and out through whole-vector local copies:
+                    # pointers into caller arrays might alias the tile as far
+                    # as GCC knows, which leaves the update scalar.
+                    if n < FR_VL:
+                        memset(c_pad, 0, sizeof(c_pad))
+                        memset(h_pad, 0, sizeof(h_pad))
+                    if packed_cell is LstmCell:
+                        memcpy(c_pad, c + b * units + u0, n * sizeof(float))
                         for j in range(panel):
                             g[j] = g[j] + px[j]
-                        if packed_cell is LstmCell:
-                            _lstm_cell(g, FR_VL, c + b * units + u0, h_next + b * units + u0,
-                                       state, n, act, ract)
-                        else:
-                            _simple_cell(g, panel, h_next + b * units + u0, n, act)
+                        _lstm_cell(g, FR_VL, c_pad, out_pad, state, FR_VL, act, ract)
+                        memcpy(c + b * units + u0, c_pad, n * sizeof(float))
+                    else:
+                        memcpy(h_pad, h_cur + b * units + u0, n * sizeof(float))
+                        _gru_cell(g, px, FR_VL, h_pad, out_pad, FR_VL, act, ract)
+                    memcpy(h_next + b * units + u0, out_pad, n * sizeof(float))
                 _emit(h_next + b * units + u0, last + b * units + u0,
                       seq + (b * steps + s) * units + u0 if seq != NULL else NULL,
                       n, valid, p.zero_output_for_mask)
