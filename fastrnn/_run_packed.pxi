@@ -16,21 +16,63 @@ cdef inline Py_ssize_t _tile_rows(Py_ssize_t remaining, Py_ssize_t rows) noexcep
     return (remaining + tiles - 1) // tiles
 
 
+cdef enum:
+    _PROJECTION_TILES = 8
+
+# _step_packed's panel blocks: half this CPU's L2 cache (set at import).
+cdef Py_ssize_t _panel_block_bytes = 256 * 1024
+
+
+cdef extern from "unistd.h" nogil:
+    long sysconf(int)
+    enum: _SC_LEVEL2_CACHE_SIZE
+
+
+cdef void _init_panel_block() noexcept:
+    global _panel_block_bytes
+    cdef long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE)
+    if l2 >= 64 * 1024:
+        _panel_block_bytes = l2 // 2
+
+
+_init_panel_block()
+
+
+def set_panel_block_bytes(Py_ssize_t nbytes):
+    """The weights of one panel block (tests use it; results do not change)."""
+    global _panel_block_bytes
+    previous = _panel_block_bytes
+    _panel_block_bytes = nbytes
+    return previous
+
+
 cdef void _project_packed(Plan* p, Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t q0,
                           Py_ssize_t q1, float* projection) noexcept nogil:
     """projection = x @ kernel + bias for rows b0..b1, panels q0..q1 (packed order)."""
-    cdef Py_ssize_t steps = p.steps, depth = p.depth, r, mr, q
+    cdef Py_ssize_t steps = p.steps, depth = p.depth, r, rr, mr, q, k
     cdef Py_ssize_t panel = p.nv * FR_VL, wide = p.panels * panel
     cdef Py_ssize_t row_end = b1 * steps, rows = fr_tile_rows(p.nv)
     cdef const float* x = <const float*>p.x
+    if q1 <= q0:
+        return
     r = b0 * steps
+    rr = r
     while r < row_end and not _stopped(p):
-        mr = _tile_rows(row_end - r, rows)
+        # _PROJECTION_TILES tiles of rows at a time, panel by panel, so that
+        # a panel of the kernel serves them all from L1 (the tiles, and so
+        # the results, are those of one tile after another).
         for q in range(q0, q1):
-            fr_tile(<int>mr, p.nv)(x + r * depth, depth, depth,
-                                   p.packed_kernel + q * depth * panel, p.packed_bias + q * panel,
-                                   projection + r * wide + q * panel, wide)
-        r = r + mr
+            rr = r
+            k = 0
+            while rr < row_end and k < _PROJECTION_TILES:
+                mr = _tile_rows(row_end - rr, rows)
+                fr_tile(<int>mr, p.nv)(x + rr * depth, depth, depth,
+                                       p.packed_kernel + q * depth * panel,
+                                       p.packed_bias + q * panel,
+                                       projection + rr * wide + q * panel, wide)
+                rr = rr + mr
+                k = k + 1
+        r = rr
 
 
 cdef void _step_packed(packed_cell cell, Plan* p, Py_ssize_t s, Py_ssize_t b0, Py_ssize_t b1,
@@ -41,7 +83,7 @@ cdef void _step_packed(packed_cell cell, Plan* p, Py_ssize_t s, Py_ssize_t b0, P
     cdef Py_ssize_t steps = p.steps, units = p.units
     cdef Py_ssize_t nv, panel, wide, per = p.units_per_panel
     cdef Py_ssize_t t = steps - 1 - s if p.go_backwards else s
-    cdef Py_ssize_t r, mr, q, i, j, b, u0, n, rows
+    cdef Py_ssize_t r, mr, q, qb, qe, i, j, b, u0, n, rows, block
     cdef float* c = <float*>p.c
     cdef float* last = <float*>p.last_output
     cdef float* seq = <float*>p.sequence_output
@@ -67,49 +109,76 @@ cdef void _step_packed(packed_cell cell, Plan* p, Py_ssize_t s, Py_ssize_t b0, P
     panel = nv * FR_VL
     wide = p.panels * panel
     rows = fr_tile_rows(<int>nv)
-    r = b0
-    while r < b1:
-        mr = _tile_rows(b1 - r, rows)
-        for q in range(q0, q1):
-            fr_tile(<int>mr, <int>nv)(h_cur + r * units, units, units,
-                                      p.packed_recurrent + q * units * panel,
-                                      p.packed_recurrent_bias + q * panel
-                                      if packed_cell is GruCell else NULL,
-                                      tile, panel)
-            u0 = q * per
-            n = min(per, units - u0)
-            for i in range(mr):
-                b = r + i
-                valid = mask == NULL or mask[b * steps + t] != 0
-                g = tile + i * panel
-                px = projection + (b * steps + t) * wide + q * panel
-                if not valid:
-                    memcpy(h_next + b * units + u0, h_cur + b * units + u0, n * sizeof(float))
-                elif packed_cell is SimpleCell:
-                    for j in range(panel):
-                        g[j] = g[j] + px[j]
-                    _simple_cell(g, panel, h_next + b * units + u0, n, act)
-                else:
-                    # The state in and out through whole-vector local copies:
-                    # pointers into caller arrays might alias the tile as far
-                    # as GCC knows, which leaves the update scalar.
-                    if n < FR_VL:
-                        memset(c_pad, 0, sizeof(c_pad))
-                        memset(h_pad, 0, sizeof(h_pad))
-                    if packed_cell is LstmCell:
-                        memcpy(c_pad, c + b * units + u0, n * sizeof(float))
+    # Panels in blocks whose weights fit in half the L2 cache, every row
+    # tile of a block before the next block: with the whole recurrent
+    # matrix larger than L2 (LSTM 256 units: 1 MB; a 512 KB L2), streaming
+    # all of it once per row tile read it from L3 batch / FR_MR times a
+    # step. (Within a block, row tile by row tile: each row's outputs are
+    # written in longer runs.)
+    block = _panel_block_bytes // (units * panel * <Py_ssize_t>sizeof(float))
+    if block < 1:
+        block = 1
+    qb = q0
+    while qb < q1:
+        qe = min(qb + block, q1)
+        r = b0
+        while r < b1:
+            mr = _tile_rows(b1 - r, rows)
+            for q in range(qb, qe):
+                fr_tile(<int>mr, <int>nv)(h_cur + r * units, units, units,
+                                          p.packed_recurrent + q * units * panel,
+                                          p.packed_recurrent_bias + q * panel
+                                          if packed_cell is GruCell else NULL,
+                                          tile, panel)
+                u0 = q * per
+                n = min(per, units - u0)
+                for i in range(mr):
+                    b = r + i
+                    valid = mask == NULL or mask[b * steps + t] != 0
+                    g = tile + i * panel
+                    px = projection + (b * steps + t) * wide + q * panel
+                    if not valid:
+                        memcpy(h_next + b * units + u0, h_cur + b * units + u0,
+                               n * sizeof(float))
+                    elif packed_cell is SimpleCell:
                         for j in range(panel):
                             g[j] = g[j] + px[j]
-                        _lstm_cell(g, FR_VL, c_pad, out_pad, state, FR_VL, act, ract)
-                        memcpy(c + b * units + u0, c_pad, n * sizeof(float))
+                        _simple_cell(g, panel, h_next + b * units + u0, n, act)
                     else:
-                        memcpy(h_pad, h_cur + b * units + u0, n * sizeof(float))
-                        _gru_cell(g, px, FR_VL, h_pad, out_pad, FR_VL, act, ract)
-                    memcpy(h_next + b * units + u0, out_pad, n * sizeof(float))
-                _emit(h_next + b * units + u0, last + b * units + u0,
-                      seq + (b * steps + s) * units + u0 if seq != NULL else NULL,
-                      n, valid, p.zero_output_for_mask)
-        r = r + mr
+                        # The state in and out through whole-vector local copies:
+                        # pointers into caller arrays might alias the tile as far
+                        # as GCC knows, which leaves the update scalar.
+                        # (Fixed-size copies for whole panels: moves, not calls.)
+                        if n < FR_VL:
+                            memset(c_pad, 0, sizeof(c_pad))
+                            memset(h_pad, 0, sizeof(h_pad))
+                        if packed_cell is LstmCell:
+                            if n == FR_VL:
+                                memcpy(c_pad, c + b * units + u0, sizeof(c_pad))
+                            else:
+                                memcpy(c_pad, c + b * units + u0, n * sizeof(float))
+                            for j in range(panel):
+                                g[j] = g[j] + px[j]
+                            _lstm_cell(g, FR_VL, c_pad, out_pad, state, FR_VL, act, ract)
+                            if n == FR_VL:
+                                memcpy(c + b * units + u0, c_pad, sizeof(c_pad))
+                            else:
+                                memcpy(c + b * units + u0, c_pad, n * sizeof(float))
+                        elif n == FR_VL:
+                            memcpy(h_pad, h_cur + b * units + u0, sizeof(h_pad))
+                            _gru_cell(g, px, FR_VL, h_pad, out_pad, FR_VL, act, ract)
+                        else:
+                            memcpy(h_pad, h_cur + b * units + u0, n * sizeof(float))
+                            _gru_cell(g, px, FR_VL, h_pad, out_pad, FR_VL, act, ract)
+                        if n == FR_VL:
+                            memcpy(h_next + b * units + u0, out_pad, sizeof(out_pad))
+                        else:
+                            memcpy(h_next + b * units + u0, out_pad, n * sizeof(float))
+                    _emit(h_next + b * units + u0, last + b * units + u0,
+                          seq + (b * steps + s) * units + u0 if seq != NULL else NULL,
+                          n, valid, p.zero_output_for_mask)
+            r = r + mr
+        qb = qe
 
 
 cdef void _run_packed_rows(packed_cell cell, Plan* p, Py_ssize_t b0, Py_ssize_t b1,

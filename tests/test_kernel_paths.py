@@ -177,3 +177,21 @@ def test_panel_padding_agrees_with_the_layers(build):
                                     True)
             assert rec.packed
             assert rec.scratch_columns <= gates * (units + layers._PANEL_PAD - 1), (cell, units)
+
+
+@pytest.mark.parametrize("cell", ["SimpleRNN", "LSTM", "GRU"])
+def test_panel_blocks_do_not_change_results(kernels, cell):
+    # _step_packed runs the panels in blocks that fit in L2 (a size read
+    # from the CPU): any block size gives the same bits.
+    rng = np.random.default_rng(3)
+    layer = getattr(fastrnn, cell)(70, return_sequences=True)
+    layer.build(9)
+    layer.set_weights([rng.uniform(-0.2, 0.2, w.shape) for w in layer.get_weights()])
+    x = rng.normal(size=(13, 5, 9)).astype(np.float32)
+    want = layer(x)
+    previous = kernels.set_panel_block_bytes(1)
+    try:
+        got = layer(x)
+    finally:
+        kernels.set_panel_block_bytes(previous)
+    np.testing.assert_array_equal(got, want)
