@@ -1,4 +1,5 @@
 """Build the Cython kernels; all metadata lives in pyproject.toml."""
+import glob
 import os
 import platform
 
@@ -36,8 +37,7 @@ extensions = [
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=["-O3", "-fopenmp", "-fno-trapping-math"] + flags,
         extra_link_args=["-fopenmp"],
-        depends=["fastrnn/_recurrence.pxi", "fastrnn/_conv_lstm.pxi", "fastrnn/_simd.h",
-                 "fastrnn/_process.h"],
+        depends=[*glob.glob("fastrnn/_*.pxi"), "fastrnn/_simd.h", "fastrnn/_process.h"],
     )
     for name, flags in builds.items()
 ]

@@ -1,6 +1,6 @@
 # The ConvLSTM kernel (fastrnn/conv_lstm.py: ConvLSTM1D, 2D, 3D). Included
 # by _kernels.pyx and the per-instruction-set builds after _recurrence.pxi,
-# whose activations (_lstm_update), output rule (_emit) and Ctrl-C machinery
+# whose LSTM update (_lstm_cell, _cells.pxi), output rule (_emit) and Ctrl-C machinery
 # (fr_interrupted, _run_calls' protocol) it uses.
 #
 # Layout: every rank is run as 3-D, channels last (the layer transposes
@@ -14,7 +14,7 @@
 #   gates[r] = bias + [x patch | h patch][r] @ weights
 # with the x patch taken at the layer's strides, dilation and padding (TF's
 # "SAME": the extra pad at the end) and the h patch at stride 1, "same"
-# padding, no dilation; then _lstm_update. The patches (im2col) are written
+# padding, no dilation; then _lstm_cell. The patches (im2col) are written
 # into a preallocated buffer, a block of rows at a time, each block one BLAS
 # gemm (fastrnn/conv_lstm.py sizes the blocks). h of step t-1 is read by the
 # patches of every block of step t, so the new h goes to a second buffer,
@@ -171,8 +171,8 @@ cdef int _conv_lstm_run(ConvPlan* p, floating* dtype_tag) noexcept nogil:
             for r in range(r0, r1):
                 b = r // P
                 if p.mask == NULL or p.mask[b * p.steps + t] != 0:
-                    _lstm_update(gates + (r - r0) * width, h_next + r * F, c + r * F, tmp, F,
-                                 p.activation, p.recurrent_activation)
+                    _lstm_cell(gates + (r - r0) * width, F, c + r * F, h_next + r * F, tmp, F,
+                               p.activation, p.recurrent_activation)
             r0 = r1
         for b in range(p.batch):
             valid = p.mask == NULL or p.mask[b * p.steps + t] != 0

@@ -1,7 +1,7 @@
 """Choose the kernel build for this CPU.
 
-setup.py compiles the same kernels (fastrnn/_recurrence.pxi) for baseline
-x86-64 and, on x86-64, again with AVX2+FMA+F16C and with AVX-512
+setup.py compiles the same kernels (fastrnn/_recurrence.pxi and the files it
+includes) for baseline x86-64 and, on x86-64, again with AVX2+FMA+F16C and with AVX-512
 (F, CD, VL, BW, DQ) enabled: exactly the features checked here. The best
 build the CPU runs is imported; FASTRNN_KERNELS=baseline|avx2|avx512 forces
 one (for tests and benchmarks).
@@ -77,6 +77,18 @@ def _choose() -> str:
         return forced
     return available()[0]
 
+
+# OpenMP's idle threads: GNU libgomp's default keeps a team's threads
+# spinning for a while after each parallel region, on the cores that the
+# caller's thread, numpy or another process then need. With a busy
+# neighbour on a 2-core machine an LSTM 8x100x64x128 call went from 1.9 ms
+# (passive) to 12-15 ms (median), and Bidirectional's two threads to a p99
+# of 18 ms. fastrnn's own waits spin briefly and then yield (fr_relax), so
+# passive waiting is the default here unless the user chose a policy; it
+# must be set before libgomp is loaded (importing the kernels loads it), and
+# is the process's setting for libgomp from then on.
+if "OMP_WAIT_POLICY" not in os.environ and "GOMP_SPINCOUNT" not in os.environ:
+    os.environ["OMP_WAIT_POLICY"] = "PASSIVE"
 
 build = _choose()
 kernels = load(build)

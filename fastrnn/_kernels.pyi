@@ -1,5 +1,6 @@
-"""Type stubs for the compiled kernels (fastrnn/_recurrence.pxi, built as
-fastrnn._kernels, fastrnn._kernels_avx2 and fastrnn._kernels_avx512)."""
+"""Type stubs for the compiled kernels (fastrnn/_recurrence.pxi and the files
+it includes, built as fastrnn._kernels, fastrnn._kernels_avx2 and
+fastrnn._kernels_avx512)."""
 import enum
 from collections.abc import Sequence
 from typing import TypeAlias
@@ -12,6 +13,7 @@ _F: TypeAlias = npt.NDArray[np.floating]
 VECTOR_FLOATS: int
 TILE_ROWS: int
 GRU_TILE_ROWS: int
+PANEL_PAD: int
 
 class Activation(enum.IntEnum):
     LINEAR = ...
@@ -65,6 +67,8 @@ class Recurrence:
     gates: int
     packed: bool
     @property
+    def scratch_columns(self) -> int: ...
+    @property
     def dtype(self) -> str: ...
     def __init__(self, cell: int, kernel: _F, recurrent: _F, bias: _F, recurrent_bias: _F,
                  activation: int, recurrent_activation: int, reset_after: bool) -> None: ...
@@ -103,6 +107,7 @@ class ConvLSTMRecurrence:
 
 def set_blas_threshold(multiply_adds: int) -> int: ...
 def set_parallel_threshold(multiply_adds: int) -> int: ...
+def set_panel_block_bytes(nbytes: int) -> int: ...
 def set_num_threads(n: int) -> None: ...
 def get_num_threads() -> int: ...
 def get_num_threads_setting() -> int: ...

@@ -48,6 +48,26 @@
 _Static_assert(FR_FITS(FR_MR, 4) && FR_FITS(FR_MR3, 3), "the tiles fit the registers");
 _Static_assert(FR_TILE_MAX_ROWS == 4 || FR_TILE_MAX_ROWS == 8, "fr_tile's tiles: 4 or 8 rows");
 
+/* The generic path's product loops (_products.pxi): columns per row of its
+   4-row tile, as many as keep 4 rows of accumulators in 8 vector registers
+   (of the 16 / 32 there are); its one-row tile is 4 such tiles wide. */
+#define FR_COLS_FLOAT (2 * FR_VL)
+#define FR_COLS_DOUBLE FR_VL
+#define FR_ROW_COLS_FLOAT (4 * FR_COLS_FLOAT)   /* _tile1's accumulators */
+_Static_assert(FR_COLS_DOUBLE <= FR_COLS_FLOAT, "_tile4's buffers hold either type's tile");
+
+/* Panels: LSTM and GRU panels hold one vector per gate of FR_VL units,
+   SimpleRNN panels FR_SIMPLE_PANEL_VECTORS vectors of consecutive units;
+   the last panel's columns past the last unit are zeros. So the packed
+   scratch has at most FR_PANEL_PAD - 1 extra columns per gate, in every
+   build: fastrnn/layers.py's _PANEL_PAD (the memory a call is allowed)
+   is this number, and tests/test_kernel_paths.py checks that they agree. */
+#define FR_SIMPLE_PANEL_VECTORS 4
+#define FR_PANEL_PAD 64
+_Static_assert(FR_PANEL_PAD >= FR_SIMPLE_PANEL_VECTORS * FR_VL && FR_PANEL_PAD >= FR_VL,
+               "_PANEL_PAD covers a panel's padding");
+_Static_assert(FR_SIMPLE_PANEL_VECTORS <= 4, "fr_tile has tiles of 1 to 4 vectors");
+
 typedef float fr_vf __attribute__((vector_size(FR_VL * sizeof(float))));
 
 static inline fr_vf fr_load(const float *p) { fr_vf v; memcpy(&v, p, sizeof v); return v; }
@@ -255,5 +275,63 @@ static inline void NAME(float *v, ptrdiff_t n) {                               \
 }
 FR_MAP(fr_sigmoid_n, fr_sigmoidv)
 FR_MAP(fr_tanh_n, fr_tanhv)
+
+/* The float32 cells' elementwise updates (_cells.pxi), a vector at a time,
+   a partial last vector in zero-padded copies: the same expressions as the
+   cells' double loops, in vector code in every build (GCC's SLP left
+   unrolled loops of them partly scalar). */
+static inline fr_vf fr_load_n(const float *p, ptrdiff_t n) {
+    fr_vf v = {0};
+    memcpy(&v, p, (size_t)n * sizeof(float));
+    return v;
+}
+static inline void fr_store_n(float *p, fr_vf v, ptrdiff_t n) {
+    memcpy(p, &v, (size_t)n * sizeof(float));
+}
+
+/* LSTM: c = f * c + i * z; t = c. */
+static inline void fr_lstm_state_n(const float *i_, const float *f_, const float *z_,
+                                   float *c, float *t, ptrdiff_t n) {
+    for (ptrdiff_t j = 0; j < n; j += FR_VL) {
+        ptrdiff_t m = n - j < FR_VL ? n - j : FR_VL;
+        fr_vf i = fr_load_n(i_ + j, m), f = fr_load_n(f_ + j, m), z = fr_load_n(z_ + j, m);
+        fr_vf cv = fr_load_n(c + j, m);
+        cv = f * cv + i * z;
+        fr_store_n(c + j, cv, m);
+        fr_store_n(t + j, cv, m);
+    }
+}
+
+/* LSTM: h = o * t. */
+static inline void fr_mul_n(const float *o_, const float *t_, float *h, ptrdiff_t n) {
+    for (ptrdiff_t j = 0; j < n; j += FR_VL) {
+        ptrdiff_t m = n - j < FR_VL ? n - j : FR_VL;
+        fr_store_n(h + j, fr_load_n(o_ + j, m) * fr_load_n(t_ + j, m), m);
+    }
+}
+
+/* GRU: h = z * h_prev + (1 - z) * hh (h may be h_prev). */
+static inline void fr_gru_state_n(const float *z_, const float *h_prev, const float *hh_,
+                                  float *h, ptrdiff_t n) {
+    for (ptrdiff_t j = 0; j < n; j += FR_VL) {
+        ptrdiff_t m = n - j < FR_VL ? n - j : FR_VL;
+        fr_vf z = fr_load_n(z_ + j, m);
+        fr_store_n(h + j, z * fr_load_n(h_prev + j, m) + (1.0f - z) * fr_load_n(hh_ + j, m), m);
+    }
+}
+
+/* GRU: a = b + a, and hh = x_h + r * g_h. */
+static inline void fr_add_n(float *a, const float *b, ptrdiff_t n) {
+    for (ptrdiff_t j = 0; j < n; j += FR_VL) {
+        ptrdiff_t m = n - j < FR_VL ? n - j : FR_VL;
+        fr_store_n(a + j, fr_load_n(a + j, m) + fr_load_n(b + j, m), m);
+    }
+}
+static inline void fr_gru_candidate_n(const float *x, const float *r, float *g, ptrdiff_t n) {
+    for (ptrdiff_t j = 0; j < n; j += FR_VL) {
+        ptrdiff_t m = n - j < FR_VL ? n - j : FR_VL;
+        fr_store_n(g + j, fr_load_n(x + j, m) + fr_load_n(r + j, m) * fr_load_n(g + j, m), m);
+    }
+}
 
 #endif

@@ -3,7 +3,7 @@
 The names are those ``keras.activations.get`` accepts that an RNN layer can
 use (keras/src/activations/__init__.py). ``glu`` (halves the units) and
 ``threshold`` (needs two extra arguments) are rejected by Keras RNN layers
-too. The NumPy formulas are the kernels' rules (fastrnn/_recurrence.pxi),
+too. The NumPy formulas are the kernels' rules (fastrnn/_activations.pxi),
 which are Keras's TensorFlow backend op for op, in the array's dtype;
 tests/test_activation_fixtures.py checks both against real Keras on NaN,
 infinities, huge and tiny values, and tests/reference.py runs the recurrences
@@ -38,13 +38,13 @@ from ._kernels import Activation
 
 __all__ = ["get", "serialize", "NAMES", "numpy_function"]
 
-# The rules below are those of the kernels (the activations section of
-# fastrnn/_recurrence.pxi, which says which Keras and TensorFlow source each
-# follows), op for op and in the array's dtype, so that Dense and Activation
-# give what the recurrent layers give, and what Keras gives, on NaN, +-inf,
-# overflow and underflow too. np.where(cond, a, b) takes b where cond is NaN,
-# as tf.where does. TensorFlow's CPU kernels flush subnormals to zero; _ftz
-# does that to the intermediates where it shows in a normal result.
+# The rules below are those of the kernels (fastrnn/_activations.pxi, which
+# says which Keras and TensorFlow source each follows), op for op and in the
+# array's dtype, so that Dense and Activation give what the recurrent layers
+# give, and what Keras gives, on NaN, +-inf, overflow and underflow too.
+# np.where(cond, a, b) takes b where cond is NaN, as tf.where does.
+# TensorFlow's CPU kernels flush subnormals to zero; _ftz does that to the
+# intermediates where it shows in a normal result.
 
 
 def _ftz(v: np.ndarray) -> np.ndarray:

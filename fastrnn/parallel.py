@@ -6,6 +6,11 @@ By default fastrnn follows OpenMP's setting, so ``OMP_NUM_THREADS`` and
 ``threadpoolctl.threadpool_limits(n)`` (which also limits BLAS, used by the
 float64 path) apply; ``set_num_threads`` overrides it for fastrnn alone.
 
+Idle OpenMP threads wait passively: unless ``OMP_WAIT_POLICY`` or
+``GOMP_SPINCOUNT`` is set, importing fastrnn sets ``OMP_WAIT_POLICY=PASSIVE``
+(before libgomp loads), as libgomp's default spinning after each call took
+the cores that the caller, numpy or another process needed.
+
 After ``fork()`` (multiprocessing's fork start method, prefork servers), a
 child of a process that had run fastrnn's OpenMP threads computes on one
 thread and warns once: GNU libgomp's threads do not survive a fork, and its

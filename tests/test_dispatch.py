@@ -119,3 +119,19 @@ def test_keras_parity_subset_under_every_build(build):
         print(json.dumps({{"build": _dispatch.build}}))
         """)
     assert got["build"] == build
+
+
+def test_openmp_waits_passively_unless_the_user_chose():
+    # Idle OpenMP threads must not spin on cores others need (see _dispatch).
+    import os
+    import subprocess
+    import sys
+    code = "import os, fastrnn; print(os.environ.get('OMP_WAIT_POLICY'))"
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "PASSIVE"
+    env["OMP_WAIT_POLICY"] = "ACTIVE"
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                         check=True).stdout.strip()
+    assert out == "ACTIVE"

@@ -155,3 +155,43 @@ def test_threadpoolctl_limits_fastrnn_threads():
         pytest.skip("one thread on this machine")
     with threadpoolctl.threadpool_limits(1):
         assert fastrnn.get_num_threads() == 1
+
+
+@pytest.mark.parametrize("build", BUILDS)
+def test_panel_padding_agrees_with_the_layers(build):
+    # fastrnn/layers.py counts a call's memory with _PANEL_PAD extra columns
+    # per gate; the C side (FR_PANEL_PAD in _simd.h, with compile-time
+    # checks against the panel sizes) must say the same, and the packed
+    # scratch of every build must fit in it.
+    from fastrnn import layers
+    module = _dispatch.load(build)
+    assert module.PANEL_PAD == layers._PANEL_PAD
+    for cell, gates in ((module.Cell.SIMPLE_RNN, 1), (module.Cell.LSTM_CELL, 4),
+                        (module.Cell.GRU_CELL, 3)):
+        for units in (1, 3, module.VECTOR_FLOATS, 4 * module.VECTOR_FLOATS + 1, 70, 129):
+            width = gates * units
+            rec = module.Recurrence(int(cell), np.zeros((3, width), np.float32),
+                                    np.zeros((units, width), np.float32),
+                                    np.zeros(width, np.float32), np.zeros(width, np.float32),
+                                    int(module.Activation.TANH), int(module.Activation.SIGMOID),
+                                    True)
+            assert rec.packed
+            assert rec.scratch_columns <= gates * (units + layers._PANEL_PAD - 1), (cell, units)
+
+
+@pytest.mark.parametrize("cell", ["SimpleRNN", "LSTM", "GRU"])
+def test_panel_blocks_do_not_change_results(kernels, cell):
+    # _step_packed runs the panels in blocks that fit in L2 (a size read
+    # from the CPU): any block size gives the same bits.
+    rng = np.random.default_rng(3)
+    layer = getattr(fastrnn, cell)(70, return_sequences=True)
+    layer.build(9)
+    layer.set_weights([rng.uniform(-0.2, 0.2, w.shape) for w in layer.get_weights()])
+    x = rng.normal(size=(13, 5, 9)).astype(np.float32)
+    want = layer(x)
+    previous = kernels.set_panel_block_bytes(1)
+    try:
+        got = layer(x)
+    finally:
+        kernels.set_panel_block_bytes(previous)
+    np.testing.assert_array_equal(got, want)

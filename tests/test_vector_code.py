@@ -8,8 +8,10 @@ without AVX-512's masked operations; and the SSE build left them scalar
 with -fno-trapping-math too. So the gate update calls vector forms
 (_simd.h), which must give the scalar forms' bits.
 These tests disassemble each compiled build and check that the gate
-update's divisions and float-to-int conversions (the sigmoid, tanh and exp)
-are packed instructions of the build's vector width.
+update has no scalar float arithmetic or conversion at all (the cells'
+elementwise updates are vector forms too, and a partial last panel runs in
+padded copies), and that its divisions and float-to-int conversions (the
+sigmoid, tanh and exp) are packed instructions of the build's vector width.
 """
 import importlib.util
 import platform
@@ -27,9 +29,16 @@ REGISTER = {"baseline": "xmm", "avx2": "ymm", "avx512": "zmm"}
 
 # The functions that hold the gate update, wherever GCC leaves them out of
 # line (static functions may get .isra / .constprop / .part suffixes).
-GATE_UPDATE = re.compile(r"(_step_packed|_lstm_epilogue|_gru_epilogue|_simple_epilogue"
-                         r"|_activate_f32|fr_sigmoid_n|fr_tanh_n|fr_expm1v|fr_sigmoidv|fr_tanhv)"
+GATE_UPDATE = re.compile(r"(_step_packed|_lstm_cell|_gru_cell|_simple_cell|_activate_gates"
+                         r"|_activate_f32|fr_sigmoid_n|fr_tanh_n|fr_expm1v|fr_sigmoidv|fr_tanhv"
+                         r"|fr_lstm_state_n|fr_mul_n|fr_gru_state_n|fr_add_n|fr_gru_candidate_n)"
                          r"(\.[a-z]+\.\d+)*$")
+
+# Scalar float arithmetic and conversions (SSE / AVX / AVX-512 forms): none
+# of it belongs in the gate update, which works on whole vectors (a partial
+# last panel in padded copies). Moves and broadcasts are not matched.
+SCALAR = re.compile(r"^v?(add|sub|mul|div|sqrt|min|max|rcp|rsqrt|f?n?m(add|sub)\d*)s[sd]$"
+                    r"|^v?cvtt?(ss|sd)2(si|sd|ss|usi)$|^v?cvt(si|usi)2s[sd]$")
 
 
 def compiled_builds():
@@ -76,8 +85,7 @@ def test_gate_update_is_vector_code(build, path):
     mnemonic = [insn.split()[0] for insn in code]
     register = REGISTER[build]
 
-    scalar = [insn for insn, m in zip(code, mnemonic) if m in ("divss", "vdivss",
-                                                                "cvttss2si", "vcvttss2si")]
+    scalar = [insn for insn, m in zip(code, mnemonic) if SCALAR.match(m)]
     assert not scalar, f"{build}: scalar float math in the gate update: {scalar[:5]}"
 
     # Sigmoid and tanh each divide once and exp converts to int once per
