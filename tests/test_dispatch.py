@@ -121,17 +121,23 @@ def test_keras_parity_subset_under_every_build(build):
     assert got["build"] == build
 
 
-def test_openmp_waits_passively_unless_the_user_chose():
-    # Idle OpenMP threads must not spin on cores others need (see _dispatch).
+def test_openmp_waits_passively_unless_the_user_chose(tmp_path):
+    # Idle OpenMP threads must not spin on cores others need (see _dispatch). The child
+    # runs from outside the checkout (its fastrnn/ may have no compiled kernels) on the
+    # fastrnn these tests imported, as support.run_python does.
     import os
     import subprocess
     import sys
+    from pathlib import Path
+    import fastrnn
     code = "import os, fastrnn; print(os.environ.get('OMP_WAIT_POLICY'))"
     env = {k: v for k, v in os.environ.items() if k not in ("OMP_WAIT_POLICY", "GOMP_SPINCOUNT")}
+    env["PYTHONPATH"] = os.pathsep.join(
+        [str(Path(fastrnn.__file__).parent.parent)] + [p for p in [env.get("PYTHONPATH")] if p])
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         check=True).stdout.strip()
+                         check=True, cwd=tmp_path).stdout.strip()
     assert out == "PASSIVE"
     env["OMP_WAIT_POLICY"] = "ACTIVE"
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                         check=True).stdout.strip()
+                         check=True, cwd=tmp_path).stdout.strip()
     assert out == "ACTIVE"
