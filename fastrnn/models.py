@@ -1039,10 +1039,8 @@ class Sequential(Model):
             with _safe.member(CONFIG_KEY):
                 text = _safe.read_npy(zf, CONFIG_KEY + ".npy", None, file_size, config=True)
                 meta = _safe.parse_json(str(text[()]))
-                if isinstance(meta, dict) and meta.get("format") == "fastrnn.Model":
-                    return _load_functional_npz(zf, meta, names, file_size, _safe,
-                                                custom_objects)
-                if not isinstance(meta, dict) or meta.get("format") != FORMAT_NAME:
+                if not isinstance(meta, dict) or meta.get("format") not in (
+                        FORMAT_NAME, "fastrnn.Model"):
                     raise ValueError(f"is not a fastrnn model config (format "
                                      f"{meta.get('format') if isinstance(meta, dict) else meta!r})")
                 version = meta.get("format_version", 0)
@@ -1050,6 +1048,9 @@ class Sequential(Model):
                     raise ValueError(
                         f"has format_version {version!r}, newer than this fastrnn "
                         f"({__version__}) reads; upgrade fastrnn")
+                if meta["format"] == "fastrnn.Model":
+                    return _load_functional_npz(zf, meta, names, file_size, _safe,
+                                                custom_objects)
                 model = cls.from_config(meta["config"], custom_objects)
                 counts = meta.get("weights")
                 if model.input_shape is not None and isinstance(counts, list) and all(
@@ -1098,15 +1099,12 @@ class Sequential(Model):
 
 def _load_functional_npz(zf: Any, meta: dict, names: list, file_size: int, _safe: Any,
                          custom_objects: Any = None) -> Any:
-    """A functional Model from fastrnn's .npz: the Keras config, then the
+    """A functional Model from fastrnn's .npz (format and version checked by the
+    caller): the Keras config, then the
     weights ``weight0000``, ... in get_weights order, each checked against the
     shape the rebuilt model implies before it is read."""
     from .io import keras_config
 
-    version = meta.get("format_version", 0)
-    if not isinstance(version, int) or version > FORMAT_VERSION:
-        raise ValueError(f"has format_version {version!r}, newer than this fastrnn "
-                         f"({__version__}) reads; upgrade fastrnn")
     model = keras_config.model_from_config(meta.get("config"), custom_objects)
     shapes = [s for layer in model._weighted_layers() for s in layer._weight_shapes_to_read()]
     wanted = {f"weight{i:04d}.npy" for i in range(len(shapes))}
