@@ -42,6 +42,7 @@ cdef extern from "_simd.h" nogil:
     const int FR_MR     # rows per register tile (4-vector panels: LSTM, SimpleRNN)
     const int FR_MR3    # rows per register tile of GRU's 3-vector panels
     enum: FR_TILE_FLOATS  # the most floats a tile writes
+    enum: FR_TILE_MAX_ROWS  # the most rows a tile has
     enum: FR_COLS_FLOAT   # the generic product's tile widths (_products.pxi)
     enum: FR_COLS_DOUBLE
     enum: FR_ROW_COLS_FLOAT
@@ -63,7 +64,6 @@ cdef extern from "_simd.h" nogil:
     void fr_add_n(float* a, const float* b, Py_ssize_t n)
     void fr_gru_candidate_n(const float* x, const float* r, float* g, Py_ssize_t n)
     void fr_relax(Py_ssize_t spins)
-    void fr_omp_barrier()
     int __atomic_fetch_add(int*, int, int)
     int __atomic_load_n(int*, int)
     int __ATOMIC_RELAXED

@@ -19,8 +19,10 @@ cdef inline Py_ssize_t _tile_rows(Py_ssize_t remaining, Py_ssize_t rows) noexcep
 cdef enum:
     _PROJECTION_TILES = 8
 
-# _step_packed's panel blocks: half this CPU's L2 cache (set at import).
+# _step_packed's panel blocks: half this CPU's L2 cache; the input projection
+# of a chunk of steps: a quarter of it (both set at import).
 cdef Py_ssize_t _panel_block_bytes = 256 * 1024
+cdef Py_ssize_t _projection_chunk_bytes = 128 * 1024
 
 
 cdef extern from "unistd.h" nogil:
@@ -28,14 +30,15 @@ cdef extern from "unistd.h" nogil:
     enum: _SC_LEVEL2_CACHE_SIZE
 
 
-cdef void _init_panel_block() noexcept:
-    global _panel_block_bytes
+cdef void _init_cache_blocks() noexcept:
+    global _panel_block_bytes, _projection_chunk_bytes
     cdef long l2 = sysconf(_SC_LEVEL2_CACHE_SIZE)
     if l2 >= 64 * 1024:
         _panel_block_bytes = l2 // 2
+        _projection_chunk_bytes = l2 // 4
 
 
-_init_panel_block()
+_init_cache_blocks()
 
 
 def set_panel_block_bytes(Py_ssize_t nbytes):
@@ -46,40 +49,87 @@ def set_panel_block_bytes(Py_ssize_t nbytes):
     return previous
 
 
-cdef void _project_packed(Plan* p, Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t q0,
-                          Py_ssize_t q1, float* projection) noexcept nogil:
-    """projection = x @ kernel + bias for rows b0..b1, panels q0..q1 (packed order)."""
-    cdef Py_ssize_t steps = p.steps, depth = p.depth, r, rr, mr, q, k
-    cdef Py_ssize_t panel = p.nv * FR_VL, wide = p.panels * panel
-    cdef Py_ssize_t row_end = b1 * steps, rows = fr_tile_rows(p.nv)
-    cdef const float* x = <const float*>p.x
-    if q1 <= q0:
-        return
-    r = b0 * steps
-    rr = r
-    while r < row_end and not _stopped(p):
-        # _PROJECTION_TILES tiles of rows at a time, panel by panel, so that
-        # a panel of the kernel serves them all from L1 (the tiles, and so
-        # the results, are those of one tile after another).
+def set_projection_chunk_bytes(Py_ssize_t nbytes):
+    """The input projection of one chunk of steps (tests use it; results do
+    not change)."""
+    global _projection_chunk_bytes
+    previous = _projection_chunk_bytes
+    _projection_chunk_bytes = nbytes
+    return previous
+
+
+cdef Py_ssize_t _chunk_steps(Plan* p, Py_ssize_t rows) noexcept nogil:
+    """Steps per chunk of the input projection, for a thread computing
+    ``rows`` rows: as many as fit in _projection_chunk_bytes, but at least
+    _PROJECTION_TILES register tiles of rows, so that each panel of the
+    kernel read into cache serves that many tiles."""
+    cdef Py_ssize_t row = p.batch * p.panels * p.nv * FR_VL * <Py_ssize_t>sizeof(float)
+    cdef Py_ssize_t chunk = _projection_chunk_bytes // row
+    cdef Py_ssize_t least = (_PROJECTION_TILES * fr_tile_rows(p.nv) + rows - 1) // rows
+    return max(1, min(max(chunk, least), p.steps))
+
+
+cdef void _project_tiles(Plan* p, const float* a, Py_ssize_t lda, Py_ssize_t a_line,
+                         Py_ssize_t n, Py_ssize_t lines, float* out, Py_ssize_t ldo,
+                         Py_ssize_t out_line, Py_ssize_t q0, Py_ssize_t q1) noexcept nogil:
+    """out[l * out_line + i * ldo + panel q] = a[l * a_line + i * lda] @ kernel
+    + bias for lines l < lines of n rows each, panels q0..q1."""
+    cdef Py_ssize_t depth = p.depth, panel = p.nv * FR_VL, rows = fr_tile_rows(p.nv)
+    cdef Py_ssize_t line = 0, r = 0, ll = 0, rr = 0, mr, q, k
+    while line < lines and not _stopped(p):
+        # _PROJECTION_TILES tiles at a time (along the lines, then to the
+        # next line), panel by panel, so that a panel of the kernel serves
+        # them all from cache (the tiles, and so the results, are those of
+        # one tile after another).
         for q in range(q0, q1):
-            rr = r
+            ll, rr = line, r
             k = 0
-            while rr < row_end and k < _PROJECTION_TILES:
-                mr = _tile_rows(row_end - rr, rows)
-                fr_tile(<int>mr, p.nv)(x + rr * depth, depth, depth,
+            while ll < lines and k < _PROJECTION_TILES:
+                mr = _tile_rows(n - rr, rows)
+                fr_tile(<int>mr, p.nv)(a + ll * a_line + rr * lda, lda, depth,
                                        p.packed_kernel + q * depth * panel,
                                        p.packed_bias + q * panel,
-                                       projection + rr * wide + q * panel, wide)
+                                       out + ll * out_line + rr * ldo + q * panel, ldo)
                 rr = rr + mr
                 k = k + 1
-        r = rr
+                if rr == n:
+                    ll, rr = ll + 1, 0
+        line, r = ll, rr
+
+
+cdef void _project_packed(Plan* p, Py_ssize_t b0, Py_ssize_t b1, Py_ssize_t s0, Py_ssize_t s1,
+                          Py_ssize_t q0, Py_ssize_t q1, float* projection) noexcept nogil:
+    """x @ kernel + bias for rows b0..b1, steps s0..s1 (in processing order),
+    panels q0..q1, into projection[(s - s0) * batch + b] (packed order).
+
+    Step-major, and a chunk of steps at a time (_chunk_steps), just before
+    the steps that read it: each step then reads its rows from one
+    contiguous block still in cache, where a (batch, steps) layout of the
+    whole sequence had them steps * width apart in main memory."""
+    cdef Py_ssize_t steps = p.steps, depth = p.depth
+    cdef Py_ssize_t wide = p.panels * p.nv * FR_VL
+    cdef Py_ssize_t t0 = steps - 1 - s0 if p.go_backwards else s0
+    cdef Py_ssize_t step = -depth if p.go_backwards else depth
+    cdef const float* x = <const float*>p.x + (b0 * steps + t0) * depth
+    if q1 <= q0 or b1 <= b0:
+        return
+    # Tiles along the longer side of the chunk, for fuller tiles: rows of a
+    # step (x's rows steps * depth apart), or steps of a row (depth apart,
+    # backwards with go_backwards).
+    if b1 - b0 >= s1 - s0:
+        _project_tiles(p, x, steps * depth, step, b1 - b0, s1 - s0,
+                       projection + b0 * wide, wide, p.batch * wide, q0, q1)
+    else:
+        _project_tiles(p, x, step, steps * depth, s1 - s0, b1 - b0,
+                       projection + b0 * wide, p.batch * wide, wide, q0, q1)
 
 
 cdef void _step_packed(packed_cell cell, Plan* p, Py_ssize_t s, Py_ssize_t b0, Py_ssize_t b1,
-                       Py_ssize_t q0, Py_ssize_t q1, float* projection, const float* h_cur,
-                       float* h_next) noexcept nogil:
-    """Step s for rows b0..b1 and panels q0..q1: reads h_cur, writes h_next
-    (and c, and the outputs) for the panels' units only."""
+                       Py_ssize_t q0, Py_ssize_t q1, const float* projection,
+                       const float* h_cur, float* h_next) noexcept nogil:
+    """Step s for rows b0..b1 and panels q0..q1: reads h_cur and the step's
+    input projection (row b at projection + b * width), writes h_next (and
+    c, and the outputs) for the panels' units only."""
     cdef Py_ssize_t steps = p.steps, units = p.units
     cdef Py_ssize_t nv, panel, wide, per = p.units_per_panel
     cdef Py_ssize_t t = steps - 1 - s if p.go_backwards else s
@@ -90,7 +140,7 @@ cdef void _step_packed(packed_cell cell, Plan* p, Py_ssize_t s, Py_ssize_t b0, P
     cdef const unsigned char* mask = p.mask
     cdef int act = p.activation, ract = p.recurrent_activation
     cdef float* g
-    cdef float* px
+    cdef const float* px
     cdef float tile[FR_TILE_FLOATS]
     cdef float state[FR_VL]
     # One row's state for one panel, padded to a whole vector: the cells run
@@ -136,7 +186,7 @@ cdef void _step_packed(packed_cell cell, Plan* p, Py_ssize_t s, Py_ssize_t b0, P
                     b = r + i
                     valid = mask == NULL or mask[b * steps + t] != 0
                     g = tile + i * panel
-                    px = projection + (b * steps + t) * wide + q * panel
+                    px = projection + b * wide + q * panel
                     if not valid:
                         memcpy(h_next + b * units + u0, h_cur + b * units + u0,
                                n * sizeof(float))
@@ -182,21 +232,24 @@ cdef void _step_packed(packed_cell cell, Plan* p, Py_ssize_t s, Py_ssize_t b0, P
 
 
 cdef void _run_packed_rows(packed_cell cell, Plan* p, Py_ssize_t b0, Py_ssize_t b1,
-                           float* projection, float* spare) noexcept nogil:
+                           Py_ssize_t chunk, float* projection, float* spare) noexcept nogil:
     """Rows b0..b1, every unit, the whole sequence: no other thread needed.
-    h alternates between the state array (holding h0) and ``spare``."""
-    cdef Py_ssize_t s, b, units = p.units
+    h alternates between the state array (holding h0) and ``spare``; the
+    input projection of ``chunk`` steps at a time goes to ``projection``."""
+    cdef Py_ssize_t s, b, units = p.units, width = p.batch * p.panels * p.nv * FR_VL
     cdef float* h_out = <float*>p.h
     cdef float* h_cur = h_out
     cdef float* h_next = spare
     cdef float* swap
     if b1 <= b0:
         return
-    _project_packed(p, b0, b1, 0, p.panels, projection)
     for s in range(p.steps):
+        if s % chunk == 0:
+            _project_packed(p, b0, b1, s, min(s + chunk, p.steps), 0, p.panels, projection)
         if _stopped(p):
             return
-        _step_packed(cell, p, s, b0, b1, 0, p.panels, projection, h_cur, h_next)
+        _step_packed(cell, p, s, b0, b1, 0, p.panels, projection + (s % chunk) * width,
+                     h_cur, h_next)
         swap = h_cur
         h_cur = h_next
         h_next = swap
@@ -215,11 +268,13 @@ cdef struct Shared:
     int completed
     int chunks
     int total
+    Py_ssize_t steps_per_projection
 
 
 cdef void _run_packed_shared(packed_cell cell, Plan* p, Shared* work, float* projection,
                              float* spare) noexcept nogil:
-    cdef Py_ssize_t k, s, chunk, q0, q1, spins
+    cdef Py_ssize_t k, s, chunk, q0, q1, spins, per = work.steps_per_projection
+    cdef Py_ssize_t width = p.batch * p.panels * p.nv * FR_VL
     cdef float* buffers[2]
     buffers[0] = <float*>p.h
     buffers[1] = spare
@@ -239,8 +294,13 @@ cdef void _run_packed_shared(packed_cell cell, Plan* p, Shared* work, float* pro
             return
         q0 = p.panels * chunk // work.chunks
         q1 = p.panels * (chunk + 1) // work.chunks
-        _step_packed(cell, p, s, 0, p.batch, q0, q1, projection, buffers[s % 2],
-                     buffers[(s + 1) % 2])
+        if s % per == 0:
+            # These panels' projection for the next steps: every chunk of
+            # the steps before is done with the buffer, and a chunk of these
+            # panels at a later step starts after this one completes.
+            _project_packed(p, 0, p.batch, s, min(s + per, p.steps), q0, q1, projection)
+        _step_packed(cell, p, s, 0, p.batch, q0, q1, projection + (s % per) * width,
+                     buffers[s % 2], buffers[(s + 1) % 2])
         __atomic_fetch_add(&work.completed, 1, __ATOMIC_RELEASE)
 
 
@@ -248,15 +308,16 @@ cdef int _run_packed_parallel(packed_cell cell, Plan* p, int threads) noexcept n
     """The packed path on ``threads`` threads: split the batch when each
     thread gets at least a register tile of rows, else split the units."""
     cdef Py_ssize_t batch = p.batch, units = p.units
-    cdef Py_ssize_t wide = p.panels * p.nv * FR_VL
+    cdef Py_ssize_t wide = p.panels * p.nv * FR_VL, chunk
     cdef float* projection
     cdef float* spare
-    cdef int part, tid = 0, team = 1
+    cdef int part
     cdef Shared work
     cdef bint by_rows = batch >= threads * FR_MR
     if batch == 0 or p.steps == 0:
         return 0
-    projection = <float*>malloc(batch * p.steps * wide * sizeof(float))
+    chunk = _chunk_steps(p, batch // threads if by_rows else batch)
+    projection = <float*>malloc(chunk * batch * wide * sizeof(float))
     spare = <float*>malloc(batch * units * sizeof(float))
     if projection == NULL or spare == NULL:
         free(projection)
@@ -268,21 +329,17 @@ cdef int _run_packed_parallel(packed_cell cell, Plan* p, int threads) noexcept n
     if threads > 1:
         fr_threads_started = 1
     if threads <= 1:
-        _run_packed_rows(cell, p, 0, batch, projection, spare)
+        _run_packed_rows(cell, p, 0, batch, chunk, projection, spare)
     elif by_rows:
         for part in prange(threads, num_threads=threads, schedule="static"):
             _run_packed_rows(cell, p, batch * part // threads,
-                             batch * (part + 1) // threads, projection, spare)
+                             batch * (part + 1) // threads, chunk, projection, spare)
     else:
         work.claimed = work.completed = 0
         work.chunks = threads
         work.total = threads * <int>p.steps
+        work.steps_per_projection = chunk
         with parallel(num_threads=threads):
-            tid = threadid()
-            team = openmp.omp_get_num_threads()
-            _project_packed(p, 0, batch, p.panels * tid // team, p.panels * (tid + 1) // team,
-                            projection)
-            fr_omp_barrier()
             _run_packed_shared(cell, p, &work, projection, spare)
         if p.steps % 2:
             memcpy(p.h, spare, batch * units * sizeof(float))

@@ -165,13 +165,6 @@ static inline void fr_relax(ptrdiff_t spins) {
     }
 }
 
-/* The OpenMP team's own barrier (an orphaned directive): once per call. */
-static inline void fr_omp_barrier(void) {
-#ifdef _OPENMP
-#pragma omp barrier
-#endif
-}
-
 /* e^x - 1 and tanh in float32, branch-free so that GCC vectorizes the
    loops calling them (libm calls do not vectorize): they make the float32
    sigmoid and tanh of _recurrence.pxi, whose rules live there.

@@ -195,3 +195,49 @@ def test_panel_blocks_do_not_change_results(kernels, cell):
     finally:
         kernels.set_panel_block_bytes(previous)
     np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("cell", ["SimpleRNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("threads", [1, 2])
+def test_projection_chunks(kernels, cell, threads):
+    # The packed path projects the input a chunk of steps at a time (a
+    # quarter of L2, but at least 8 register tiles of rows), tiling the
+    # longer side of the chunk: rows of a step, or steps of a row (backwards
+    # with go_backwards). Chunks from 1 step to the whole sequence, on one
+    # thread, split by rows and split by units.
+    kernels.set_num_threads(threads)
+    kernels.set_parallel_threshold(0)
+    rows = kernels.GRU_TILE_ROWS if cell == "GRU" else kernels.TILE_ROWS
+    units = kernels.VECTOR_FLOATS + 3
+    width = kernels.VECTOR_FLOATS * (4 if cell == "SimpleRNN" else 1)
+    panel_floats = -(-units // width) * width * (3 if cell == "GRU" else 4 if cell == "LSTM"
+                                                  else 1)
+    for batch in (1, 2 * rows - 1, 8 * rows * threads + 1):
+        for steps_per_chunk in (1, 3, 1000):
+            previous = kernels.set_projection_chunk_bytes(steps_per_chunk * batch * 4
+                                                          * panel_floats)
+            try:
+                for go_backwards in (False, True):
+                    check(cell, units, batch, steps=16 * rows + 5, packed=True,
+                          go_backwards=go_backwards, seed=batch + steps_per_chunk)
+            finally:
+                kernels.set_projection_chunk_bytes(previous)
+
+
+@pytest.mark.parametrize("cell", ["SimpleRNN", "LSTM", "GRU"])
+def test_projection_chunks_do_not_change_results(kernels, cell):
+    rng = np.random.default_rng(4)
+    layer = getattr(fastrnn, cell)(40, return_sequences=True, go_backwards=True)
+    layer.build(9)
+    layer.set_weights([rng.uniform(-0.2, 0.2, w.shape) for w in layer.get_weights()])
+    for batch in (2, 13, 70):
+        x = rng.normal(size=(batch, 131, 9)).astype(np.float32)
+        mask = rng.random((batch, 131)) < 0.8
+        want = layer(x, mask=mask)
+        for nbytes in (1, 5000, 1 << 30):
+            previous = kernels.set_projection_chunk_bytes(nbytes)
+            try:
+                got = layer(x, mask=mask)
+            finally:
+                kernels.set_projection_chunk_bytes(previous)
+            np.testing.assert_array_equal(got, want)
