@@ -670,16 +670,20 @@ class Sequential(Model):
         # A call (or predict) runs every layer; set_weights replaces them all.
         self._weights_lock = WeightsLock()
         for layer in layers or []:
-            self.add(layer)
+            self.add(layer, rebuild=False)
+        self._maybe_rebuild()
 
     # ------------------------------------------------------------ structure
-    def add(self, layer: Layer) -> None:
+    def add(self, layer: Layer, rebuild: bool = True) -> None:
         """Append a layer at the top of the stack (an ``InputLayer`` only as the first).
 
         Parameters
         ----------
         layer : layer
-            A fastrnn layer that returns one array (see the class).
+            A fastrnn layer that returns one array (see the class), or the
+            tensor of ``fastrnn.Input`` (its InputLayer is added).
+        rebuild : bool, default True
+            Build the layers now if the first is an InputLayer (as Keras).
 
         Raises
         ------
@@ -696,6 +700,10 @@ class Sequential(Model):
         >>> len(model)
         2
         """
+        if isinstance(layer, KerasTensor) and layer._keras_history is not None \
+                and isinstance(layer._keras_history[0], InputLayer):
+            # keras.Input(...) as the first element: Keras adds its InputLayer.
+            layer = layer._keras_history[0]
         if isinstance(layer, InputLayer) and self._layers:
             raise ValueError("Sequential: an InputLayer can only be the first layer")
         if not isinstance(layer, Layer):
@@ -708,6 +716,14 @@ class Sequential(Model):
                 "(return_state=True, or merge_mode=None): every layer must return a single "
                 "array")
         self._layers.append(layer)
+        if rebuild:
+            self._maybe_rebuild()
+
+    def _maybe_rebuild(self) -> None:
+        # As Keras: a stack that starts with an InputLayer is built as it
+        # grows, so its weights exist (get_weights, summary) before a call.
+        if len(self._layers) > 1 and isinstance(self._layers[0], InputLayer):
+            self.build(self._layers[0].batch_shape)
 
     def pop(self) -> Layer:
         """Remove and return the last layer.

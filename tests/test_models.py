@@ -358,6 +358,23 @@ def test_reshape_flatten_dropout_inputlayer():
     assert InputLayer(shape=(None,), dtype="int32")(np.array([[1.0, 2.0]])).dtype == np.int32
 
 
+def test_sequential_takes_an_input_tensor_as_its_first_element():
+    # keras.Sequential([keras.Input(shape), ...]) adds the tensor's InputLayer
+    # (keras/src/models/sequential.py); fastrnn refused the tensor.
+    import fastrnn
+    inputs = fastrnn.Input((5, 3), name="seq_in")
+    model = Sequential([inputs, LSTM(4, seed=0), Dense(2)])
+    assert isinstance(model.layers[0], LSTM) and model.input_shape == (None, 5, 3)
+    twin = Sequential([InputLayer(shape=(5, 3)), LSTM(4, seed=0), Dense(2)])
+    # Built as they are made (Keras builds a stack that starts with an input):
+    assert [w.shape for w in model.get_weights()] == [(3, 16), (4, 16), (16,), (4, 2), (2,)]
+    twin.set_weights(model.get_weights())
+    x = np.random.default_rng(0).normal(size=(2, 5, 3)).astype(np.float32)
+    np.testing.assert_array_equal(twin(x), model(x))
+    with pytest.raises(ValueError, match="InputLayer"):
+        Sequential([Dense(2), fastrnn.Input((3,))])
+
+
 def test_sequential_rejects_what_it_cannot_chain():
     with pytest.raises(ValueError, match="return_state"):
         Sequential([LSTM(2, return_state=True)])
