@@ -37,7 +37,8 @@ extensions = [
         define_macros=[("NPY_NO_DEPRECATED_API", "NPY_1_7_API_VERSION")],
         extra_compile_args=["-O3", "-fopenmp", "-fno-trapping-math"] + flags,
         extra_link_args=["-fopenmp"],
-        depends=[*glob.glob("fastrnn/_*.pxi"), "fastrnn/_simd.h", "fastrnn/_process.h"],
+        depends=[*glob.glob("fastrnn/_*.pxi"), "fastrnn/_simd.h", "fastrnn/_process.h",
+                 "fastrnn/_helper_thread.h"],
     )
     for name, flags in builds.items()
 ]

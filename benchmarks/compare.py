@@ -42,6 +42,7 @@ if "--keep-openblas-env" not in sys.argv and _UNSET_MARK not in os.environ:
     os.environ[_UNSET_MARK] = _env[_UNSET_MARK]
 
 import argparse  # noqa: E402
+import contextlib  # noqa: E402
 import datetime  # noqa: E402
 import math  # noqa: E402
 import platform  # noqa: E402
@@ -492,6 +493,16 @@ def time_each_call(fns, x, calls, blocks, warmup, gap):
     return samples
 
 
+def tail_rows(rows, threads, label, samples):
+    """Append (and print) each contender's percentiles of one shape's call times."""
+    for name, times in samples.items():
+        q = [float(v) for v in np.percentile(times, PERCENTILES)]
+        rows.append((label, name, q, max(times), len(times)))
+        print(f"  threads={threads} {label:34s} {name:9s} "
+              + " ".join(f"p{p:g} {fmt_us(v)}" for p, v in zip(PERCENTILES, q))
+              + f" max {fmt_us(max(times))}", flush=True)
+
+
 def tail_table(rows):
     head = " | ".join(f"p{p:g} us" for p in PERCENTILES)
     lines = [f"| shape | contender | calls | {head} | max us | p99 / p50 |",
@@ -501,6 +512,38 @@ def tail_table(rows):
                      + " | ".join(fmt_us(v) for v in q)
                      + f" | {fmt_us(worst)} | {q[PERCENTILES.index(99)] / q[0]:.2f} |")
     return "\n".join(lines)
+
+
+STACKED_LABEL = "stacked 2x LSTM 1x100x32x32"
+
+
+def stacked_contenders(threads, seed):
+    """A model of two stacked LSTM(32) layers on (1, 100, 32): fastrnn's
+    Sequential, and torch's nn.LSTM(num_layers=2) with the same weights."""
+    s = Shape("LSTM", False, 1, 100, 32, 32)
+    first = make_fastrnn(s, seed)
+    second = fastrnn.LSTM(32, seed=seed + 1, bias_initializer="random_normal")
+    model = fastrnn.Sequential([fastrnn.Input((100, 32)), first, second])
+    fastrnn_set_threads(threads)
+    fns = {"fastrnn": lambda x: model(x)}
+    if torch is not None:
+        torch.set_num_threads(threads)
+        module = torch.nn.LSTM(32, 32, num_layers=2, batch_first=True).eval()
+        order = TORCH_GATES["LSTM"]
+        with torch.no_grad():
+            for k, layer in enumerate((first, second)):
+                kernel, recurrent, bias = layer.get_weights()
+                for name, value in (("weight_ih", reorder(kernel, order, 32).T),
+                                    ("weight_hh", reorder(recurrent, order, 32).T),
+                                    ("bias_ih", reorder(bias, order, 32)),
+                                    ("bias_hh", np.zeros(128, np.float32))):
+                    getattr(module, f"{name}_l{k}").copy_(torch.from_numpy(np.ascontiguousarray(value)))
+
+        def run(x):
+            with torch.inference_mode():
+                return module(torch.from_numpy(x))[0][:, -1].numpy()
+        fns["torch"] = run
+    return fns
 
 
 def run_tail(args, shapes, header):
@@ -525,19 +568,21 @@ def run_tail(args, shapes, header):
             for s in shapes:
                 x = rng.normal(size=(s.batch, s.steps, s.features)).astype(np.float32)
                 fns, _diffs = checked_contenders(s, x, n, args.seed, failures)
-                if args.neighbour:
-                    with Neighbour():
-                        samples = time_each_call(fns, x, args.calls, args.blocks, 0.2,
-                                                 0.005 if n == 1 else 0.12)
-                else:
+                with Neighbour() if args.neighbour else contextlib.nullcontext():
                     samples = time_each_call(fns, x, args.calls, args.blocks, 0.2,
                                              0.005 if n == 1 else 0.12)
-                for name, times in samples.items():
-                    q = [float(v) for v in np.percentile(times, PERCENTILES)]
-                    rows.append((s.label, name, q, max(times), len(times)))
-                    print(f"  threads={n} {s.label:34s} {name:9s} "
-                          + " ".join(f"p{p:g} {fmt_us(v)}" for p, v in zip(PERCENTILES, q))
-                          + f" max {fmt_us(max(times))}", flush=True)
+                tail_rows(rows, n, s.label, samples)
+            if not args.shapes or any(k.lower() in STACKED_LABEL for k in args.shapes):
+                x = rng.normal(size=(1, 100, 32)).astype(np.float32)
+                fns = stacked_contenders(n, args.seed)
+                if "torch" in fns:
+                    diff = float(np.max(np.abs(fns["torch"](x) - fns["fastrnn"](x))))
+                    if not diff <= TOLERANCE:
+                        failures.append(f"{STACKED_LABEL}: torch differs by {diff:.3g}")
+                with Neighbour() if args.neighbour else contextlib.nullcontext():
+                    samples = time_each_call(fns, x, args.calls, args.blocks, 0.2,
+                                             0.005 if n == 1 else 0.12)
+                tail_rows(rows, n, STACKED_LABEL, samples)
             other = load.cpus()
             note = ("" if other is None else
                     f"\n\nOther processes used {other:.2f} of {os.cpu_count()} CPUs on average "
@@ -545,6 +590,131 @@ def run_tail(args, shapes, header):
             sections.append(f"## {n} thread{'s' if n > 1 else ''}\n\n" + tail_table(rows) + note)
     report = ("# fastrnn tail latency vs torch / ONNX Runtime / OpenVINO / numpy\n\n"
               + "\n".join("- " + h for h in header) + "\n\n" + "\n\n".join(sections) + "\n")
+    return publish(report, failures, args.markdown)
+
+
+# ------------------------------------------------------------------ streaming
+STREAM_UNITS = 64     # a stateful LSTM(64) fed (1, 1, 64) per call
+
+
+def streaming_contenders(threads, seed):
+    """One LSTM step per call, the state carried between calls: fastrnn's
+    stateful layer, and ONNX Runtime / OpenVINO / torch fed h and c back."""
+    s = Shape("LSTM", False, 1, 1, STREAM_UNITS, STREAM_UNITS)
+    layer = make_fastrnn(s, seed)
+    weights = layer.get_weights()
+    stateful = fastrnn.LSTM(STREAM_UNITS, stateful=True)
+    stateful.build(STREAM_UNITS)
+    stateful.set_weights(weights)
+    fastrnn_set_threads(threads)
+    fns = {"fastrnn": lambda x: stateful(x)}
+    zeros = np.zeros((1, 1, STREAM_UNITS), np.float32)
+    if onnx is not None and (ort is not None or ov is not None):
+        H, order = STREAM_UNITS, ONNX_GATES["LSTM"]
+        kernel, recurrent, bias = weights
+        inits = [numpy_helper.from_array(np.ascontiguousarray(a[None]).astype(np.float32), n)
+                 for a, n in ((reorder(kernel, order, H).T, "W"), (reorder(recurrent, order, H).T, "R"),
+                              (np.concatenate([reorder(bias, order, H), np.zeros(4 * H, np.float32)]), "B"))]
+        # X is (T=1, B=1, D): the same memory as fastrnn's (1, 1, D).
+        node = helper.make_node("LSTM", ["X", "W", "R", "B", "", "h0", "c0"], ["Y", "h", "c"],
+                                hidden_size=H)
+        inputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, [1, 1, d])
+                  for n, d in (("X", STREAM_UNITS), ("h0", H), ("c0", H))]
+        outputs = [helper.make_tensor_value_info(n, TensorProto.FLOAT, None) for n in "Yhc"]
+        model = helper.make_model(helper.make_graph([node], "step", inputs, outputs[1:],
+                                                    initializer=inits),
+                                  opset_imports=[helper.make_opsetid("", 14)])
+        model.ir_version = min(model.ir_version, 10)
+        serialized = model.SerializeToString()
+        if ort is not None:
+            options = ort.SessionOptions()
+            options.intra_op_num_threads = threads
+            options.inter_op_num_threads = 1
+            options.log_severity_level = 3
+            session = ort.InferenceSession(serialized, options, providers=["CPUExecutionProvider"])
+            ort_state = {"h0": zeros, "c0": zeros}
+
+            def ort_step(x):
+                h, c = session.run(None, {"X": x, **ort_state})
+                ort_state["h0"], ort_state["c0"] = h, c
+                return h
+            fns["ORT"] = ort_step
+        if ov is not None:
+            import tempfile
+            core = ov.Core()
+            with tempfile.TemporaryDirectory() as tmp:
+                path = os.path.join(tmp, "step.onnx")
+                with open(path, "wb") as f:
+                    f.write(serialized)
+                compiled = core.compile_model(core.read_model(path), "CPU", {
+                    "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": "1",
+                    "INFERENCE_NUM_THREADS": str(threads), "INFERENCE_PRECISION_HINT": "f32"})
+            request = compiled.create_infer_request()
+            ov_state = [zeros, zeros]
+
+            def ov_step(x):
+                out = request.infer({0: x, 1: ov_state[0], 2: ov_state[1]})
+                ov_state[0], ov_state[1] = out[0], out[1]
+                return out[0]
+            fns["OpenVINO"] = ov_step
+    if torch is not None:
+        torch.set_num_threads(threads)
+        module = torch.nn.LSTM(STREAM_UNITS, STREAM_UNITS, batch_first=True).eval()
+        order = TORCH_GATES["LSTM"]
+        kernel, recurrent, bias = weights
+        with torch.no_grad():
+            for name, value in (("weight_ih_l0", reorder(kernel, order, STREAM_UNITS).T),
+                                ("weight_hh_l0", reorder(recurrent, order, STREAM_UNITS).T),
+                                ("bias_ih_l0", reorder(bias, order, STREAM_UNITS)),
+                                ("bias_hh_l0", np.zeros(4 * STREAM_UNITS, np.float32))):
+                getattr(module, name).copy_(torch.from_numpy(np.ascontiguousarray(value)))
+        torch_state = [None]
+
+        def torch_step(x):
+            with torch.inference_mode():
+                out, torch_state[0] = module(torch.from_numpy(x), torch_state[0])
+            return out.numpy()
+        fns["torch"] = torch_step
+    return fns, stateful
+
+
+def run_streaming(args, header):
+    """--streaming: per-step time of a stateful LSTM(64) fed one step per call."""
+    rng = np.random.default_rng(args.seed)
+    xs = rng.normal(size=(5, 1, 1, STREAM_UNITS)).astype(np.float32)
+    failures, sections = [], []
+    rounds = args.repeats or (4 if args.quick else 9)
+    for n in args.threads:
+        with threadpool_limits(limits=n):
+            fns, stateful = streaming_contenders(n, args.seed)
+            # The same five steps from the zero state give the same outputs.
+            outs = {}
+            for name, fn in fns.items():
+                outs[name] = [np.asarray(fn(x)).reshape(-1) for x in xs]
+            for name, got in outs.items():
+                diff = max(float(np.max(np.abs(a - b))) for a, b in zip(got, outs["fastrnn"]))
+                if not diff <= TOLERANCE:
+                    failures.append(f"streaming threads={n}: {name} differs from fastrnn by {diff:.3g}")
+            load = OtherLoad()
+            times = time_interleaved(fns, xs[0], rounds, 0.5 if args.quick else 2.0, 0.2,
+                                     0.005 if n == 1 else 0.12)
+            other = load.cpus()
+            best = min((v, k) for k, v in times.items() if k != "fastrnn")
+            line = (f"threads={n}: " + "  ".join(f"{k} {fmt_us(v)}" for k, v in times.items())
+                    + f"  | fastrnn / {best[1]} {times['fastrnn'] / best[0]:.2f}"
+                    + ("" if "ORT" not in times or best[1] == "ORT"
+                       else f", fastrnn / ORT {times['fastrnn'] / times['ORT']:.2f}"))
+            print("  " + line, flush=True)
+            rows = "\n".join(f"| {k} | {fmt_us(v)} | {v / times['fastrnn']:.1f} |" for k, v in times.items())
+            sections.append(
+                f"## {n} thread{'s' if n > 1 else ''}\n\n| contender | us per step | x fastrnn |\n"
+                f"|---|---:|---:|\n{rows}\n\n"
+                + ("" if other is None else f"Other processes used {other:.2f} of {os.cpu_count()} CPUs."))
+    report = ("# fastrnn streaming: a stateful LSTM(64), one (1, 1, 64) step per call\n\n"
+              + "\n".join("- " + h for h in header)
+              + "\n- each contender carries h and c between calls (fastrnn: stateful=True; ORT / "
+                "OpenVINO: an ONNX LSTM node with initial_h / initial_c inputs fed its Y_h / Y_c; "
+                "torch: nn.LSTM given its (h, c))\n\n" + "\n\n".join(sections) + "\n")
     return publish(report, failures, args.markdown)
 
 
@@ -819,6 +989,9 @@ def main():
     p.add_argument("--blocks", type=int, default=10, help="--tail: interleaved blocks")
     p.add_argument("--neighbour", action="store_true",
                    help="--tail: run a busy process spinning on one core meanwhile")
+    p.add_argument("--streaming", action="store_true",
+                   help="per-step time of a stateful LSTM(64) fed one step per call, the "
+                        "state carried by every contender")
     args = p.parse_args()
 
     rounds = args.repeats or (4 if args.quick else 9)
@@ -834,7 +1007,7 @@ def main():
     if args.shapes:
         keys = [s.lower() for s in args.shapes]
         shapes = [s for s in shapes if any(k in s.label.lower() for k in keys)]
-        if not shapes:
+        if not shapes and not (args.tail and any(k in STACKED_LABEL for k in keys)):
             sys.exit(f"no shape matches {args.shapes}")
     rng = np.random.default_rng(args.seed)
 
@@ -869,6 +1042,8 @@ def main():
         header.append("skipped contenders: " + ", ".join(skipped))
     if args.tail:
         return run_tail(args, shapes, [h for h in header if not h.startswith("timing:")])
+    if args.streaming:
+        return run_streaming(args, [h for h in header if not h.startswith(("timing:", "ORT graph"))])
     print("\n".join("# " + h for h in header), flush=True)
 
     results = {}

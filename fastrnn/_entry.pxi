@@ -320,9 +320,21 @@ cdef _restart(Call call, list initial):
         state[...] = start
 
 
+cdef struct _Job:
+    Plan* p
+    bint packed
+    bint double
+
+
+cdef int _run_on_one_thread(void* job) noexcept nogil:
+    cdef _Job* j = <_Job*>job
+    return _execute(j.p, j.packed, j.double, 1)
+
+
 cdef _run_calls(Call first, Call second, int threads):
     """Run ``first`` on ``threads`` threads, or ``first`` and ``second``
-    concurrently on one thread each (threads 2).
+    concurrently on one thread each (threads 2): ``second`` on the helper
+    thread if it starts before ``first`` is done (_helper_thread.h).
 
     A long call on the main thread stops at Ctrl-C: the handler that Python
     would run afterwards runs now and raises (KeyboardInterrupt), and the
@@ -330,7 +342,8 @@ cdef _run_calls(Call first, Call second, int threads):
     the call starts again from its initial states.
     """
     cdef int status[2]
-    cdef int tid = 0, team = 1, n = 1 if second is None else 2
+    cdef int n = 1 if second is None else 2
+    cdef _Job jobs[2]
     cdef bint armed = False
     cdef list calls, initial = None
     cdef Call call
@@ -350,7 +363,7 @@ cdef _run_calls(Call first, Call second, int threads):
         armed = fr_arm_interrupt()
         for call in calls:
             call.p.interruptible = armed
-    global fr_running, fr_threads_started
+    global fr_running
     fr_running += n           # (under the GIL)
     try:
         while True:
@@ -359,14 +372,11 @@ cdef _run_calls(Call first, Call second, int threads):
                 with nogil:
                     status[0] = _execute(&first.p, first.packed, first.double, threads)
             else:
-                fr_threads_started = 1
-                with nogil, parallel(num_threads=2):
-                    tid = threadid()
-                    team = openmp.omp_get_num_threads()
-                    if tid == 0:
-                        status[0] = _execute(&first.p, first.packed, first.double, 1)
-                    if tid == 1 or team == 1:
-                        status[1] = _execute(&second.p, second.packed, second.double, 1)
+                jobs[0] = _Job(&first.p, first.packed, first.double)
+                jobs[1] = _Job(&second.p, second.packed, second.double)
+                with nogil:
+                    status[0] = fr_run_pair(_run_on_one_thread, &jobs[0],
+                                            _run_on_one_thread, &jobs[1], &status[1])
             if status[0] != _INTERRUPTED and status[1] != _INTERRUPTED:
                 break
             PyErr_CheckSignals()       # runs the Python handler: usually raises

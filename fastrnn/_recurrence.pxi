@@ -88,10 +88,17 @@ cdef extern from "_process.h" nogil:
     int fr_running
     int fr_register_atfork()
 
+cdef extern from "_helper_thread.h" nogil:
+    # Bidirectional's second direction on a thread the caller never waits
+    # to start: see _helper_thread.h.
+    ctypedef int (*fr_job)(void*) noexcept nogil
+    int fr_run_pair(fr_job a, void* a_arg, fr_job b, void* b_arg, int* b_status)
+    int fr_helper_register_atfork()
+
 # A kernel call that returns this was stopped by Ctrl-C (its outputs are partial).
 cdef int _INTERRUPTED = -2
 
-if fr_register_atfork() != 0:
+if fr_register_atfork() != 0 or fr_helper_register_atfork() != 0:
     raise ImportError("fastrnn: pthread_atfork failed")
 
 

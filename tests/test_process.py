@@ -259,3 +259,23 @@ def test_interrupted_calls_free_their_scratch():
     print(json.dumps({"growth": rss() - base}))
     """)
     assert got["growth"] < 100e6, got
+
+
+def test_child_runs_bidirectional_after_parent_used_the_helper_thread():
+    # Bidirectional's second direction runs on fastrnn's own helper thread
+    # (fastrnn/_helper_thread.h), not an OpenMP team: a child of a parent that
+    # used it keeps both threads and makes its own helper.
+    got = child(IN_FORK + """
+    import numpy as np
+    import fastrnn
+    fastrnn.set_num_threads(2)
+    layer = fastrnn.Bidirectional(fastrnn.LSTM(64, return_sequences=True, seed=0))
+    x = np.random.default_rng(0).standard_normal((4, 30, 8)).astype(np.float32)
+    want = layer(x)
+    def in_child():
+        k = fastrnn._dispatch.kernels
+        same = all(bool(np.array_equal(layer(x), want)) for _ in range(20))
+        return [same, k.threads_forbidden()]
+    print(json.dumps([fastrnn._dispatch.kernels.threads_started()] + in_fork(in_child)))
+    """)
+    assert got == [False, True, False]
