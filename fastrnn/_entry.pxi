@@ -79,7 +79,9 @@ cdef class Recurrence:
 
         LSTM and GRU: panel q holds every gate of units q*VL .. q*VL+VL-1, one
         vector per gate; SimpleRNN: four vectors of consecutive units.
-        Columns past the last unit are zeros.
+        Columns past the last unit are zeros. A matrix's 4-vector panels are
+        stored as two halves of 2 vectors, one after the other, each read
+        on its own by a register tile (fr_tile, _simd.h).
         """
         import numpy as np
         units, vl = self.units, FR_VL
@@ -102,8 +104,9 @@ cdef class Recurrence:
         def pack_matrix(w):
             out = np.zeros((w.shape[0], self.panels * panel), np.float32)
             out[:, present] = w[:, source[present]]
-            out = out.reshape(w.shape[0], self.panels, panel).transpose(1, 0, 2)
-            return np.ascontiguousarray(out)
+            halves = 2 if self.nv == 4 else 1
+            out = out.reshape(w.shape[0], self.panels, halves, panel // halves)
+            return np.ascontiguousarray(out.transpose(1, 2, 0, 3))
 
         def pack_vector(b):
             out = np.zeros(self.panels * panel, np.float32)

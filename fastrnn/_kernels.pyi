@@ -13,6 +13,7 @@ _F: TypeAlias = npt.NDArray[np.floating]
 VECTOR_FLOATS: int
 TILE_ROWS: int
 GRU_TILE_ROWS: int
+BATCH_SPLIT_ROWS: int
 PANEL_PAD: int
 
 class Activation(enum.IntEnum):

@@ -41,6 +41,7 @@ cdef extern from "_simd.h" nogil:
     enum: FR_VL         # floats per vector register in this build (a constant)
     const int FR_MR     # rows per register tile (4-vector panels: LSTM, SimpleRNN)
     const int FR_MR3    # rows per register tile of GRU's 3-vector panels
+    const int FR_SPLIT_ROWS  # threads split the batch when each gets this many rows
     enum: FR_TILE_FLOATS  # the most floats a tile writes
     enum: FR_TILE_MAX_ROWS  # the most rows a tile has
     enum: FR_COLS_FLOAT   # the generic product's tile widths (_products.pxi)
@@ -74,6 +75,7 @@ cdef extern from "_simd.h" nogil:
 VECTOR_FLOATS = FR_VL
 TILE_ROWS = FR_MR
 GRU_TILE_ROWS = FR_MR3
+BATCH_SPLIT_ROWS = FR_SPLIT_ROWS
 PANEL_PAD = FR_PANEL_PAD
 
 

@@ -306,14 +306,14 @@ cdef void _run_packed_shared(packed_cell cell, Plan* p, Shared* work, float* pro
 
 cdef int _run_packed_parallel(packed_cell cell, Plan* p, int threads) noexcept nogil:
     """The packed path on ``threads`` threads: split the batch when each
-    thread gets at least a register tile of rows, else split the units."""
+    thread gets at least half a register tile of rows, else split the units."""
     cdef Py_ssize_t batch = p.batch, units = p.units
     cdef Py_ssize_t wide = p.panels * p.nv * FR_VL, chunk
     cdef float* projection
     cdef float* spare
     cdef int part
     cdef Shared work
-    cdef bint by_rows = batch >= threads * FR_MR
+    cdef bint by_rows = batch >= threads * FR_SPLIT_ROWS
     if batch == 0 or p.steps == 0:
         return 0
     chunk = _chunk_steps(p, batch // threads if by_rows else batch)

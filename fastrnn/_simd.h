@@ -20,33 +20,38 @@
 
 /* The register tiles, per target: FR_VL floats per vector, FR_REGS vector
    registers; an m x nv tile keeps m * nv accumulators, nv weight vectors
-   of one k and a broadcast in registers (with 16 registers, a 3 x 4 tile's
-   fourth weight vector is an FMA's memory operand instead). FR_MR rows for
-   the 4-vector panels of LSTM and SimpleRNN, FR_MR3 for GRU's 3 vectors. */
+   of one k and a broadcast in registers. The 4-vector panels of LSTM and
+   SimpleRNN run as two tiles of 2 vectors and FR_MR rows, GRU's 3-vector
+   panels as one tile of 3 vectors and FR_MR3 rows: each weight vector
+   loaded serves FR_MR (FR_MR3) rows. With the panel streaming from L2 (a
+   panel of 256 units of depth is 64 KB, more than L1), the weight loads
+   were the limit of a 4-vector tile of half the rows: at 6 x 4 (AVX-512)
+   the k loop waited on them, at 16 B a cycle per FMA pair. */
 #if defined(__AVX512F__)
 #define FR_VL 16   /* floats per vector */
 #define FR_REGS 32
-#define FR_MR 6    /* 24 accumulators of the 32 zmm */
-#define FR_MR3 8   /* 24 */
-#elif defined(__AVX__)
+#define FR_MR 12   /* 12 x 2: 24 accumulators of the 32 zmm */
+#define FR_MR3 8   /* 8 x 3: 24 */
+#else              /* AVX2 (16 ymm) and SSE2 (16 xmm) */
+#if defined(__AVX__)
 #define FR_VL 8
-#define FR_REGS 16
-#define FR_MR 3    /* 12 accumulators of the 16 ymm */
-#define FR_MR3 4   /* 12 + 3 weights + 1 broadcast */
 #else
 #define FR_VL 4
+#endif
 #define FR_REGS 16
-#define FR_MR 3
-#define FR_MR3 4
+#define FR_MR 6    /* 6 x 2: 12 accumulators + 2 weights + 1 broadcast */
+#define FR_MR3 4   /* 4 x 3: 12 + 3 weights + 1 broadcast */
 #endif
 #define FR_TILE_MAX_ROWS (FR_MR > FR_MR3 ? FR_MR : FR_MR3)
 /* The most floats a tile writes (_step_packed's buffer). */
 #define FR_TILE_FLOATS (FR_MR * 4 * FR_VL > FR_MR3 * 3 * FR_VL ? FR_MR * 4 * FR_VL \
                                                               : FR_MR3 * 3 * FR_VL)
-/* m x nv accumulators, nv weights and a broadcast, one weight perhaps in memory */
-#define FR_FITS(M, NV) ((M) * (NV) + (NV) + 1 <= FR_REGS + 1)
-_Static_assert(FR_FITS(FR_MR, 4) && FR_FITS(FR_MR3, 3), "the tiles fit the registers");
-_Static_assert(FR_TILE_MAX_ROWS == 4 || FR_TILE_MAX_ROWS == 8, "fr_tile's tiles: 4 or 8 rows");
+/* m x nv accumulators, nv weights and a broadcast */
+#define FR_FITS(M, NV) ((M) * (NV) + (NV) + 1 <= FR_REGS)
+_Static_assert(FR_FITS(FR_MR, 2) && FR_FITS(FR_MR3, 3), "the tiles fit the registers");
+_Static_assert(FR_TILE_MAX_ROWS == 6 || FR_TILE_MAX_ROWS == 12, "fr_tile's tiles: 6 or 12 rows");
+/* Threads split a call's batch when each gets at least half a tile of rows. */
+#define FR_SPLIT_ROWS (FR_MR / 2)
 
 /* The generic path's product loops (_products.pxi): columns per row of its
    4-row tile, as many as keep 4 rows of accumulators in 8 vector registers
@@ -66,25 +71,27 @@ _Static_assert(FR_COLS_DOUBLE <= FR_COLS_FLOAT, "_tile4's buffers hold either ty
 #define FR_PANEL_PAD 64
 _Static_assert(FR_PANEL_PAD >= FR_SIMPLE_PANEL_VECTORS * FR_VL && FR_PANEL_PAD >= FR_VL,
                "_PANEL_PAD covers a panel's padding");
-_Static_assert(FR_SIMPLE_PANEL_VECTORS <= 4, "fr_tile has tiles of 1 to 4 vectors");
+_Static_assert(FR_SIMPLE_PANEL_VECTORS == 4, "fr_tile has tiles of 3 or 4 vectors");
 
 typedef float fr_vf __attribute__((vector_size(FR_VL * sizeof(float))));
 
 static inline fr_vf fr_load(const float *p) { fr_vf v; memcpy(&v, p, sizeof v); return v; }
 static inline void fr_store(float *p, fr_vf v) { memcpy(p, &v, sizeof v); }
 
-/* out[i * ldo + c] = init[c] + sum_k a[i * lda + k] * w[k * nv * FR_VL + c]
-   for i < M, c < nv * FR_VL; init may be NULL (zeros). */
-#define FR_TILE(M, NV)                                                         \
-static void fr_tile_##M##_##NV(const float *a, ptrdiff_t lda, ptrdiff_t depth, \
-                               const float *w, const float *init, float *out,  \
-                               ptrdiff_t ldo) {                                \
+/* out[i * ldo + c] = init[c] + sum_k a[i * lda + k] * w[k * W * FR_VL + c]
+   for i < M, c < NV * FR_VL: NV vectors of panels W vectors wide; init may
+   be NULL (zeros). */
+#define FR_TILE(M, NV, W)                                                      \
+__attribute__((noinline))                                                      \
+static void fr_tile_##M##_##NV##_##W(const float *a, ptrdiff_t lda, ptrdiff_t depth, \
+                                     const float *w, const float *init, float *out, \
+                                     ptrdiff_t ldo) {                          \
     fr_vf acc[M][NV];                                                          \
     for (int i = 0; i < M; i++)                                                \
         for (int v = 0; v < NV; v++)                                           \
             acc[i][v] = init ? fr_load(init + v * FR_VL) : (fr_vf){0};         \
     for (ptrdiff_t k = 0; k < depth; k++) {                                    \
-        const float *wk = w + k * (NV * FR_VL);                                \
+        const float *wk = w + k * (W * FR_VL);                                 \
         fr_vf wv[NV];                                                          \
         for (int v = 0; v < NV; v++) wv[v] = fr_load(wk + v * FR_VL);          \
         for (int i = 0; i < M; i++) {                                          \
@@ -99,19 +106,21 @@ static void fr_tile_##M##_##NV(const float *a, ptrdiff_t lda, ptrdiff_t depth, \
 
 /* One row has only nv independent sums: too few to hide the FMA latency,
    so the one-row tile keeps two sets, for even and odd k. */
-#define FR_TILE_ONE_ROW(NV)                                                    \
-static void fr_tile_1_##NV(const float *a, ptrdiff_t lda, ptrdiff_t depth,    \
-                           const float *w, const float *init, float *out,     \
-                           ptrdiff_t ldo) {                                   \
+#define FR_TILE_ONE_ROW(NV, W)                                                 \
+__attribute__((noinline))                                                      \
+static void fr_tile_1_##NV##_##W(const float *a, ptrdiff_t lda, ptrdiff_t depth, \
+                                 const float *w, const float *init, float *out, \
+                                 ptrdiff_t ldo) {                              \
     fr_vf even[NV], odd[NV];                                                   \
     (void)lda;                                                                 \
-    for (int v = 0; v < NV; v++) {                                            \
-        even[v] = init ? fr_load(init + v * FR_VL) : (fr_vf){0};              \
+    (void)ldo;                                                                 \
+    for (int v = 0; v < NV; v++) {                                             \
+        even[v] = init ? fr_load(init + v * FR_VL) : (fr_vf){0};               \
         odd[v] = (fr_vf){0};                                                   \
     }                                                                          \
     ptrdiff_t k = 0;                                                           \
     for (; k + 1 < depth; k += 2) {                                            \
-        const float *w0 = w + k * (NV * FR_VL), *w1 = w0 + NV * FR_VL;         \
+        const float *w0 = w + k * (W * FR_VL), *w1 = w0 + W * FR_VL;           \
         float s0 = a[k], s1 = a[k + 1];                                        \
         for (int v = 0; v < NV; v++) {                                         \
             even[v] += s0 * fr_load(w0 + v * FR_VL);                           \
@@ -119,34 +128,98 @@ static void fr_tile_1_##NV(const float *a, ptrdiff_t lda, ptrdiff_t depth,    \
         }                                                                      \
     }                                                                          \
     if (k < depth) {                                                           \
-        const float *w0 = w + k * (NV * FR_VL);                                \
+        const float *w0 = w + k * (W * FR_VL);                                 \
         for (int v = 0; v < NV; v++) even[v] += a[k] * fr_load(w0 + v * FR_VL); \
     }                                                                          \
     for (int v = 0; v < NV; v++) fr_store(out + v * FR_VL, even[v] + odd[v]);  \
-    (void)ldo;                                                                 \
 }
 
-/* Tiles of 1 to FR_TILE_MAX_ROWS rows (4 or 8) and 1 to 4 vectors. */
-#define FR_TILE_ROW(M) {fr_tile_##M##_1, fr_tile_##M##_2, fr_tile_##M##_3, fr_tile_##M##_4},
-#if FR_TILE_MAX_ROWS > 4
-#define FR_TILES(NV) FR_TILE_ONE_ROW(NV) FR_TILE(2, NV) FR_TILE(3, NV) \
-    FR_TILE(4, NV) FR_TILE(5, NV) FR_TILE(6, NV) FR_TILE(7, NV) FR_TILE(8, NV)
-#define FR_TILE_ROWS FR_TILE_ROW(1) FR_TILE_ROW(2) FR_TILE_ROW(3) FR_TILE_ROW(4) \
-    FR_TILE_ROW(5) FR_TILE_ROW(6) FR_TILE_ROW(7) FR_TILE_ROW(8)
+/* A 4-vector panel's tile: its two halves, one after the other. A packed
+   4-vector panel stores them apart (Recurrence._pack), depth rows of 2
+   vectors each, so that each half streams only its own weights (read from
+   one panel of 4-vector rows, a half brought the other half's cache lines
+   along, and the taller tile gained nothing). */
+#define FR_TILE_PANEL4(M)                                                      \
+static void fr_tile_##M##_4(const float *a, ptrdiff_t lda, ptrdiff_t depth,    \
+                            const float *w, const float *init, float *out,     \
+                            ptrdiff_t ldo) {                                   \
+    fr_tile_##M##_2_2(a, lda, depth, w, init, out, ldo);                       \
+    fr_tile_##M##_2_2(a, lda, depth, w + depth * 2 * FR_VL,                    \
+                      init ? init + 2 * FR_VL : NULL, out + 2 * FR_VL, ldo);   \
+}
+
+/* Up to 3 rows, both halves at once: a half's M x 2 accumulators would be
+   too few independent sums to hide the FMA latency (and the one-row tile
+   keeps even and odd k apart for the same reason). */
+#define FR_TILE_WHOLE4(M)                                                      \
+static void fr_tile_##M##_4(const float *a, ptrdiff_t lda, ptrdiff_t depth,    \
+                            const float *w, const float *init, float *out,     \
+                            ptrdiff_t ldo) {                                   \
+    fr_vf acc[M][4], odd[4] = {{0}};                                           \
+    const float *w2 = w + depth * 2 * FR_VL;     /* the second half */         \
+    for (int i = 0; i < M; i++)                                                \
+        for (int v = 0; v < 4; v++)                                            \
+            acc[i][v] = init ? fr_load(init + v * FR_VL) : (fr_vf){0};         \
+    ptrdiff_t k = 0;                                                           \
+    if (M == 1)                                                                \
+        for (; k + 1 < depth; k += 2) {                                        \
+            const float *h0 = w + k * 2 * FR_VL, *h1 = w2 + k * 2 * FR_VL;     \
+            float s0 = a[k], s1 = a[k + 1];                                    \
+            acc[0][0] += s0 * fr_load(h0);                                     \
+            acc[0][1] += s0 * fr_load(h0 + FR_VL);                             \
+            acc[0][2] += s0 * fr_load(h1);                                     \
+            acc[0][3] += s0 * fr_load(h1 + FR_VL);                             \
+            odd[0] += s1 * fr_load(h0 + 2 * FR_VL);                            \
+            odd[1] += s1 * fr_load(h0 + 3 * FR_VL);                            \
+            odd[2] += s1 * fr_load(h1 + 2 * FR_VL);                            \
+            odd[3] += s1 * fr_load(h1 + 3 * FR_VL);                            \
+        }                                                                      \
+    for (; k < depth; k++) {                                                   \
+        const float *h0 = w + k * 2 * FR_VL, *h1 = w2 + k * 2 * FR_VL;         \
+        fr_vf wv[4] = {fr_load(h0), fr_load(h0 + FR_VL), fr_load(h1),          \
+                       fr_load(h1 + FR_VL)};                                   \
+        for (int i = 0; i < M; i++) {                                          \
+            float s = a[i * lda + k];                                          \
+            for (int v = 0; v < 4; v++) acc[i][v] += s * wv[v];                \
+        }                                                                      \
+    }                                                                          \
+    for (int i = 0; i < M; i++)                                                \
+        for (int v = 0; v < 4; v++)                                            \
+            fr_store(out + i * ldo + v * FR_VL, acc[i][v] + (i == 0 ? odd[v] : (fr_vf){0})); \
+}
+
+/* The tiles of 1 to FR_MR rows for 4-vector panels, of 1 to FR_MR3 rows for
+   3-vector ones. */
+#define FR_TILES4(M) FR_TILE(M, 2, 2) FR_TILE_PANEL4(M)
+FR_TILE_WHOLE4(1) FR_TILE_WHOLE4(2) FR_TILE_WHOLE4(3)
+FR_TILES4(4) FR_TILES4(5) FR_TILES4(6)
+FR_TILE_ONE_ROW(3, 3) FR_TILE(2, 3, 3) FR_TILE(3, 3, 3) FR_TILE(4, 3, 3)
+#if FR_TILE_MAX_ROWS > 6
+FR_TILES4(7) FR_TILES4(8) FR_TILES4(9) FR_TILES4(10) FR_TILES4(11) FR_TILES4(12)
+FR_TILE(5, 3, 3) FR_TILE(6, 3, 3) FR_TILE(7, 3, 3) FR_TILE(8, 3, 3)
+_Static_assert(FR_MR == 12 && FR_MR3 == 8, "a tile per row count");
+#define FR_TILE_TABLE4 fr_tile_1_4, fr_tile_2_4, fr_tile_3_4, fr_tile_4_4, fr_tile_5_4, \
+    fr_tile_6_4, fr_tile_7_4, fr_tile_8_4, fr_tile_9_4, fr_tile_10_4, fr_tile_11_4, fr_tile_12_4
+#define FR_TILE_TABLE3 fr_tile_1_3_3, fr_tile_2_3_3, fr_tile_3_3_3, fr_tile_4_3_3, \
+    fr_tile_5_3_3, fr_tile_6_3_3, fr_tile_7_3_3, fr_tile_8_3_3
 #else
-#define FR_TILES(NV) FR_TILE_ONE_ROW(NV) FR_TILE(2, NV) FR_TILE(3, NV) FR_TILE(4, NV)
-#define FR_TILE_ROWS FR_TILE_ROW(1) FR_TILE_ROW(2) FR_TILE_ROW(3) FR_TILE_ROW(4)
+_Static_assert(FR_MR == 6 && FR_MR3 == 4, "a tile per row count");
+#define FR_TILE_TABLE4 fr_tile_1_4, fr_tile_2_4, fr_tile_3_4, fr_tile_4_4, fr_tile_5_4, \
+    fr_tile_6_4
+#define FR_TILE_TABLE3 fr_tile_1_3_3, fr_tile_2_3_3, fr_tile_3_3_3, fr_tile_4_3_3
 #endif
-FR_TILES(1) FR_TILES(2) FR_TILES(3) FR_TILES(4)
 
 typedef void (*fr_tile_fn)(const float *, ptrdiff_t, ptrdiff_t, const float *,
                            const float *, float *, ptrdiff_t);
 
-/* The tile for m rows (1 <= m <= fr_tile_rows(nv)) and nv vectors (1 <= nv <= 4). */
+/* The tile for m rows (1 <= m <= fr_tile_rows(nv)) of a panel of nv
+   vectors (3 or 4). */
 static inline fr_tile_fn fr_tile(int m, int nv) {
-    static const fr_tile_fn table[][4] = {FR_TILE_ROWS};
-    _Static_assert(sizeof table / sizeof table[0] >= FR_TILE_MAX_ROWS, "a tile per row count");
-    return table[m - 1][nv - 1];
+    static const fr_tile_fn four[] = {FR_TILE_TABLE4};
+    static const fr_tile_fn three[] = {FR_TILE_TABLE3};
+    _Static_assert(sizeof four / sizeof four[0] == FR_MR, "a 4-vector tile per row count");
+    _Static_assert(sizeof three / sizeof three[0] == FR_MR3, "a 3-vector tile per row count");
+    return nv == 3 ? three[m - 1] : four[m - 1];
 }
 
 /* Rows per tile for panels of nv vectors. */

@@ -61,8 +61,8 @@ def layer_kinds():
     def lstm_openmp():
         # batch*units*gates*(units+features) = 16*32*4*48 > 32768: OpenMP
         # threads inside each call, splitting the batch (16 >= 2 threads x
-        # TILE_ROWS). (Splitting by units, for small batches, meets at a
-        # barrier every step: see test_openmp_barrier_path_many_threads.)
+        # BATCH_SPLIT_ROWS). (Splitting by units, for small batches, meets
+        # every step: see test_openmp_barrier_path_many_threads.)
         layer = fastrnn.LSTM(32, seed=3, return_sequences=True, return_state=True)
         xs = RNG.normal(size=(CALLS, 16, 5, 16)).astype(np.float32)
         return layer, lambda k: ((xs[k],), {})

@@ -79,10 +79,11 @@ def test_packed_path_single_thread(kernels, cell):
 def test_packed_path_split_by_rows_and_by_units(kernels, cell):
     kernels.set_num_threads(2)
     kernels.set_parallel_threshold(0)
-    rows = kernels.TILE_ROWS
+    rows = kernels.BATCH_SPLIT_ROWS
     per = kernels.VECTOR_FLOATS * (4 if cell == "SimpleRNN" else 1)
     for units in (per - 1, 2 * per + 1, 4 * per):
-        # batch < 2 tiles: split by units (a barrier per step); else by rows.
+        # batch < 2 x BATCH_SPLIT_ROWS: split by units (threads meet every
+        # step); else by rows.
         for batch in (1, 2 * rows - 1, 2 * rows, 3 * rows + 1):
             check(cell, units, batch, steps=6, packed=True, seed=units + batch)
 
