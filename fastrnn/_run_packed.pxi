@@ -313,7 +313,12 @@ cdef int _run_packed_parallel(packed_cell cell, Plan* p, int threads) noexcept n
     cdef float* spare
     cdef int part
     cdef Shared work
-    cdef bint by_rows = batch >= threads * FR_SPLIT_ROWS
+    # Split the batch, unless the recurrent weights do not fit in L2: then
+    # each thread would stream all of them from L3 at every step, where
+    # splitting the units has each stream its own share.
+    cdef bint by_rows = (batch >= threads * FR_SPLIT_ROWS
+                         and units * p.panels * p.nv * FR_VL * <Py_ssize_t>sizeof(float)
+                         <= 2 * _panel_block_bytes)
     if batch == 0 or p.steps == 0:
         return 0
     chunk = _chunk_steps(p, batch // threads if by_rows else batch)

@@ -83,9 +83,16 @@ def test_packed_path_split_by_rows_and_by_units(kernels, cell):
     per = kernels.VECTOR_FLOATS * (4 if cell == "SimpleRNN" else 1)
     for units in (per - 1, 2 * per + 1, 4 * per):
         # batch < 2 x BATCH_SPLIT_ROWS: split by units (threads meet every
-        # step); else by rows.
+        # step); else by rows, unless the recurrent weights exceed L2 (twice
+        # the panel block): then by units too.
         for batch in (1, 2 * rows - 1, 2 * rows, 3 * rows + 1):
-            check(cell, units, batch, steps=6, packed=True, seed=units + batch)
+            for block in (None, 1):
+                previous = kernels.set_panel_block_bytes(block) if block else None
+                try:
+                    check(cell, units, batch, steps=6, packed=True, seed=units + batch)
+                finally:
+                    if block:
+                        kernels.set_panel_block_bytes(previous)
 
 
 def test_more_threads_than_panels(kernels):
