@@ -201,6 +201,7 @@ cdef class Recurrence:
         p.c = _data(c) if c is not None else NULL
         p.last_output = _data(last)
         p.sequence_output = _data(seq) if seq is not None else NULL
+        p.sequence_stride, p.sequence_reversed = units, False
         p.go_backwards, p.zero_output_for_mask = go_backwards, zero_output_for_mask
         if self.packed:
             p.packed_kernel = <const float*>_data(self.packed_kernel)
@@ -295,6 +296,25 @@ cdef class Call:
     cdef bint packed, double, done
     cdef object keep
     cdef readonly object last, sequence, states
+
+    def write_sequence_into(self, cnp.ndarray out, Py_ssize_t column, bint reversed_):
+        """Write the sequence output into out[:, :, column:column + units]
+        (time reversed with ``reversed_``) instead of an array of its own:
+        Bidirectional's concatenated output, written in place. ``out`` is a
+        C-contiguous (batch, steps, width) array of the call's dtype."""
+        cdef Py_ssize_t units = self.p.units
+        if self.done or self.sequence is None:
+            raise RuntimeError("write_sequence_into: a call that returns sequences, before it runs")
+        if (cnp.PyArray_TYPE(out) != cnp.PyArray_TYPE(self.sequence)
+                or not cnp.PyArray_IS_C_CONTIGUOUS(out) or not cnp.PyArray_ISWRITEABLE(out)
+                or out.ndim != 3 or out.shape[0] != self.p.batch or out.shape[1] != self.p.steps
+                or column < 0 or column + units > out.shape[2]):
+            raise ValueError("write_sequence_into: out must be a writable C-contiguous "
+                             f"(batch, steps, >= {column + units}) array of the call's dtype")
+        self.p.sequence_output = <char*>_data(out) + column * cnp.PyArray_ITEMSIZE(out)
+        self.p.sequence_stride = out.shape[2]
+        self.p.sequence_reversed = reversed_
+        self.sequence = out
 
     def run(self, int threads=0):
         """Run the recurrence without the GIL (threads 0: the global setting)."""

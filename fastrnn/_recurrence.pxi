@@ -123,6 +123,12 @@ cdef struct Plan:
     void* c                        # LSTM only
     void* last_output
     void* sequence_output          # NULL unless return_sequences
+    # Row b's output at step s (processing order) goes to sequence_output +
+    # (b * steps + s') * sequence_stride, s' = s, or steps - 1 - s with
+    # sequence_reversed: normally stride units, not reversed; Bidirectional
+    # has each direction write its half of the concatenated output.
+    Py_ssize_t sequence_stride
+    bint sequence_reversed
     bint go_backwards
     bint zero_output_for_mask
     bint interruptible             # stop between timesteps once fr_interrupted is set
@@ -135,6 +141,11 @@ cdef struct Plan:
     int panels
     int nv
     Py_ssize_t units_per_panel
+
+
+cdef inline Py_ssize_t _sequence_row(Plan* p, Py_ssize_t b, Py_ssize_t s) noexcept nogil:
+    """Offset of row b's step-s output in sequence_output (see Plan)."""
+    return (b * p.steps + (p.steps - 1 - s if p.sequence_reversed else s)) * p.sequence_stride
 
 
 cdef inline bint _stopped(Plan* p) noexcept nogil:

@@ -100,7 +100,7 @@ cdef int _run(any_cell cell, Plan* p, floating* dtype_tag) noexcept nogil:
                 else:
                     _gru_reset_before_cell(g + b * ldp, hb, units, act)
             _emit(h + b * units, last + b * units,
-                  seq + (b * steps + s) * units if seq != NULL else NULL,
+                  seq + _sequence_row(p, b, s) if seq != NULL else NULL,
                   units, valid, p.zero_output_for_mask)
     free(projection)
     free(work)

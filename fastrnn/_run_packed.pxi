@@ -225,7 +225,7 @@ cdef void _step_packed(packed_cell cell, Plan* p, Py_ssize_t s, Py_ssize_t b0, P
                         else:
                             memcpy(h_next + b * units + u0, out_pad, n * sizeof(float))
                     _emit(h_next + b * units + u0, last + b * units + u0,
-                          seq + (b * steps + s) * units + u0 if seq != NULL else NULL,
+                          seq + _sequence_row(p, b, s) + u0 if seq != NULL else NULL,
                           n, valid, p.zero_output_for_mask)
             r = r + mr
         qb = qe

@@ -527,6 +527,18 @@ class Bidirectional(Layer):
         with self._weights_lock:
             forward = self.forward_layer._prepare(x, mask, forward_state)
             backward = self.backward_layer._prepare(x, mask, backward_state)
+        # Concatenated sequences of the wrapper's dtype: each direction writes
+        # its half of the output (the backward one time-reversed, as Keras
+        # flips it), rather than two arrays joined afterwards.
+        fw_seq, bw_seq = forward.sequence, backward.sequence
+        in_place = (self.merge_mode == "concat" and fw_seq is not None and bw_seq is not None
+                    and fw_seq.dtype == bw_seq.dtype == np.dtype(self.dtype))
+        output: Any = None
+        if in_place:
+            batch, steps, width = fw_seq.shape  # type: ignore[union-attr]
+            output = np.empty((batch, steps, width + bw_seq.shape[2]), self.dtype)  # type: ignore[union-attr]
+            forward.write_sequence_into(output, 0, False)
+            backward.write_sequence_into(output, width, True)
         # The two directions run concurrently when two threads are allowed.
         forward.run_with(backward)
         y = self.forward_layer._finish(forward)
@@ -535,13 +547,14 @@ class Bidirectional(Layer):
         if self.return_state:
             states = list(y[1:]) + list(y_rev[1:])
             y, y_rev = y[0], y_rev[0]
-        y = y.astype(self.dtype, copy=False)  # type: ignore[union-attr]
-        y_rev = y_rev.astype(self.dtype, copy=False)  # type: ignore[union-attr]
-        if self.return_sequences:
-            y_rev = y_rev[:, ::-1]
-        output = self._merge(y, y_rev)
+        if not in_place:
+            y = y.astype(self.dtype, copy=False)  # type: ignore[union-attr]
+            y_rev = y_rev.astype(self.dtype, copy=False)  # type: ignore[union-attr]
+            if self.return_sequences:
+                y_rev = y_rev[:, ::-1]
+            output = self._merge(y, y_rev)
         if self.return_state:
-            return output + states if self.merge_mode is None else [output, *states]  # type: ignore[list-item]
+            return output + states if self.merge_mode is None else [output, *states]
         return output
 
     def _autocast(self, value: np.ndarray | list[Any], what: str) -> np.ndarray:

@@ -249,3 +249,29 @@ def test_projection_chunks_do_not_change_results(kernels, cell):
             finally:
                 kernels.set_projection_chunk_bytes(previous)
             np.testing.assert_array_equal(got, want)
+
+
+@pytest.mark.parametrize("cell", ["SimpleRNN", "LSTM", "GRU"])
+@pytest.mark.parametrize("dtype", ["float32", "float64"])
+def test_sequence_written_into_part_of_a_shared_output(kernels, cell, dtype):
+    # Bidirectional's concat: each direction writes its columns of one
+    # output, the backward one reversed in time (Call.write_sequence_into).
+    rng = np.random.default_rng(6)
+    layer = getattr(fastrnn, cell)(5, return_sequences=True, dtype=dtype)
+    layer.build(3)
+    x = rng.normal(size=(2, 4, 3)).astype(dtype)
+    want = layer(x)
+    call = layer._prepare(x, None, None)
+    out = np.full((2, 4, 12), 7.0, dtype)
+    call.write_sequence_into(out, 6, True)
+    call.run()
+    np.testing.assert_array_equal(out[:, :, 6:11], want[:, ::-1])
+    assert (out[:, :, :6] == 7).all() and (out[:, :, 11] == 7).all()
+    other = np.float32 if dtype == "float64" else np.float64
+    for bad, column in ((np.zeros((2, 4, 12), other), 0), (np.zeros((2, 4, 12), dtype), 8),
+                        (np.zeros((2, 5, 12), dtype), 0), (np.zeros((2, 4, 24), dtype)[:, :, ::2], 0),
+                        (np.zeros((2, 4, 12), dtype), -1)):
+        with pytest.raises(ValueError, match="write_sequence_into"):
+            layer._prepare(x, None, None).write_sequence_into(bad, column, False)
+    with pytest.raises(RuntimeError, match="before it runs"):
+        call.write_sequence_into(out, 0, False)
