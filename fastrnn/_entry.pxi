@@ -399,7 +399,9 @@ cdef _run_calls(Call first, Call second, int threads):
                 jobs[1] = _Job(&second.p, second.packed, second.double)
                 with nogil:
                     status[0] = fr_run_pair(_run_on_one_thread, &jobs[0],
-                                            _run_on_one_thread, &jobs[1], &status[1])
+                                            _run_on_one_thread, &jobs[1], &status[1],
+                                            <double>_work(&second.p)
+                                            / <double>max(_work(&first.p), 1))
             if status[0] != _INTERRUPTED and status[1] != _INTERRUPTED:
                 break
             PyErr_CheckSignals()       # runs the Python handler: usually raises

@@ -16,6 +16,7 @@
 #define FASTRNN_HELPER_THREAD_H
 
 #include <pthread.h>
+#include <sched.h>
 #include <signal.h>
 #include <time.h>
 
@@ -31,10 +32,24 @@ static int fr_helper_state = FR_IDLE;    /* under fr_helper_lock */
 static fr_job fr_helper_fn;
 static void *fr_helper_arg;
 static int fr_helper_status;
+static long fr_helper_elapsed;           /* ns the helper's last job took */
+/* Another process sharing the helper's core makes its job run late or slow,
+   and the caller would wait for it: after a pair whose second job took more
+   than twice as long as the first (per unit of work), the next fr_helper_backoff pairs run on the caller
+   alone, twice as many each time it happens again in a row (up to 1024). */
+static int fr_helper_backoff = 0;
+static int fr_helper_next_backoff = 32;
+
+static long fr_now_ns(void) {
+    struct timespec t;
+    clock_gettime(CLOCK_MONOTONIC, &t);
+    return t.tv_sec * 1000000000L + t.tv_nsec;
+}
 
 /* Spin until fr_helper_state == want or `limit` ns pass; 1 if it came.
    A sleeping thread here takes tens of microseconds to wake (more than a
-   small direction's whole run), so each side spins a little first. */
+   small direction's whole run), so each side spins a little first, yielding
+   now and then: the other thread may be waiting for this very core. */
 static int fr_helper_spin(int want, long limit) {
     struct timespec t0, t;
     clock_gettime(CLOCK_MONOTONIC, &t0);
@@ -45,6 +60,7 @@ static int fr_helper_spin(int want, long limit) {
         __builtin_ia32_pause();
 #endif
         if (spins % 64 == 0) {
+            sched_yield();
             clock_gettime(CLOCK_MONOTONIC, &t);
             if ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) > limit)
                 return 0;
@@ -65,9 +81,12 @@ static void *fr_helper_main(void *unused) {
             pthread_cond_wait(&fr_helper_wake, &fr_helper_lock);
         __atomic_store_n(&fr_helper_state, FR_TAKEN, __ATOMIC_RELAXED);
         pthread_mutex_unlock(&fr_helper_lock);
+        long t0 = fr_now_ns();
         int status = fr_helper_fn(fr_helper_arg);
+        long elapsed = fr_now_ns() - t0;
         pthread_mutex_lock(&fr_helper_lock);
         fr_helper_status = status;
+        fr_helper_elapsed = elapsed;
         __atomic_store_n(&fr_helper_state, FR_FINISHED, __ATOMIC_RELEASE);
         pthread_cond_signal(&fr_helper_done);
         pthread_mutex_unlock(&fr_helper_lock);
@@ -98,11 +117,16 @@ static int fr_helper_start(void) {
 }
 
 /* a(a_arg) on this thread and b(b_arg) on the helper if it starts before a
-   is done, else here too. Returns a's status; b's goes to *b_status. */
-static int fr_run_pair(fr_job a, void *a_arg, fr_job b, void *b_arg, int *b_status) {
+   is done, else here too. Returns a's status; b's goes to *b_status.
+   b_per_a: b's work over a's (to tell a slow helper from a bigger job). */
+static int fr_run_pair(fr_job a, void *a_arg, fr_job b, void *b_arg, int *b_status,
+                       double b_per_a) {
     int status;
+    long t0, own;
     pthread_mutex_lock(&fr_helper_lock);
-    if (fr_helper_state != FR_IDLE || !fr_helper_start()) {
+    if (fr_helper_state != FR_IDLE || fr_helper_backoff > 0 || !fr_helper_start()) {
+        if (fr_helper_backoff > 0)
+            fr_helper_backoff--;
         pthread_mutex_unlock(&fr_helper_lock);
         status = a(a_arg);
         *b_status = b(b_arg);
@@ -113,7 +137,9 @@ static int fr_run_pair(fr_job a, void *a_arg, fr_job b, void *b_arg, int *b_stat
     __atomic_store_n(&fr_helper_state, FR_POSTED, __ATOMIC_RELEASE);
     pthread_cond_signal(&fr_helper_wake);
     pthread_mutex_unlock(&fr_helper_lock);
+    t0 = fr_now_ns();
     status = a(a_arg);
+    own = fr_now_ns() - t0;
     pthread_mutex_lock(&fr_helper_lock);
     if (fr_helper_state == FR_POSTED) {
         /* Not started: take it back rather than wait for a core. */
@@ -130,6 +156,13 @@ static int fr_run_pair(fr_job a, void *a_arg, fr_job b, void *b_arg, int *b_stat
     while (fr_helper_state != FR_FINISHED)
         pthread_cond_wait(&fr_helper_done, &fr_helper_lock);
     *b_status = fr_helper_status;
+    if (fr_helper_elapsed > 2.0 * b_per_a * (double)own + 20000.0) {
+        fr_helper_backoff = fr_helper_next_backoff;
+        if (fr_helper_next_backoff < 1024)
+            fr_helper_next_backoff *= 2;
+    } else {
+        fr_helper_next_backoff = 32;
+    }
     __atomic_store_n(&fr_helper_state, FR_IDLE, __ATOMIC_RELAXED);
     pthread_mutex_unlock(&fr_helper_lock);
     return status;
@@ -143,6 +176,8 @@ static void fr_helper_after_fork_in_child(void) {
     pthread_cond_init(&fr_helper_done, NULL);
     fr_helper_exists = 0;
     fr_helper_state = FR_IDLE;
+    fr_helper_backoff = 0;
+    fr_helper_next_backoff = 32;
 }
 
 static int fr_helper_register_atfork(void) {

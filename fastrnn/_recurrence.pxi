@@ -94,7 +94,8 @@ cdef extern from "_helper_thread.h" nogil:
     # Bidirectional's second direction on a thread the caller never waits
     # to start: see _helper_thread.h.
     ctypedef int (*fr_job)(void*) noexcept nogil
-    int fr_run_pair(fr_job a, void* a_arg, fr_job b, void* b_arg, int* b_status)
+    int fr_run_pair(fr_job a, void* a_arg, fr_job b, void* b_arg, int* b_status,
+                    double b_per_a)
     int fr_helper_register_atfork()
 
 # A kernel call that returns this was stopped by Ctrl-C (its outputs are partial).
