@@ -15,6 +15,8 @@ import numpy as np
 from numpy.random import Generator
 from numpy.typing import ArrayLike, DTypeLike, NDArray
 
+from ._blas import one_blas_thread
+
 if TYPE_CHECKING:
     from typing_extensions import Self
 
@@ -524,7 +526,11 @@ class Orthogonal(Initializer):
             raise ValueError(f"Orthogonal initializer needs a shape of rank >= 2, got {shape}")
         rows, cols = math.prod(shape[:-1]), shape[-1]
         a = rng.normal(size=(max(rows, cols), min(rows, cols)))
-        q, r = np.linalg.qr(a)
+        # On one BLAS thread: a multi-threaded OpenBLAS leaves its idle
+        # threads spinning for about 0.1 s, taking a core from the layer's
+        # first calls (which then took twice as long).
+        with one_blas_thread():
+            q, r = np.linalg.qr(a)
         q = q * np.sign(np.diag(r))  # makes the decomposition unique
         if rows < cols:
             q = q.T

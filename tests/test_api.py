@@ -99,6 +99,28 @@ def test_seeded_initializers_are_reproducible():
     assert not np.array_equal(a.get_weights()[0], c.get_weights()[0])
 
 
+def test_orthogonal_qr_runs_on_one_blas_thread(monkeypatch):
+    # A multi-threaded OpenBLAS QR left idle BLAS threads spinning for ~0.1 s
+    # after every LSTM/GRU/SimpleRNN build: the layer's first calls ran at
+    # half speed (the demo's 20-call median 6-7 ms instead of 3).
+    threadpoolctl = pytest.importorskip("threadpoolctl")
+    blas = [i for i in threadpoolctl.threadpool_info() if i["user_api"] == "blas"]
+    if not blas or max(i["num_threads"] for i in blas) < 2:
+        pytest.skip("numpy's BLAS runs one thread here anyway")
+    seen = []
+    qr = np.linalg.qr
+
+    def spy(a):
+        seen.append({i["num_threads"] for i in threadpoolctl.threadpool_info()
+                     if i["user_api"] == "blas"})
+        return qr(a)
+    monkeypatch.setattr(np.linalg, "qr", spy)
+    initializers.Orthogonal(seed=0)((6, 24))
+    assert seen == [{1}]
+    assert max(i["num_threads"] for i in threadpoolctl.threadpool_info()
+               if i["user_api"] == "blas") >= 2      # and restored afterwards
+
+
 def test_initializer_distributions():
     rng = np.random.default_rng(0)
     w = initializers.GlorotUniform()((200, 300), rng=rng)
