@@ -184,19 +184,8 @@ def contender_torch(shape, weights, layer, threads):
     kwargs = {"nonlinearity": "tanh"} if shape.cell == "SimpleRNN" else {}
     module = cls(shape.features, shape.units, batch_first=True, bidirectional=shape.bidir,
                  **kwargs).eval()
-    H, order = shape.units, TORCH_GATES[shape.cell]
-    params = dict(module.named_parameters())
-    for d, (kernel, recurrent, bias) in enumerate(split_directions(shape, weights)):
-        suffix = "_l0_reverse" if d else "_l0"
-        if shape.cell == "GRU":   # reset_after=True == torch's GRU
-            b_ih, b_hh = reorder(bias[0], order, H), reorder(bias[1], order, H)
-        else:
-            b_ih, b_hh = reorder(bias, order, H), np.zeros(shape.gates * H, np.float32)
-        new = {"weight_ih": reorder(kernel, order, H).T, "weight_hh": reorder(recurrent, order, H).T,
-               "bias_ih": b_ih, "bias_hh": b_hh}
-        with torch.no_grad():
-            for name, value in new.items():
-                params[name + suffix].copy_(torch.from_numpy(np.ascontiguousarray(value)))
+    for d, layer_weights in enumerate(split_directions(shape, weights)):
+        set_torch_layer(module, "_l0_reverse" if d else "_l0", shape.cell, layer_weights)
 
     def run(x):
         with torch.inference_mode():
@@ -204,14 +193,29 @@ def contender_torch(shape, weights, layer, threads):
     return run
 
 
+def set_torch_layer(module, suffix, cell, layer_weights):
+    """Copy one Keras layer's [kernel, recurrent, bias] into a torch RNN
+    module's parameters named ``weight_ih`` + suffix etc."""
+    kernel, recurrent, bias = layer_weights
+    order, H = TORCH_GATES[cell], recurrent.shape[0]
+    if cell == "GRU":   # reset_after=True == torch's GRU
+        b_ih, b_hh = reorder(bias[0], order, H), reorder(bias[1], order, H)
+    else:
+        b_ih, b_hh = reorder(bias, order, H), np.zeros(recurrent.shape[1], np.float32)
+    new = {"weight_ih": reorder(kernel, order, H).T, "weight_hh": reorder(recurrent, order, H).T,
+           "bias_ih": b_ih, "bias_hh": b_hh}
+    params = dict(module.named_parameters())
+    with torch.no_grad():
+        for name, value in new.items():
+            params[name + suffix].copy_(torch.from_numpy(np.ascontiguousarray(value)))
+
+
 ONNX_GATES = {"LSTM": [0, 3, 1, 2], "GRU": [0, 1, 2], "SimpleRNN": [0]}  # i,o,f,c / z,r,h
 ONNX_OPS = {"LSTM": "LSTM", "GRU": "GRU", "SimpleRNN": "RNN"}
 
 
-def onnx_model(shape, weights):
-    """The serialized ONNX model of the layer (fed to ONNX Runtime and OpenVINO alike)."""
-    if onnx is None:
-        raise Skip("onnx not installed")
+def onnx_weights(shape, weights):
+    """The W, R and B initializers of the ONNX recurrent op (every direction)."""
     H, order = shape.units, ONNX_GATES[shape.cell]
     Ws, Rs, Bs = [], [], []
     for kernel, recurrent, bias in split_directions(shape, weights):
@@ -221,6 +225,15 @@ def onnx_model(shape, weights):
             Bs.append(np.concatenate([bias[0], bias[1]]))
         else:
             Bs.append(np.concatenate([reorder(bias, order, H), np.zeros(shape.gates * H, np.float32)]))
+    return [numpy_helper.from_array(np.ascontiguousarray(np.stack(a)).astype(np.float32), name)
+            for a, name in ((Ws, "W"), (Rs, "R"), (Bs, "B"))]
+
+
+def onnx_model(shape, weights):
+    """The serialized ONNX model of the layer (fed to ONNX Runtime and OpenVINO alike)."""
+    if onnx is None:
+        raise Skip("onnx not installed")
+    H = shape.units
     attrs = {"hidden_size": H, "direction": "bidirectional" if shape.bidir else "forward",
              "layout": 0}
     if shape.cell == "GRU":
@@ -235,8 +248,7 @@ def onnx_model(shape, weights):
         helper.make_node("Transpose", ["Yt"], ["Yb"], perm=[2, 0, 1, 3]),      # (B, T, dirs, H)
         helper.make_node("Reshape", ["Yb", "shape"], ["Y"]),                    # (B, T, dirs*H)
     ]
-    inits = [numpy_helper.from_array(np.ascontiguousarray(np.stack(a)).astype(np.float32), name)
-             for a, name in ((Ws, "W"), (Rs, "R"), (Bs, "B"))]
+    inits = onnx_weights(shape, weights)
     inits.append(numpy_helper.from_array(np.array([0, 0, -1], np.int64), "shape"))
     graph = helper.make_graph(
         nodes, "rnn", [helper.make_tensor_value_info("X", TensorProto.FLOAT, [None, None, shape.features])],
@@ -249,14 +261,18 @@ def onnx_model(shape, weights):
 def contender_ort(shape, weights, layer, threads):
     if onnx is None or ort is None:
         raise Skip("onnx / onnxruntime not installed")
-    model = onnx_model(shape, weights)
+    session = ort_session(onnx_model(shape, weights), threads)
+    return lambda x: session.run(None, {"X": x})[0]
+
+
+def ort_session(model, threads):
+    """An ONNX Runtime CPU session of a serialized model on ``threads`` threads."""
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.log_severity_level = 3
-    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
-    return lambda x: session.run(None, {"X": x})[0]
+    return ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
 
 
 def contender_openvino(shape, weights, layer, threads):
@@ -265,23 +281,31 @@ def contender_openvino(shape, weights, layer, threads):
     stream, ``threads`` inference threads, the input shape made static."""
     if onnx is None or ov is None:
         raise Skip("onnx / openvino not installed")
-    import tempfile
-    core = ov.Core()
-    with tempfile.TemporaryDirectory() as tmp:
-        path = os.path.join(tmp, "rnn.onnx")
-        with open(path, "wb") as f:
-            f.write(onnx_model(shape, weights))
-        model = core.read_model(path)
-    model.reshape({"X": [shape.batch, shape.steps, shape.features]})
-    compiled = core.compile_model(model, "CPU", {
-        "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": "1",
-        "INFERENCE_NUM_THREADS": str(threads), "INFERENCE_PRECISION_HINT": "f32"})
-    request = compiled.create_infer_request()
+    request = openvino_request(onnx_model(shape, weights), threads,
+                               {"X": [shape.batch, shape.steps, shape.features]})
 
     def run(x):
         # (share_outputs=False: a new output array per call, as the others return)
         return request.infer({0: x}, share_inputs=True)[0]
     return run
+
+
+def openvino_request(model, threads, static_shapes=None):
+    """An infer request of OpenVINO's CPU plugin on a serialized ONNX model
+    (the settings of contender_openvino), inputs reshaped to static_shapes."""
+    import tempfile
+    core = ov.Core()
+    with tempfile.TemporaryDirectory() as tmp:
+        path = os.path.join(tmp, "model.onnx")
+        with open(path, "wb") as f:
+            f.write(model)
+        read = core.read_model(path)
+    if static_shapes:
+        read.reshape(static_shapes)
+    compiled = core.compile_model(read, "CPU", {
+        "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": "1",
+        "INFERENCE_NUM_THREADS": str(threads), "INFERENCE_PRECISION_HINT": "f32"})
+    return compiled.create_infer_request()
 
 
 def contender_numpy(shape, weights, layer, threads):
@@ -529,15 +553,8 @@ def stacked_contenders(threads, seed):
     if torch is not None:
         torch.set_num_threads(threads)
         module = torch.nn.LSTM(32, 32, num_layers=2, batch_first=True).eval()
-        order = TORCH_GATES["LSTM"]
-        with torch.no_grad():
-            for k, layer in enumerate((first, second)):
-                kernel, recurrent, bias = layer.get_weights()
-                for name, value in (("weight_ih", reorder(kernel, order, 32).T),
-                                    ("weight_hh", reorder(recurrent, order, 32).T),
-                                    ("bias_ih", reorder(bias, order, 32)),
-                                    ("bias_hh", np.zeros(128, np.float32))):
-                    getattr(module, f"{name}_l{k}").copy_(torch.from_numpy(np.ascontiguousarray(value)))
+        for k, layer in enumerate((first, second)):
+            set_torch_layer(module, f"_l{k}", "LSTM", layer.get_weights())
 
         def run(x):
             with torch.inference_mode():
@@ -610,11 +627,8 @@ def streaming_contenders(threads, seed):
     fns = {"fastrnn": lambda x: stateful(x)}
     zeros = np.zeros((1, 1, STREAM_UNITS), np.float32)
     if onnx is not None and (ort is not None or ov is not None):
-        H, order = STREAM_UNITS, ONNX_GATES["LSTM"]
-        kernel, recurrent, bias = weights
-        inits = [numpy_helper.from_array(np.ascontiguousarray(a[None]).astype(np.float32), n)
-                 for a, n in ((reorder(kernel, order, H).T, "W"), (reorder(recurrent, order, H).T, "R"),
-                              (np.concatenate([reorder(bias, order, H), np.zeros(4 * H, np.float32)]), "B"))]
+        H = STREAM_UNITS
+        inits = onnx_weights(s, weights)
         # X is (T=1, B=1, D): the same memory as fastrnn's (1, 1, D).
         node = helper.make_node("LSTM", ["X", "W", "R", "B", "", "h0", "c0"], ["Y", "h", "c"],
                                 hidden_size=H)
@@ -627,11 +641,7 @@ def streaming_contenders(threads, seed):
         model.ir_version = min(model.ir_version, 10)
         serialized = model.SerializeToString()
         if ort is not None:
-            options = ort.SessionOptions()
-            options.intra_op_num_threads = threads
-            options.inter_op_num_threads = 1
-            options.log_severity_level = 3
-            session = ort.InferenceSession(serialized, options, providers=["CPUExecutionProvider"])
+            session = ort_session(serialized, threads)
             ort_state = {"h0": zeros, "c0": zeros}
 
             def ort_step(x):
@@ -640,16 +650,7 @@ def streaming_contenders(threads, seed):
                 return h
             fns["ORT"] = ort_step
         if ov is not None:
-            import tempfile
-            core = ov.Core()
-            with tempfile.TemporaryDirectory() as tmp:
-                path = os.path.join(tmp, "step.onnx")
-                with open(path, "wb") as f:
-                    f.write(serialized)
-                compiled = core.compile_model(core.read_model(path), "CPU", {
-                    "PERFORMANCE_HINT": "LATENCY", "NUM_STREAMS": "1",
-                    "INFERENCE_NUM_THREADS": str(threads), "INFERENCE_PRECISION_HINT": "f32"})
-            request = compiled.create_infer_request()
+            request = openvino_request(serialized, threads)
             ov_state = [zeros, zeros]
 
             def ov_step(x):
@@ -660,14 +661,7 @@ def streaming_contenders(threads, seed):
     if torch is not None:
         torch.set_num_threads(threads)
         module = torch.nn.LSTM(STREAM_UNITS, STREAM_UNITS, batch_first=True).eval()
-        order = TORCH_GATES["LSTM"]
-        kernel, recurrent, bias = weights
-        with torch.no_grad():
-            for name, value in (("weight_ih_l0", reorder(kernel, order, STREAM_UNITS).T),
-                                ("weight_hh_l0", reorder(recurrent, order, STREAM_UNITS).T),
-                                ("bias_ih_l0", reorder(bias, order, STREAM_UNITS)),
-                                ("bias_hh_l0", np.zeros(4 * STREAM_UNITS, np.float32))):
-                getattr(module, name).copy_(torch.from_numpy(np.ascontiguousarray(value)))
+        set_torch_layer(module, "_l0", "LSTM", weights)
         torch_state = [None]
 
         def torch_step(x):
@@ -675,7 +669,7 @@ def streaming_contenders(threads, seed):
                 out, torch_state[0] = module(torch.from_numpy(x), torch_state[0])
             return out.numpy()
         fns["torch"] = torch_step
-    return fns, stateful
+    return fns
 
 
 def run_streaming(args, header):
@@ -686,7 +680,7 @@ def run_streaming(args, header):
     rounds = args.repeats or (4 if args.quick else 9)
     for n in args.threads:
         with threadpool_limits(limits=n):
-            fns, stateful = streaming_contenders(n, args.seed)
+            fns = streaming_contenders(n, args.seed)
             # The same five steps from the zero state give the same outputs.
             outs = {}
             for name, fn in fns.items():
