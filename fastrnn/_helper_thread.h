@@ -51,8 +51,7 @@ static long fr_now_ns(void) {
    small direction's whole run), so each side spins a little first, yielding
    now and then: the other thread may be waiting for this very core. */
 static int fr_helper_spin(int want, long limit) {
-    struct timespec t0, t;
-    clock_gettime(CLOCK_MONOTONIC, &t0);
+    long t0 = fr_now_ns();
     for (unsigned spins = 1;; spins++) {
         if (__atomic_load_n(&fr_helper_state, __ATOMIC_ACQUIRE) == want)
             return 1;
@@ -61,8 +60,7 @@ static int fr_helper_spin(int want, long limit) {
 #endif
         if (spins % 64 == 0) {
             sched_yield();
-            clock_gettime(CLOCK_MONOTONIC, &t);
-            if ((t.tv_sec - t0.tv_sec) * 1000000000L + (t.tv_nsec - t0.tv_nsec) > limit)
+            if (fr_now_ns() - t0 > limit)
                 return 0;
         }
     }
